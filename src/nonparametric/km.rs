@@ -1,0 +1,364 @@
+//! Kaplan-Meier and Nelson-Aalen curves with Greenwood or infinitesimal-jackknife variance,
+//! and the summaries R's `survfit` gives: quantiles with Brookmeyer-Crowley limits, survival at
+//! given times, and the restricted mean with its standard error.
+//!
+//! With `n_j` at risk and `d_j` events (weighted) at the distinct times `t_j`:
+//!
+//! * `S(t) = prod_{t_j <= t} (1 - d_j / n_j)`
+//! * Greenwood: `var(log S(t)) = sum_{t_j <= t} d_j / (n_j (n_j - d_j))`
+//! * Infinitesimal jackknife (R's `robust = TRUE`): `var S(t) = sum_i (w_i U_i(t))^2` with
+//!   `U_i(t) = dS(t)/dw_i = S(t) sum_{t_j <= t} (d_j Y_i(t_j) - n_j dN_i(t_j)) / (n_j (n_j - d_j))`
+//! * Nelson-Aalen: `H(t) = sum d_j / n_j`, `var H(t) = sum d_j / n_j^2` (R's `std.chaz`).
+
+use super::ci::{limits, ConfType};
+use super::risk::{Blocks, RiskTable};
+use crate::data::SurvData;
+
+#[derive(Debug, Clone, Copy)]
+pub struct KmOptions {
+    pub robust: bool,
+    pub conf_type: ConfType,
+    pub conf_level: f64,
+}
+
+impl Default for KmOptions {
+    fn default() -> Self {
+        KmOptions { robust: false, conf_type: ConfType::Log, conf_level: 0.95 }
+    }
+}
+
+/// One Kaplan-Meier curve: one row per distinct time, censorings included.
+#[derive(Debug, Clone, Default)]
+pub struct KmCurve {
+    pub table: RiskTable,
+    pub surv: Vec<f64>,
+    /// Standard error of S(t) (R's `summary(fit)$std.err`).
+    pub se_surv: Vec<f64>,
+    /// Standard error of log S(t) (R's `fit$std.err`), used for the intervals.
+    pub se_log: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// Nelson-Aalen cumulative hazard and its standard error.
+    pub cumhaz: Vec<f64>,
+    pub se_cumhaz: Vec<f64>,
+}
+
+/// One curve per group (a single curve without groups), computed from one sort of the data.
+pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec<KmCurve> {
+    let blocks = Blocks::new(data, data.group, data.n_groups);
+    (0..blocks.n_blocks())
+        .map(|g| {
+            let (ex, en) = blocks.block(g);
+            curve(data, w, ex, en, opts)
+        })
+        .collect()
+}
+
+/// The curve of the rows `by_exit` (sorted by exit; `by_entry` sorted by entry).
+pub fn curve(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, opts: &KmOptions) -> KmCurve {
+    let table = RiskTable::build(data, w, by_exit, by_entry);
+    let m = table.len();
+    let mut surv = Vec::with_capacity(m);
+    let mut se_log = Vec::with_capacity(m);
+    let mut cumhaz = Vec::with_capacity(m);
+    let mut se_cumhaz = Vec::with_capacity(m);
+    let (mut s, mut gw, mut h, mut vh) = (1.0, 0.0, 0.0, 0.0);
+    for j in 0..m {
+        let (n, d) = (table.n_risk[j], table.n_event[j]);
+        if d > 0.0 {
+            s *= (n - d) / n;
+            gw += d / (n * (n - d));
+            h += d / n;
+            vh += d / (n * n);
+        }
+        surv.push(s);
+        se_log.push(gw.sqrt());
+        cumhaz.push(h);
+        se_cumhaz.push(vh.sqrt());
+    }
+    let se_surv: Vec<f64> = if opts.robust {
+        let v = ij_variance(data, w, by_exit, by_entry, &table, &surv);
+        for j in 0..m {
+            se_log[j] = if v[j] == 0.0 { 0.0 } else { v[j] / surv[j] };
+        }
+        v
+    } else {
+        surv.iter().zip(&se_log).map(|(s, e)| s * e).collect()
+    };
+    let z = crate::dist::z_for_level(opts.conf_level);
+    let (lower, upper) = surv.iter().zip(&se_log).map(|(&s, &e)| limits(s, e, opts.conf_type, z)).unzip();
+    KmCurve { table, surv, se_surv, se_log, lower, upper, cumhaz, se_cumhaz }
+}
+
+/// Neumaier-compensated running sum: the at-risk sums below are updated by many additions and
+/// removals, and compensation keeps their tail values accurate.
+#[derive(Default, Clone, Copy)]
+struct Acc {
+    s: f64,
+    c: f64,
+}
+
+impl Acc {
+    #[inline]
+    fn add(&mut self, x: f64) {
+        let t = self.s + x;
+        if self.s.abs() >= x.abs() {
+            self.c += (self.s - t) + x;
+        } else {
+            self.c += (x - t) + self.s;
+        }
+        self.s = t;
+    }
+    #[inline]
+    fn get(&self) -> f64 {
+        self.s + self.c
+    }
+}
+
+/// Standard error of S(t) by the infinitesimal jackknife, in one ascending sweep.
+///
+/// With `A(t) = sum_{t_j <= t} d_j / (n_j (n_j - d_j))` and `B_i = A(entry_i)`, a row still at risk
+/// at t has `U_i / S = A(t) - B_i`; a row that left at `x_i <= t` has the constant
+/// `A(x_i) - B_i - event_i / (n - d)(x_i)`. The at-risk part is kept as running sums of `w^2`,
+/// `w^2 B` and `w^2 B^2`, so the sweep is O(n).
+fn ij_variance(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, table: &RiskTable, surv: &[f64]) -> Vec<f64> {
+    let wt = |i: usize| w.map_or(1.0, |w| w[i]);
+    let m = table.len();
+    let mut out = Vec::with_capacity(m);
+    let (mut s2, mut s2b, mut s2bb, mut done) = (Acc::default(), Acc::default(), Acc::default(), Acc::default());
+    // B_i per row, for rows that entered late; rows without an entry time have B = 0.
+    let mut b_of = if by_entry.is_some() { vec![0.0; data.len()] } else { Vec::new() };
+    if by_entry.is_none() {
+        for &i in by_exit {
+            let wi = wt(i as usize);
+            s2.add(wi * wi);
+        }
+    }
+    let (mut p, mut q) = (0usize, 0usize);
+    let mut a = 0.0;
+    let mut dead = false;
+    for j in 0..m {
+        let t = table.time[j];
+        if let (Some(entry), Some(be)) = (data.entry, by_entry) {
+            while p < be.len() && entry[be[p] as usize] < t {
+                let i = be[p] as usize;
+                let wi2 = wt(i) * wt(i);
+                s2.add(wi2);
+                s2b.add(wi2 * a);
+                s2bb.add(wi2 * a * a);
+                b_of[i] = a;
+                p += 1;
+            }
+        }
+        let (n, d) = (table.n_risk[j], table.n_event[j]);
+        if d > 0.0 {
+            if n - d <= 0.0 {
+                dead = true;
+            } else {
+                a += d / (n * (n - d));
+            }
+        }
+        while q < by_exit.len() && data.exit[by_exit[q] as usize] == t {
+            let i = by_exit[q] as usize;
+            let wi2 = wt(i) * wt(i);
+            let b = if by_entry.is_some() { b_of[i] } else { 0.0 };
+            s2.add(-wi2);
+            s2b.add(-wi2 * b);
+            s2bb.add(-wi2 * b * b);
+            if !dead {
+                let u = a - b - if data.event[i] == 1 { 1.0 / (n - d) } else { 0.0 };
+                done.add(wi2 * u * u);
+            }
+            q += 1;
+        }
+        if dead || surv[j] == 0.0 {
+            out.push(0.0);
+        } else {
+            let v = done.get() + a * a * s2.get() - 2.0 * a * s2b.get() + s2bb.get();
+            out.push(surv[j] * v.max(0.0).sqrt());
+        }
+    }
+    out
+}
+
+/// R's `findq` (survival:::findq): the smallest x at which the step function y reaches p, with the
+/// midpoint rule where y equals p (within `tol`) over an interval. NaN values of y are skipped,
+/// as R's `approx` does. Returns NaN where R gives NA.
+pub fn findq(x: &[f64], y: &[f64], p: f64, tol: f64) -> f64 {
+    let ymax = y.iter().copied().filter(|v| !v.is_nan()).fold(f64::NEG_INFINITY, f64::max);
+    if ymax < p {
+        return f64::NAN;
+    }
+    let xmax = *x.last().unwrap();
+    // Drop duplicated y values (NaN counts as a duplicate of NaN), keeping the first.
+    let mut xs = Vec::with_capacity(x.len());
+    let mut ys = Vec::with_capacity(y.len());
+    let mut seen_nan = false;
+    for (&xi, &yi) in x.iter().zip(y) {
+        if yi.is_nan() {
+            if !seen_nan {
+                seen_nan = true;
+                xs.push(xi);
+                ys.push(yi);
+            }
+        } else if !ys.iter().any(|&v: &f64| v == yi) {
+            xs.push(xi);
+            ys.push(yi);
+        }
+    }
+    let last_y = *ys.last().unwrap();
+    // approx(y + off, 1:n, p, "constant", f = 1) on the non-NA points: the first index whose
+    // (shifted) y is >= p, or none when p lies beyond the last one.
+    let first_at_least = |off: f64| -> Option<usize> {
+        let pts: Vec<usize> = (0..ys.len()).filter(|&k| !ys[k].is_nan()).collect();
+        let first = pts.first().copied()?;
+        if p < ys[first] + off {
+            return None; // below the first point: approx gives NA (rule = 1)
+        }
+        pts.into_iter().find(|&k| ys[k] + off >= p).or(None)
+    };
+    if p == 0.0 {
+        return xs[0];
+    }
+    let i1 = first_at_least(tol);
+    let i2 = first_at_least(-tol);
+    if !last_y.is_nan() && (p - last_y).abs() < tol {
+        return match i1 {
+            Some(k) => (xs[k] + xmax) / 2.0,
+            None => f64::NAN,
+        };
+    }
+    match (i1, i2) {
+        (Some(a), Some(b)) => (xs[a] + xs[b]) / 2.0,
+        _ => f64::NAN,
+    }
+}
+
+/// R's default tolerance in `quantile.survfit`: `sqrt(.Machine$double.eps)`.
+pub const QUANTILE_TOL: f64 = 1.4901161193847656e-08;
+
+/// The time by which a share `p` has had the event (1 - S(t) = p; p = 0.5 is the median) with
+/// its limits from the confidence curves, as R's `quantile.survfit`.
+pub fn quantile(c: &KmCurve, p: f64) -> (f64, f64, f64) {
+    let mut x = Vec::with_capacity(c.surv.len() + 1);
+    x.push(0.0f64.min(c.table.time.first().copied().unwrap_or(0.0)));
+    x.extend_from_slice(&c.table.time);
+    let f = |v: &[f64]| -> Vec<f64> { std::iter::once(0.0).chain(v.iter().map(|s| 1.0 - s)).collect() };
+    (
+        findq(&x, &f(&c.surv), p, QUANTILE_TOL),
+        findq(&x, &f(&c.lower), p, QUANTILE_TOL),
+        findq(&x, &f(&c.upper), p, QUANTILE_TOL),
+    )
+}
+
+/// Row of the curve in force at time t (the last distinct time <= t); `None` before the first.
+pub fn row_at(c: &KmCurve, t: f64) -> Option<usize> {
+    let k = c.table.time.partition_point(|&x| x <= t);
+    if k == 0 {
+        None
+    } else {
+        Some(k - 1)
+    }
+}
+
+/// Restricted mean survival time up to `tau` and its standard error, as R's
+/// `print(fit, rmean = tau)`: the area under S from 0 to tau, with variance
+/// `sum_{t_j <= tau} d_j / (n_j (n_j - d_j)) (int_{t_j}^{tau} S)^2`.
+pub fn rmst(c: &KmCurve, tau: f64) -> (f64, f64) {
+    let t = &c.table.time;
+    let start = 0.0f64.min(t.first().copied().unwrap_or(0.0));
+    let keep = t.partition_point(|&x| x <= tau);
+    // Rectangles under the step function, from start to tau.
+    let mut area = 0.0;
+    let mut prev_t = start;
+    let mut prev_s = 1.0;
+    let mut rect = Vec::with_capacity(keep + 1);
+    for j in 0..keep {
+        let r = (t[j] - prev_t) * prev_s;
+        rect.push(r);
+        area += r;
+        prev_t = t[j];
+        prev_s = c.surv[j];
+    }
+    let r = (tau - prev_t) * prev_s;
+    rect.push(r);
+    area += r;
+    // Variance: walk back from tau accumulating the area to the right of each time.
+    let mut right = 0.0;
+    let mut var = 0.0;
+    for j in (0..keep).rev() {
+        right += rect[j + 1];
+        let (n, d) = (c.table.n_risk[j], c.table.n_event[j]);
+        let hh = if n - d == 0.0 { 0.0 } else { d / (n * (n - d)) };
+        var += right * right * hh;
+    }
+    (area + start, var.sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> (Vec<f64>, Vec<u8>, Vec<f64>) {
+        (
+            vec![1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 5.0, 6.0],
+            vec![1, 1, 0, 1, 0, 1, 1, 1],
+            vec![1.0, 2.0, 1.0, 0.5, 1.0, 1.0, 3.0, 1.0],
+        )
+    }
+
+    // R 4.2.2, survival 3.5-3: summary(survfit(Surv(t, e) ~ 1), censored = TRUE)
+    #[test]
+    fn test_r_unweighted_greenwood() {
+        let (t, e, _) = example();
+        let d = SurvData::new(&t, &e, None, None).unwrap();
+        let c = &kaplan_meier(&d, None, &KmOptions::default())[0];
+        let want_s = [0.875, 0.75, 0.6, 0.6, 0.2, 0.0];
+        let want_se = [0.1169268, 0.1530931, 0.1816590, 0.1816590, 0.1741647];
+        for j in 0..6 {
+            assert!((c.surv[j] - want_s[j]).abs() < 1e-15);
+        }
+        for j in 0..5 {
+            assert!((c.se_surv[j] - want_se[j]).abs() < 5e-8);
+        }
+        assert!(c.se_surv[5].is_nan());
+        assert!((c.lower[0] - 0.67338194).abs() < 5e-9);
+        assert!((c.se_cumhaz[5] - 1.1394101).abs() < 5e-8);
+    }
+
+    // R: survfit(Surv(t, e) ~ 1, weights = w, robust = TRUE)$std.err
+    #[test]
+    fn test_r_weighted_infinitesimal_jackknife() {
+        let (t, e, w) = example();
+        let d = SurvData::new(&t, &e, None, Some(&w)).unwrap();
+        let opts = KmOptions { robust: true, ..Default::default() };
+        let c = &kaplan_meier(&d, d.weight, &opts)[0];
+        let want = [0.09404282, 0.18151924, 0.18795402, 0.18795402, 0.13180637, 0.0];
+        for j in 0..6 {
+            assert!((c.se_surv[j] - want[j]).abs() < 5e-9, "{j}: {}", c.se_surv[j]);
+        }
+    }
+
+    #[test]
+    fn test_r_median_and_rmst() {
+        let (t, e, _) = example();
+        let d = SurvData::new(&t, &e, None, None).unwrap();
+        let c = &kaplan_meier(&d, None, &KmOptions::default())[0];
+        // R: quantile(fit, 0.5) -> 5, lower 3, upper NA
+        let (m, lo, hi) = quantile(c, 0.5);
+        assert_eq!((m, lo), (5.0, 3.0));
+        assert!(hi.is_nan());
+        // R: print(fit, rmean = 4): rmean 3.225, se(rmean) 0.3870360125
+        let (r, se) = rmst(c, 4.0);
+        assert!((r - 3.225).abs() < 1e-12);
+        assert!((se - 0.3870360125).abs() < 1e-10);
+    }
+
+    #[test]
+    fn findq_midpoint_on_flat_half() {
+        // S = 0.5 on [2, 4): the median is (2 + 4) / 2 = 3, as R.
+        let x = [0.0, 1.0, 2.0, 4.0];
+        let y = [0.0, 0.25, 0.5, 1.0];
+        assert_eq!(findq(&x, &y, 0.5, QUANTILE_TOL), 3.0);
+    }
+}

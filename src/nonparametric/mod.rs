@@ -1,0 +1,11 @@
+//! Nonparametric estimators: Kaplan-Meier, Nelson-Aalen and the (weighted) log-rank test.
+
+pub mod ci;
+pub mod km;
+pub mod logrank;
+pub mod risk;
+
+pub use ci::ConfType;
+pub use km::{kaplan_meier, KmCurve, KmOptions};
+pub use logrank::{logrank, LogrankOptions, LogrankResult};
+pub use risk::{Blocks, RiskTable};
