@@ -147,6 +147,24 @@ impl<'a> SurvData<'a> {
     }
 }
 
+/// Event indicators given as numbers (0/1, or booleans as 0.0/1.0) turned into codes, naming the
+/// first row that is neither.
+pub fn event_codes(values: &[f64]) -> Result<Vec<u8>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(row, &v)| {
+            if v == 0.0 {
+                Ok(0)
+            } else if v == 1.0 {
+                Ok(1)
+            } else {
+                Err(Error::InvalidValue { field: Field::Event, row, reason: "value is not 0 or 1 (False or True)" })
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +193,11 @@ mod tests {
             Err(Error::InvalidValue { field: Field::Weight, row: 1, .. })
         ));
         assert_eq!(SurvData::new(&[], &[], None, None).unwrap_err(), Error::Empty);
+        assert!(matches!(
+            event_codes(&[0.0, 1.0, 0.5]),
+            Err(Error::InvalidValue { field: Field::Event, row: 2, .. })
+        ));
+        assert!(matches!(event_codes(&[f64::NAN]), Err(Error::InvalidValue { row: 0, .. })));
         let d = SurvData::new(&t, &[1, 1], None, None).unwrap();
         assert!(d.with_groups(&[0, 2], 3).is_err());
     }

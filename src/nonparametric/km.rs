@@ -238,22 +238,22 @@ pub fn findq(x: &[f64], y: &[f64], p: f64, tol: f64) -> f64 {
 pub const QUANTILE_TOL: f64 = 1.4901161193847656e-08;
 
 /// The time by which a share `p` has had the event (1 - S(t) = p; p = 0.5 is the median) with
-/// its limits from the confidence curves, as R's `quantile.survfit`.
-pub fn quantile(c: &KmCurve, p: f64) -> (f64, f64, f64) {
-    let mut x = Vec::with_capacity(c.surv.len() + 1);
-    x.push(0.0f64.min(c.table.time.first().copied().unwrap_or(0.0)));
-    x.extend_from_slice(&c.table.time);
+/// its limits from the confidence curves, as R's `quantile.survfit`. Returns (time, lower, upper).
+pub fn quantile(time: &[f64], surv: &[f64], lower: &[f64], upper: &[f64], p: f64) -> (f64, f64, f64) {
+    let mut x = Vec::with_capacity(time.len() + 1);
+    x.push(0.0f64.min(time.first().copied().unwrap_or(0.0)));
+    x.extend_from_slice(time);
     let f = |v: &[f64]| -> Vec<f64> { std::iter::once(0.0).chain(v.iter().map(|s| 1.0 - s)).collect() };
     (
-        findq(&x, &f(&c.surv), p, QUANTILE_TOL),
-        findq(&x, &f(&c.lower), p, QUANTILE_TOL),
-        findq(&x, &f(&c.upper), p, QUANTILE_TOL),
+        findq(&x, &f(surv), p, QUANTILE_TOL),
+        findq(&x, &f(lower), p, QUANTILE_TOL),
+        findq(&x, &f(upper), p, QUANTILE_TOL),
     )
 }
 
-/// Row of the curve in force at time t (the last distinct time <= t); `None` before the first.
-pub fn row_at(c: &KmCurve, t: f64) -> Option<usize> {
-    let k = c.table.time.partition_point(|&x| x <= t);
+/// Row in force at time t (the last distinct time <= t); `None` before the first.
+pub fn row_at(time: &[f64], t: f64) -> Option<usize> {
+    let k = time.partition_point(|&x| x <= t);
     if k == 0 {
         None
     } else {
@@ -264,21 +264,20 @@ pub fn row_at(c: &KmCurve, t: f64) -> Option<usize> {
 /// Restricted mean survival time up to `tau` and its standard error, as R's
 /// `print(fit, rmean = tau)`: the area under S from 0 to tau, with variance
 /// `sum_{t_j <= tau} d_j / (n_j (n_j - d_j)) (int_{t_j}^{tau} S)^2`.
-pub fn rmst(c: &KmCurve, tau: f64) -> (f64, f64) {
-    let t = &c.table.time;
-    let start = 0.0f64.min(t.first().copied().unwrap_or(0.0));
-    let keep = t.partition_point(|&x| x <= tau);
+pub fn rmst(time: &[f64], surv: &[f64], n_risk: &[f64], n_event: &[f64], tau: f64) -> (f64, f64) {
+    let start = 0.0f64.min(time.first().copied().unwrap_or(0.0));
+    let keep = time.partition_point(|&x| x <= tau);
     // Rectangles under the step function, from start to tau.
     let mut area = 0.0;
     let mut prev_t = start;
     let mut prev_s = 1.0;
     let mut rect = Vec::with_capacity(keep + 1);
     for j in 0..keep {
-        let r = (t[j] - prev_t) * prev_s;
+        let r = (time[j] - prev_t) * prev_s;
         rect.push(r);
         area += r;
-        prev_t = t[j];
-        prev_s = c.surv[j];
+        prev_t = time[j];
+        prev_s = surv[j];
     }
     let r = (tau - prev_t) * prev_s;
     rect.push(r);
@@ -288,11 +287,21 @@ pub fn rmst(c: &KmCurve, tau: f64) -> (f64, f64) {
     let mut var = 0.0;
     for j in (0..keep).rev() {
         right += rect[j + 1];
-        let (n, d) = (c.table.n_risk[j], c.table.n_event[j]);
+        let (n, d) = (n_risk[j], n_event[j]);
         let hh = if n - d == 0.0 { 0.0 } else { d / (n * (n - d)) };
         var += right * right * hh;
     }
     (area + start, var.sqrt())
+}
+
+impl KmCurve {
+    pub fn quantile(&self, p: f64) -> (f64, f64, f64) {
+        quantile(&self.table.time, &self.surv, &self.lower, &self.upper, p)
+    }
+
+    pub fn rmst(&self, tau: f64) -> (f64, f64) {
+        rmst(&self.table.time, &self.surv, &self.table.n_risk, &self.table.n_event, tau)
+    }
 }
 
 #[cfg(test)]
@@ -345,11 +354,11 @@ mod tests {
         let d = SurvData::new(&t, &e, None, None).unwrap();
         let c = &kaplan_meier(&d, None, &KmOptions::default())[0];
         // R: quantile(fit, 0.5) -> 5, lower 3, upper NA
-        let (m, lo, hi) = quantile(c, 0.5);
+        let (m, lo, hi) = c.quantile(0.5);
         assert_eq!((m, lo), (5.0, 3.0));
         assert!(hi.is_nan());
         // R: print(fit, rmean = 4): rmean 3.225, se(rmean) 0.3870360125
-        let (r, se) = rmst(c, 4.0);
+        let (r, se) = c.rmst(4.0);
         assert!((r - 3.225).abs() < 1e-12);
         assert!((se - 0.3870360125).abs() < 1e-10);
     }

@@ -1,0 +1,30 @@
+"""duurzaam: survival and duration analysis of employment, with a Rust core.
+
+>>> import duurzaam as dz
+>>> km = dz.kaplan_meier(dz.datasets.load_rossi(), "week", "arrest", group="fin")
+>>> km.median()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from . import datasets, errors
+from ._core import __version__
+from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
+from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen
+
+__all__ = [
+    "__version__",
+    "kaplan_meier",
+    "nelson_aalen",
+    "logrank",
+    "KaplanMeier",
+    "NelsonAalen",
+    "Logrank",
+    "datasets",
+    "errors",
+    "DuurzaamError",
+    "InputError",
+    "ColumnNotFoundError",
+    "EmptyDataError",
+    "DegenerateDataError",
+]

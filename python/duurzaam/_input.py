@@ -1,0 +1,148 @@
+"""Turning the user's data (pandas, polars, or a dict of arrays) into validated numpy columns.
+
+The heavy checks (NaN, negative durations, entry >= exit, weights) run in the Rust core, which
+reports a field and a row; `core_call` maps that back to the user's column name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .errors import ColumnNotFoundError, DegenerateDataError, EmptyDataError, InputError
+
+T = TypeVar("T")
+
+
+class Frame:
+    """A thin view of the user's data that hands out columns as 1-D numpy arrays."""
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+        self._index: pd.Index | None = None
+        module = type(data).__module__
+        if isinstance(data, pd.DataFrame):
+            self._kind = "pandas"
+            self._names = [str(c) for c in data.columns]
+            self._n = len(data)
+            if not isinstance(data.index, pd.RangeIndex):
+                self._index = data.index
+        elif module.startswith("polars") and hasattr(data, "get_column"):
+            self._kind = "polars"
+            self._names = list(data.columns)
+            self._n = data.height
+        elif isinstance(data, Mapping):
+            self._kind = "dict"
+            self._names = [str(k) for k in data.keys()]
+            lengths = {k: len(np.asarray(v)) for k, v in data.items()}
+            if len(set(lengths.values())) > 1:
+                first = next(iter(lengths))
+                for k, n in lengths.items():
+                    if n != lengths[first]:
+                        raise InputError(
+                            f"column '{k}' has {n} values, but column '{first}' has {lengths[first]}",
+                            column=str(k),
+                        )
+            self._n = next(iter(lengths.values()), 0)
+        else:
+            raise TypeError(
+                "data must be a pandas DataFrame, a polars DataFrame or a dict of 1-D arrays, "
+                f"not {type(data).__name__}"
+            )
+        if self._n == 0:
+            raise EmptyDataError("the data have no rows")
+
+    def __len__(self) -> int:
+        return self._n
+
+    def where(self, row: int) -> str:
+        """How to name a row in a message: its position, and its index label if informative."""
+        if self._index is not None:
+            return f"row {row} (index label {self._index[row]!r})"
+        return f"row {row}"
+
+    def raw(self, name: str) -> Any:
+        if not isinstance(name, str):
+            raise TypeError(f"column names must be strings, not {type(name).__name__}")
+        if name not in self._names:
+            raise ColumnNotFoundError(
+                f"column '{name}' is not in the data (columns: {', '.join(self._names[:20])})",
+                column=name,
+            )
+        if self._kind == "pandas":
+            return self._data[name]
+        if self._kind == "polars":
+            return self._data.get_column(name)
+        return self._data[name]
+
+    def numeric(self, name: str) -> np.ndarray:
+        """A numeric column as contiguous float64 (missing values become NaN)."""
+        col = self.raw(name)
+        if self._kind == "pandas":
+            if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+                raise InputError(f"column '{name}' is not numeric (dtype {col.dtype})", column=name)
+            arr = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        elif self._kind == "polars":
+            if not (col.dtype.is_numeric() or str(col.dtype) == "Boolean"):
+                raise InputError(f"column '{name}' is not numeric (dtype {col.dtype})", column=name)
+            arr = col.cast(float).to_numpy()
+        else:
+            arr = np.asarray(col)
+            if arr.ndim != 1:
+                raise InputError(f"column '{name}' must be one-dimensional", column=name)
+            if arr.dtype.kind not in "biuf":
+                raise InputError(f"column '{name}' is not numeric (dtype {arr.dtype})", column=name)
+        return np.ascontiguousarray(arr, dtype=np.float64)
+
+    def codes(self, name: str) -> tuple[np.ndarray, list[Any]]:
+        """A grouping column as integer codes 0..k-1 and the sorted levels (pandas categories keep
+        their own order). Missing values and unused categories are errors."""
+        col = self.raw(name)
+        if self._kind == "polars":
+            col = col.to_pandas()
+        values = col if isinstance(col, pd.Series) else pd.Series(np.asarray(col))
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = values.cat.codes.to_numpy()
+            levels = list(values.cat.categories)
+            used = np.bincount(codes[codes >= 0], minlength=len(levels))
+            if (used == 0).any():
+                empty = [str(levels[i]) for i in np.flatnonzero(used == 0)]
+                raise EmptyDataError(
+                    f"column '{name}': the group(s) {', '.join(empty)} have no rows", column=name
+                )
+        else:
+            codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+            levels = list(uniques)
+        missing = np.flatnonzero(codes < 0)
+        if missing.size:
+            raise InputError(
+                f"column '{name}' has a missing value ({self.where(int(missing[0]))})",
+                column=name,
+                row=int(missing[0]),
+            )
+        return np.ascontiguousarray(codes, dtype=np.uint32), levels
+
+
+def core_call(fn: Callable[..., T], names: Mapping[str, str | None], frame: Frame, *args: Any, **kwargs: Any) -> T:
+    """Calls the core and re-raises its errors with the user's column names and row labels."""
+    try:
+        return fn(*args, **kwargs)
+    except _core.CoreInputError as e:
+        field, row, reason = e.args
+        column = names.get(field) or field
+        raise InputError(f"column '{column}': {reason} ({frame.where(row)})", column=column, row=row) from None
+    except _core.CoreDegenerateError as e:
+        raise DegenerateDataError(str(e)) from None
+    except _core.CoreError as e:
+        raise InputError(str(e)) from None
+
+
+def check_level(conf_level: float) -> float:
+    conf_level = float(conf_level)
+    if not 0.0 < conf_level < 1.0:
+        raise ValueError(f"conf_level must lie strictly between 0 and 1, not {conf_level}")
+    return conf_level

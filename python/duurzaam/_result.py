@@ -1,0 +1,51 @@
+"""Immutable result objects with a readable repr in the terminal and in Jupyter."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+
+class Result:
+    """Base class: attributes are set once in ``__init__`` and cannot be changed afterwards.
+    Tables are handed out as copies, so changing one never changes the result."""
+
+    _frozen = False
+
+    def _freeze(self) -> None:
+        object.__setattr__(self, "_frozen", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._frozen:
+            raise AttributeError(f"{type(self).__name__} results are immutable")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} results are immutable")
+
+    # Subclasses provide a title, a few "key: value" lines and a compact summary table.
+    def _title(self) -> str:
+        return type(self).__name__
+
+    def _facts(self) -> list[tuple[str, str]]:
+        return []
+
+    def _summary_frame(self) -> pd.DataFrame:
+        return pd.DataFrame()
+
+    def __repr__(self) -> str:
+        lines = [self._title()]
+        lines += [f"  {k}: {v}" for k, v in self._facts()]
+        frame = self._summary_frame()
+        if len(frame):
+            lines.append("")
+            lines.append(frame.to_string(float_format=lambda x: f"{x:.4g}"))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        facts = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in self._facts())
+        frame = self._summary_frame()
+        table = frame.to_html(float_format=lambda x: f"{x:.4g}", border=0) if len(frame) else ""
+        return f"<div><strong>{html.escape(self._title())}</strong><ul>{facts}</ul>{table}</div>"

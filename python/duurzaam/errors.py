@@ -1,0 +1,44 @@
+"""Exceptions raised by duurzaam.
+
+Every error about the input names the column and the first offending row (its position, and its
+index label for a pandas DataFrame with a non-default index). Row values are never printed, so
+messages are safe to log when the data are register microdata.
+"""
+
+from __future__ import annotations
+
+
+class DuurzaamError(Exception):
+    """Base class of all duurzaam errors."""
+
+
+class InputError(DuurzaamError, ValueError):
+    """A bad input: a missing column, a value that is not allowed, mismatched lengths.
+
+    Attributes
+    ----------
+    column : str or None
+        The user's column name the error is about.
+    row : int or None
+        Position (0-based) of the first offending row.
+    """
+
+    def __init__(self, message: str, column: str | None = None, row: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+        self.row = row
+
+
+class ColumnNotFoundError(InputError):
+    """A column name that is not in the data."""
+
+
+class EmptyDataError(InputError):
+    """The data, or a group in it, have no rows."""
+
+
+class DegenerateDataError(DuurzaamError, ValueError):
+    """The data cannot support the computation (e.g. a singular variance matrix)."""
+
+
+__all__ = ["DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError", "DegenerateDataError"]

@@ -1,0 +1,350 @@
+"""Kaplan-Meier, Nelson-Aalen and the log-rank test: thin wrappers over the Rust core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._input import Frame, check_level, core_call
+from ._result import Result
+
+_CONF_TYPES = ("log", "log-log", "plain")
+
+
+def _common(data: Any, duration: str, event: str, entry: str | None, weights: str | None) -> tuple[Frame, dict[str, Any], dict[str, str | None]]:
+    frame = Frame(data)
+    names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights}
+    cols: dict[str, Any] = {
+        "exit": frame.numeric(duration),
+        "event": frame.numeric(event),
+        "entry": frame.numeric(entry) if entry is not None else None,
+        "weight": frame.numeric(weights) if weights is not None else None,
+    }
+    return frame, cols, names
+
+
+def _z(conf_level: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(1.0 - (1.0 - conf_level) / 2.0)
+
+
+class KaplanMeier(Result):
+    """Kaplan-Meier estimate of the survival function, one curve per group.
+
+    Built by :func:`kaplan_meier`. ``table`` has one row per distinct time (event and censoring
+    times), as R's ``summary(survfit(...), censored = TRUE)``.
+    """
+
+    def __init__(self, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any], n: np.ndarray,
+                 conf_type: str, conf_level: float, robust: bool, weighted: bool) -> None:
+        self._curves = curves
+        self.group = group
+        self.levels = levels
+        self.conf_type = conf_type
+        self.conf_level = conf_level
+        self.robust = robust
+        self.weighted = weighted
+        self._n = n
+        parts = []
+        for lvl, c in zip(levels, curves):
+            part = pd.DataFrame({k: c[k] for k in ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper")})
+            if group is not None:
+                part.insert(0, group, lvl)
+            parts.append(part)
+        self._table = pd.concat(parts, ignore_index=True)
+        self._freeze()
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per group and distinct time: ``[group], time, n_risk, n_event, n_censor,
+        survival, std_err, lower, upper``; ``std_err`` is the standard error of S(t)."""
+        return self._table.copy()
+
+    def _frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
+        out = pd.DataFrame(rows)
+        if self.group is None:
+            out = out.drop(columns="_group")
+        else:
+            out = out.rename(columns={"_group": self.group})
+        return out
+
+    def quantile(self, q: float | Sequence[float]) -> pd.DataFrame:
+        """Time by which a share ``q`` has had the event (``1 - S(t) = q``; the median is
+        ``q = 0.5``), with the limits R's ``quantile.survfit`` gives (Brookmeyer-Crowley: where
+        the confidence curves cross). NaN where R gives NA.
+
+        Returns ``[group], quantile, time, lower, upper``.
+        """
+        qs = np.atleast_1d(np.asarray(q, dtype=np.float64))
+        if np.any(~np.isfinite(qs)) or np.any((qs < 0) | (qs > 1)):
+            raise ValueError("quantiles must lie in [0, 1]")
+        rows = []
+        for lvl, c in zip(self.levels, self._curves):
+            for p in qs:
+                t, lo, hi = _core.km_quantile(c["time"], c["survival"], c["lower"], c["upper"], float(p))
+                rows.append({"_group": lvl, "quantile": float(p), "time": t, "lower": lo, "upper": hi})
+        return self._frame(rows)
+
+    def median(self) -> pd.DataFrame:
+        """Median time to the event with its confidence interval: ``[group], median, lower, upper``."""
+        out = self.quantile(0.5).drop(columns="quantile").rename(columns={"time": "median"})
+        return out
+
+    def survival_at(self, times: float | Sequence[float], *, extend: bool = False) -> pd.DataFrame:
+        """S(t) at given times: ``[group], time, survival, std_err, lower, upper``.
+
+        Before the first time S = 1. After the last observed time of a group the curve is not
+        known and the row holds NaN, unless ``extend=True`` carries the last value forward
+        (R's ``summary(fit, times, extend = TRUE)``).
+        """
+        ts = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        if np.any(~np.isfinite(ts)):
+            raise ValueError("times must be finite")
+        rows = []
+        for lvl, c in zip(self.levels, self._curves):
+            idx = np.searchsorted(c["time"], ts, side="right") - 1
+            last = c["time"][-1]
+            for t, k in zip(ts, idx):
+                if k < 0:
+                    vals = (1.0, 0.0, 1.0, 1.0)
+                elif t > last and not extend:
+                    vals = (np.nan,) * 4
+                else:
+                    vals = (c["survival"][k], c["std_err"][k], c["lower"][k], c["upper"][k])
+                rows.append({"_group": lvl, "time": float(t), "survival": vals[0], "std_err": vals[1], "lower": vals[2], "upper": vals[3]})
+        return self._frame(rows)
+
+    def rmst(self, tau: float | Sequence[float]) -> pd.DataFrame:
+        """Restricted mean survival time: the area under S from 0 to ``tau``, the expected time
+        without the event within the first ``tau`` time units.
+
+        Standard error as R's ``print(survfit(...), rmean = tau)``; the interval is
+        ``rmst -+ z * std_err``. Returns ``[group], tau, rmst, std_err, lower, upper``.
+        """
+        taus = np.atleast_1d(np.asarray(tau, dtype=np.float64))
+        if np.any(~np.isfinite(taus)) or np.any(taus <= 0):
+            raise ValueError("tau must be finite and positive")
+        z = _z(self.conf_level)
+        rows = []
+        for lvl, c in zip(self.levels, self._curves):
+            for t in taus:
+                r, se = _core.km_rmst(c["time"], c["survival"], c["n_risk"], c["n_event"], float(t))
+                rows.append({"_group": lvl, "tau": float(t), "rmst": r, "std_err": se, "lower": r - z * se, "upper": r + z * se})
+        return self._frame(rows)
+
+    def _title(self) -> str:
+        return "Kaplan-Meier estimate"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        var = "infinitesimal jackknife" if self.robust else "Greenwood"
+        return [("variance", var), ("interval", f"{self.conf_level:.0%} {self.conf_type}")]
+
+    def _summary_frame(self) -> pd.DataFrame:
+        med = self.median()
+        ev = [float(c["n_event"].sum()) for c in self._curves]
+        out = pd.DataFrame({"n": self._n, "events": ev, "median": med["median"].to_numpy(),
+                            "lower": med["lower"].to_numpy(), "upper": med["upper"].to_numpy()})
+        if self.group is not None:
+            out.index = pd.Index(self.levels, name=self.group)
+        return out
+
+
+def kaplan_meier(data: Any, duration: str = "months", event: str = "employed", *, group: str | None = None,
+                 entry: str | None = None, weights: str | None = None, robust: bool = False,
+                 conf_type: str = "log", conf_level: float = 0.95) -> KaplanMeier:
+    """Kaplan-Meier estimate of the survival function, as R's ``survfit``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, polars.DataFrame or dict of 1-D arrays
+    duration : str
+        Column with the time to the event or to censoring (finite, >= 0).
+    event : str
+        Column with 1 (or True) for an event, 0 (or False) for censoring.
+    group : str, optional
+        Column whose levels get a curve each (sorted; pandas categories keep their order).
+    entry : str, optional
+        Column with the entry time for delayed entry (left truncation): a row is at risk on
+        ``(entry, duration]``.
+    weights : str, optional
+        Column with positive case weights; the counts in the table become weighted sums.
+    robust : bool
+        Use the infinitesimal-jackknife variance (R's ``robust = TRUE``) instead of Greenwood's.
+    conf_type : {"log", "log-log", "plain"}
+        Scale of the pointwise confidence interval; ``"log"`` is R's default.
+    conf_level : float
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    KaplanMeier
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> d = {"months": [2, 3, 3, 5, 8, 12], "employed": [1, 1, 0, 1, 0, 1]}
+    >>> km = dz.kaplan_meier(d, "months", "employed")
+    >>> km.table[["time", "n_risk", "survival"]].round(4).values.tolist()[:2]
+    [[2.0, 6.0, 0.8333], [3.0, 5.0, 0.6667]]
+    >>> float(km.median()["median"].iloc[0])
+    5.0
+    """
+    if conf_type not in _CONF_TYPES:
+        raise ValueError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
+    conf_level = check_level(conf_level)
+    frame, cols, names = _common(data, duration, event, entry, weights)
+    codes, levels, n_groups = None, [None], 1
+    if group is not None:
+        names["group"] = group
+        codes, levels = frame.codes(group)
+        n_groups = len(levels)
+    curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
+                       codes, n_groups, bool(robust), conf_type, conf_level)
+    n = np.bincount(codes, minlength=n_groups) if codes is not None else np.array([len(frame)])
+    return KaplanMeier(curves, group, levels, n, conf_type, conf_level, bool(robust), weights is not None)
+
+
+class NelsonAalen(Result):
+    """Nelson-Aalen estimate of the cumulative hazard; built by :func:`nelson_aalen`."""
+
+    def __init__(self, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any]) -> None:
+        self.group = group
+        self.levels = levels
+        parts = []
+        for lvl, c in zip(levels, curves):
+            part = pd.DataFrame({"time": c["time"], "n_risk": c["n_risk"], "n_event": c["n_event"],
+                                 "n_censor": c["n_censor"], "cumhaz": c["cumhaz"], "std_err": c["std_err_cumhaz"]})
+            if group is not None:
+                part.insert(0, group, lvl)
+            parts.append(part)
+        self._table = pd.concat(parts, ignore_index=True)
+        self._freeze()
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """``[group], time, n_risk, n_event, n_censor, cumhaz, std_err``; the variance is
+        ``sum d / n^2`` (R's ``survfit(...)$std.chaz``)."""
+        return self._table.copy()
+
+    def _title(self) -> str:
+        return "Nelson-Aalen cumulative hazard"
+
+    def _summary_frame(self) -> pd.DataFrame:
+        key = [self.group] if self.group is not None else []
+        last = self._table.groupby(key, sort=False).tail(1) if key else self._table.tail(1)
+        return last.set_index(key) if key else last.reset_index(drop=True)
+
+
+def nelson_aalen(data: Any, duration: str, event: str, *, group: str | None = None, entry: str | None = None,
+                 weights: str | None = None) -> NelsonAalen:
+    """Nelson-Aalen estimate of the cumulative hazard, as R's ``survfit(...)$cumhaz``.
+
+    Arguments as :func:`kaplan_meier`.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> d = {"months": [2, 3, 3, 5], "employed": [1, 1, 0, 1]}
+    >>> dz.nelson_aalen(d, "months", "employed").table["cumhaz"].round(4).tolist()
+    [0.25, 0.5833, 1.5833]
+    """
+    frame, cols, names = _common(data, duration, event, entry, weights)
+    codes, levels, n_groups = None, [None], 1
+    if group is not None:
+        names["group"] = group
+        codes, levels = frame.codes(group)
+        n_groups = len(levels)
+    curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
+                       codes, n_groups, False, "log", 0.95)
+    return NelsonAalen(curves, group, levels)
+
+
+class Logrank(Result):
+    """A k-sample log-rank (Fleming-Harrington) test; built by :func:`logrank`."""
+
+    def __init__(self, r: dict[str, Any], group: str, levels: list[Any], n: np.ndarray, rho: float, gamma: float,
+                 strata: str | None) -> None:
+        k = len(levels)
+        self.statistic = float(r["statistic"])
+        self.df = int(r["df"])
+        self.p_value = float(r["p_value"])
+        self.rho = rho
+        self.gamma = gamma
+        self.group = group
+        self.strata = strata
+        obs, exp = r["observed"], r["expected"]
+        var = np.asarray(r["var"]).reshape(k, k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self._table = pd.DataFrame({
+                "group": levels, "n": n, "observed": obs, "expected": exp,
+                "(O-E)^2/E": (obs - exp) ** 2 / exp, "(O-E)^2/V": (obs - exp) ** 2 / np.diag(var),
+            })
+        self._var = pd.DataFrame(var, index=levels, columns=levels)
+        self._freeze()
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """``group, n, observed, expected, (O-E)^2/E, (O-E)^2/V``; with FH weights (rho or gamma
+        not 0) observed and expected are weighted sums, as R's ``survdiff``."""
+        return self._table.copy()
+
+    @property
+    def var(self) -> pd.DataFrame:
+        """Variance matrix of observed - expected."""
+        return self._var.copy()
+
+    def _title(self) -> str:
+        if self.rho == 0 and self.gamma == 0:
+            return "Log-rank test"
+        return f"Fleming-Harrington test (rho={self.rho:g}, gamma={self.gamma:g})"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        facts = [("chi-square", f"{self.statistic:.4f} on {self.df} df"), ("p-value", f"{self.p_value:.4g}")]
+        if self.strata is not None:
+            facts.append(("strata", self.strata))
+        return facts
+
+    def _summary_frame(self) -> pd.DataFrame:
+        return self._table.set_index("group")
+
+
+def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | None = None, rho: float = 0.0,
+            gamma: float = 0.0, entry: str | None = None, weights: str | None = None) -> Logrank:
+    """k-sample log-rank test with Fleming-Harrington weights ``S(t-)^rho (1 - S(t-))^gamma``.
+
+    ``rho = gamma = 0`` is the log-rank test and ``rho = 1`` the Peto-Peto test, as R's
+    ``survdiff``; S is the pooled Kaplan-Meier within each stratum. With ``strata`` the test
+    compares groups within strata and sums over them. Delayed entry is allowed. Weights are
+    frequency weights: an integer weight equals repeating the row.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> d = {"months": [1, 2, 2, 3, 4, 5, 5, 6], "employed": [1, 1, 0, 1, 0, 1, 1, 1],
+    ...      "arm": ["a", "b", "a", "b", "a", "b", "a", "b"]}
+    >>> lr = dz.logrank(d, "months", "employed", "arm")
+    >>> lr.df, round(lr.statistic, 8)
+    (1, 2.369e-05)
+    """
+    for name, v in (("rho", rho), ("gamma", gamma)):
+        if not (np.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be finite and >= 0, not {v!r}")
+    frame, cols, names = _common(data, duration, event, entry, weights)
+    names["group"] = group
+    codes, levels = frame.codes(group)
+    if len(levels) < 2:
+        raise ValueError(f"column '{group}' has only one group; the log-rank test compares two or more")
+    s_codes, n_strata = None, 1
+    if strata is not None:
+        names["strata"] = strata
+        s_codes, s_levels = frame.codes(strata)
+        n_strata = len(s_levels)
+    r = core_call(_core.logrank, names, frame, cols["exit"], cols["event"], codes, len(levels), cols["entry"],
+                  cols["weight"], s_codes, n_strata, float(rho), float(gamma))
+    n = np.bincount(codes, minlength=len(levels))
+    return Logrank(r, group, levels, n, float(rho), float(gamma), strata)

@@ -1,0 +1,155 @@
+//! The only place that speaks Python: extract arrays, release the GIL for the core, convert the
+//! results, map core errors to exceptions. No statistics here.
+
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::create_exception;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::error::Error;
+use crate::nonparametric::{self as np_, ConfType, KmOptions, LogrankOptions};
+use crate::SurvData;
+
+create_exception!(_core, CoreError, PyValueError, "An error reported by the duurzaam core.");
+create_exception!(_core, CoreInputError, CoreError, "A bad value in an input column: args = (field, row, reason).");
+create_exception!(_core, CoreDegenerateError, CoreError, "The data cannot support the computation.");
+
+fn to_py(e: Error) -> PyErr {
+    match e {
+        Error::InvalidValue { field, row, reason } => CoreInputError::new_err((field.as_str(), row, reason)),
+        Error::Degenerate(m) => CoreDegenerateError::new_err(m),
+        other => CoreError::new_err(other.to_string()),
+    }
+}
+
+type F64<'py> = PyReadonlyArray1<'py, f64>;
+type U32<'py> = PyReadonlyArray1<'py, u32>;
+
+fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
+    a.as_slice().map_err(|_| PyValueError::new_err("arrays must be contiguous"))
+}
+
+/// Kaplan-Meier (and Nelson-Aalen) curves, one dict of arrays per group.
+#[pyfunction]
+#[pyo3(signature = (exit, event, entry=None, weight=None, group=None, n_groups=1, robust=false, conf_type="log", conf_level=0.95))]
+#[allow(clippy::too_many_arguments)]
+fn kaplan_meier<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: F64<'py>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    group: Option<U32<'py>>,
+    n_groups: usize,
+    robust: bool,
+    conf_type: &str,
+    conf_level: f64,
+) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let conf_type = ConfType::parse(conf_type).map_err(to_py)?;
+    if !(conf_level > 0.0 && conf_level < 1.0) {
+        return Err(PyValueError::new_err("conf_level must lie strictly between 0 and 1"));
+    }
+    let (exit, event_f) = (slice(&exit)?, slice(&event)?);
+    let entry = entry.as_ref().map(slice).transpose()?;
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let group = group.as_ref().map(slice).transpose()?;
+    let opts = KmOptions { robust, conf_type, conf_level };
+    let curves = py
+        .detach(|| -> Result<_, Error> {
+            let event = crate::data::event_codes(event_f)?;
+            let mut d = SurvData::new(exit, &event, entry, weight)?;
+            if let Some(g) = group {
+                d = d.with_groups(g, n_groups)?;
+            }
+            Ok(np_::kaplan_meier(&d, d.weight, &opts))
+        })
+        .map_err(to_py)?;
+    curves
+        .into_iter()
+        .map(|c| {
+            let out = PyDict::new(py);
+            out.set_item("time", c.table.time.into_pyarray(py))?;
+            out.set_item("n_risk", c.table.n_risk.into_pyarray(py))?;
+            out.set_item("n_event", c.table.n_event.into_pyarray(py))?;
+            out.set_item("n_censor", c.table.n_censor.into_pyarray(py))?;
+            out.set_item("survival", c.surv.into_pyarray(py))?;
+            out.set_item("std_err", c.se_surv.into_pyarray(py))?;
+            out.set_item("se_log", c.se_log.into_pyarray(py))?;
+            out.set_item("lower", c.lower.into_pyarray(py))?;
+            out.set_item("upper", c.upper.into_pyarray(py))?;
+            out.set_item("cumhaz", c.cumhaz.into_pyarray(py))?;
+            out.set_item("std_err_cumhaz", c.se_cumhaz.into_pyarray(py))?;
+            Ok(out)
+        })
+        .collect()
+}
+
+/// Quantile of one curve with its limits: (time, lower, upper), NaN where R gives NA.
+#[pyfunction]
+fn km_quantile(time: F64<'_>, surv: F64<'_>, lower: F64<'_>, upper: F64<'_>, p: f64) -> PyResult<(f64, f64, f64)> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(PyValueError::new_err("quantile probabilities must lie in [0, 1]"));
+    }
+    Ok(np_::km::quantile(slice(&time)?, slice(&surv)?, slice(&lower)?, slice(&upper)?, p))
+}
+
+/// Restricted mean up to tau of one curve and its standard error.
+#[pyfunction]
+fn km_rmst(time: F64<'_>, surv: F64<'_>, n_risk: F64<'_>, n_event: F64<'_>, tau: f64) -> PyResult<(f64, f64)> {
+    Ok(np_::km::rmst(slice(&time)?, slice(&surv)?, slice(&n_risk)?, slice(&n_event)?, tau))
+}
+
+/// The k-sample (Fleming-Harrington weighted) log-rank test.
+#[pyfunction]
+#[pyo3(signature = (exit, event, group, n_groups, entry=None, weight=None, strata=None, n_strata=1, rho=0.0, gamma=0.0))]
+#[allow(clippy::too_many_arguments)]
+fn logrank<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: F64<'py>,
+    group: U32<'py>,
+    n_groups: usize,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    rho: f64,
+    gamma: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (exit, event_f, group) = (slice(&exit)?, slice(&event)?, slice(&group)?);
+    let entry = entry.as_ref().map(slice).transpose()?;
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let strata = strata.as_ref().map(slice).transpose()?;
+    let r = py
+        .detach(|| -> Result<_, Error> {
+            let event = crate::data::event_codes(event_f)?;
+            let mut d = SurvData::new(exit, &event, entry, weight)?.with_groups(group, n_groups)?;
+            if let Some(s) = strata {
+                d = d.with_strata(s, n_strata)?;
+            }
+            np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma })
+        })
+        .map_err(to_py)?;
+    let out = PyDict::new(py);
+    out.set_item("observed", r.observed.into_pyarray(py))?;
+    out.set_item("expected", r.expected.into_pyarray(py))?;
+    out.set_item("var", r.var.into_pyarray(py))?;
+    out.set_item("statistic", r.statistic)?;
+    out.set_item("df", r.df)?;
+    out.set_item("p_value", r.p_value)?;
+    Ok(out)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("CoreError", m.py().get_type::<CoreError>())?;
+    m.add("CoreInputError", m.py().get_type::<CoreInputError>())?;
+    m.add("CoreDegenerateError", m.py().get_type::<CoreDegenerateError>())?;
+    m.add_function(wrap_pyfunction!(kaplan_meier, m)?)?;
+    m.add_function(wrap_pyfunction!(km_quantile, m)?)?;
+    m.add_function(wrap_pyfunction!(km_rmst, m)?)?;
+    m.add_function(wrap_pyfunction!(logrank, m)?)?;
+    Ok(())
+}
