@@ -1,0 +1,115 @@
+"""Bad input gets a clear ValueError subclass naming the column and the first offending row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import duurzaam as dz
+from duurzaam.errors import ColumnNotFoundError, EmptyDataError, InputError
+
+
+def frame():
+    return pd.DataFrame({"months": [1.0, 2.0, 3.0, 4.0], "employed": [1, 0, 1, 1], "arm": ["a", "b", "a", "b"],
+                         "start": [0.0, 0.0, 1.0, 0.0], "w": [1.0, 2.0, 1.0, 1.0]})
+
+
+@pytest.mark.parametrize("column,value,message", [
+    ("months", np.nan, "column 'months': value is NaN or infinite (row 2)"),
+    ("months", np.inf, "column 'months': value is NaN or infinite (row 2)"),
+    ("months", -1.0, "column 'months': value is negative (row 2)"),
+    ("employed", 2, "column 'employed': value is not 0 or 1 (False or True) (row 2)"),
+    ("employed", 0.5, "column 'employed': value is not 0 or 1 (False or True) (row 2)"),
+    ("start", 3.0, "column 'start': entry is not before the exit time (row 2)"),
+    ("w", -1.0, "column 'w': weight is not positive (row 2)"),
+    ("w", 0.0, "column 'w': weight is not positive (row 2)"),
+])
+@pytest.mark.parametrize("fn", ["kaplan_meier", "logrank", "nelson_aalen"])
+def test_bad_values_name_column_and_row(column, value, message, fn):
+    df = frame()
+    df[column] = df[column].astype(float)
+    df.loc[2, column] = value
+    with pytest.raises(InputError) as e:
+        if fn == "logrank":
+            dz.logrank(df, "months", "employed", "arm", entry="start", weights="w")
+        else:
+            getattr(dz, fn)(df, "months", "employed", entry="start", weights="w")
+    assert str(e.value) == message
+    assert isinstance(e.value, ValueError)
+    assert e.value.column == column and e.value.row == 2
+
+
+def test_row_label_is_named_for_a_custom_index():
+    df = frame().set_index(pd.Index(["p1", "p2", "p3", "p4"]))
+    df.loc["p3", "months"] = -2.0
+    with pytest.raises(InputError, match=r"row 2 \(index label 'p3'\)"):
+        dz.kaplan_meier(df, "months", "employed")
+
+
+def test_unknown_column():
+    with pytest.raises(ColumnNotFoundError, match="column 'maand' is not in the data"):
+        dz.kaplan_meier(frame(), "maand", "employed")
+    with pytest.raises(ValueError):
+        dz.logrank(frame(), "months", "employed", "arms")
+
+
+def test_empty_data():
+    with pytest.raises(EmptyDataError):
+        dz.kaplan_meier(frame().iloc[:0], "months", "employed")
+    with pytest.raises(EmptyDataError):
+        dz.kaplan_meier({"months": [], "employed": []}, "months", "employed")
+
+
+def test_group_with_no_rows():
+    df = frame()
+    df["arm"] = pd.Categorical(df["arm"], categories=["a", "b", "c"])
+    with pytest.raises(EmptyDataError, match="column 'arm': the group\\(s\\) c have no rows"):
+        dz.kaplan_meier(df, "months", "employed", group="arm")
+
+
+def test_missing_group_value():
+    df = frame()
+    df.loc[1, "arm"] = None
+    with pytest.raises(InputError, match="column 'arm' has a missing value \\(row 1\\)"):
+        dz.logrank(df, "months", "employed", "arm")
+
+
+def test_non_numeric_duration_and_mismatched_lengths():
+    df = frame()
+    df["months"] = ["1", "2", "3", "4"]
+    with pytest.raises(InputError, match="column 'months' is not numeric"):
+        dz.kaplan_meier(df, "months", "employed")
+    with pytest.raises(InputError, match="column 'employed' has 3 values"):
+        dz.kaplan_meier({"months": [1, 2, 3, 4], "employed": [1, 0, 1]}, "months", "employed")
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="conf_type"):
+        dz.kaplan_meier(frame(), "months", "employed", conf_type="logit")
+    with pytest.raises(ValueError, match="conf_level"):
+        dz.kaplan_meier(frame(), "months", "employed", conf_level=95)
+    with pytest.raises(ValueError, match="only one group"):
+        dz.logrank(frame().assign(arm="a"), "months", "employed", "arm")
+    with pytest.raises(ValueError, match="rho"):
+        dz.logrank(frame(), "months", "employed", "arm", rho=-1)
+    km = dz.kaplan_meier(frame(), "months", "employed")
+    with pytest.raises(ValueError):
+        km.quantile(1.5)
+    with pytest.raises(ValueError):
+        km.rmst(0)
+
+
+def test_boolean_events_and_results_are_immutable():
+    df = frame()
+    df["employed"] = df["employed"].astype(bool)
+    km = dz.kaplan_meier(df, "months", "employed")
+    assert km.table["n_event"].sum() == 3
+    with pytest.raises(AttributeError):
+        km.conf_level = 0.9
+    t = km.table
+    t.loc[0, "survival"] = 0.0
+    assert km.table.loc[0, "survival"] != 0.0
+    assert "Kaplan-Meier" in repr(km) and "<table" in km._repr_html_()
+    lr = dz.logrank(df, "months", "employed", "arm")
+    assert "Log-rank" in repr(lr) and "<table" in lr._repr_html_()
