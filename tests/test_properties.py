@@ -9,6 +9,22 @@ from hypothesis import strategies as st
 
 import duurzaam as dz
 from conftest import assert_close
+from duurzaam.errors import DegenerateDataError
+
+
+def statistic_or_degenerate(*args, **kwargs):
+    """The log-rank statistic, or "degenerate" where the variance matrix is singular (every
+    event time has everyone at risk failing): then R's survdiff stops in solve() too."""
+    try:
+        return dz.logrank(*args, **kwargs).statistic
+    except DegenerateDataError:
+        return "degenerate"
+
+
+def assert_same_statistic(a, b, rtol):
+    assert (a == "degenerate") == (b == "degenerate")
+    if a != "degenerate":
+        assert_close(a, b, rtol=rtol, atol=1e-12)
 
 
 @st.composite
@@ -47,9 +63,9 @@ def test_integer_weights_equal_repeated_rows(df):
     for col in ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"):
         assert_close(a[col], b[col], rtol=1e-12, atol=1e-14, what=col)
     if df["arm"].nunique() == 2:
-        la = dz.logrank(df, "months", "employed", "arm", entry="entry", weights="w", rho=1.0, gamma=0.5)
-        lb = dz.logrank(rep, "months", "employed", "arm", entry="entry", rho=1.0, gamma=0.5)
-        assert_close(la.statistic, lb.statistic, rtol=1e-9, atol=1e-12)
+        la = statistic_or_degenerate(df, "months", "employed", "arm", entry="entry", weights="w", rho=1.0, gamma=0.5)
+        lb = statistic_or_degenerate(rep, "months", "employed", "arm", entry="entry", rho=1.0, gamma=0.5)
+        assert_same_statistic(la, lb, rtol=1e-9)
 
 
 @settings(max_examples=60, deadline=None)
@@ -63,15 +79,18 @@ def test_permuting_rows_changes_nothing(df, rnd):
     for col in a.columns:
         assert_close(a[col], b[col], rtol=1e-12, atol=1e-14, what=col)
     if df["arm"].nunique() >= 2:
-        la = dz.logrank(df, "months", "employed", "arm", entry="entry")
-        lb = dz.logrank(shuffled, "months", "employed", "arm", entry="entry")
-        assert_close(la.statistic, lb.statistic, rtol=1e-10, atol=1e-12)
+        la = statistic_or_degenerate(df, "months", "employed", "arm", entry="entry")
+        lb = statistic_or_degenerate(shuffled, "months", "employed", "arm", entry="entry")
+        assert_same_statistic(la, lb, rtol=1e-10)
 
 
 @settings(max_examples=60, deadline=None)
 @given(survival_frames(groups=1), st.floats(0, 2), st.floats(0, 2))
 def test_identical_groups_give_zero_statistic(df, rho, gamma):
     both = pd.concat([df.assign(arm="a"), df.assign(arm="b")], ignore_index=True)
-    lr = dz.logrank(both, "months", "employed", "arm", rho=rho, gamma=gamma)
+    try:
+        lr = dz.logrank(both, "months", "employed", "arm", rho=rho, gamma=gamma)
+    except DegenerateDataError:
+        return  # no event time with a survivor: nothing to test, as in R
     assert abs(lr.statistic) < 1e-20
     assert_close(lr.table["observed"], lr.table["expected"], rtol=1e-12, atol=1e-12)

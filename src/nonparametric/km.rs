@@ -11,6 +11,7 @@
 //! * Nelson-Aalen: `H(t) = sum d_j / n_j`, `var H(t) = sum d_j / n_j^2` (R's `std.chaz`).
 
 use super::ci::{limits, ConfType};
+use super::grid::{use_grid, Grid, TimeIndex};
 use super::risk::{Blocks, RiskTable};
 use crate::data::SurvData;
 
@@ -43,9 +44,19 @@ pub struct KmCurve {
     pub se_cumhaz: Vec<f64>,
 }
 
-/// One curve per group (a single curve without groups), computed from one sort of the data.
+/// One curve per group (a single curve without groups), computed from one pass over the data:
+/// tied times go through the dense grid of [`super::grid`], the rest through one sort per group.
 pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec<KmCurve> {
-    let blocks = Blocks::new(data, data.group, data.n_groups);
+    let k = data.n_groups;
+    if !opts.robust {
+        let tix = TimeIndex::new(data.exit);
+        if use_grid(data.len(), k, tix.len()) {
+            let epos = data.entry.map(|e| tix.entry_positions(e));
+            let grid = Grid::build(data, w, &tix, epos.as_deref(), |i| data.group_of(i), k);
+            return (0..k).map(|g| from_table(grid.table(g, &tix), opts)).collect();
+        }
+    }
+    let blocks = Blocks::new(data, data.group, k);
     (0..blocks.n_blocks())
         .map(|g| {
             let (ex, en) = blocks.block(g);
@@ -57,14 +68,28 @@ pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec
 /// The curve of the rows `by_exit` (sorted by exit; `by_entry` sorted by entry).
 pub fn curve(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, opts: &KmOptions) -> KmCurve {
     let table = RiskTable::build(data, w, by_exit, by_entry);
+    let mut c = from_table(table, &KmOptions { robust: false, ..*opts });
+    if opts.robust {
+        let v = ij_variance(data, w, by_exit, by_entry, &c.table, &c.surv);
+        for (j, &vj) in v.iter().enumerate() {
+            c.se_log[j] = if vj == 0.0 { 0.0 } else { vj / c.surv[j] };
+        }
+        c.se_surv = v;
+        let z = crate::dist::z_for_level(opts.conf_level);
+        (c.lower, c.upper) = c.surv.iter().zip(&c.se_log).map(|(&s, &e)| limits(s, e, opts.conf_type, z)).unzip();
+    }
+    c
+}
+
+/// Kaplan-Meier, Greenwood and Nelson-Aalen from a risk table.
+pub fn from_table(table: RiskTable, opts: &KmOptions) -> KmCurve {
     let m = table.len();
     let mut surv = Vec::with_capacity(m);
     let mut se_log = Vec::with_capacity(m);
     let mut cumhaz = Vec::with_capacity(m);
     let mut se_cumhaz = Vec::with_capacity(m);
     let (mut s, mut gw, mut h, mut vh) = (1.0, 0.0, 0.0, 0.0);
-    for j in 0..m {
-        let (n, d) = (table.n_risk[j], table.n_event[j]);
+    for (&n, &d) in table.n_risk.iter().zip(&table.n_event) {
         if d > 0.0 {
             s *= (n - d) / n;
             gw += d / (n * (n - d));
@@ -76,15 +101,7 @@ pub fn curve(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Opti
         cumhaz.push(h);
         se_cumhaz.push(vh.sqrt());
     }
-    let se_surv: Vec<f64> = if opts.robust {
-        let v = ij_variance(data, w, by_exit, by_entry, &table, &surv);
-        for j in 0..m {
-            se_log[j] = if v[j] == 0.0 { 0.0 } else { v[j] / surv[j] };
-        }
-        v
-    } else {
-        surv.iter().zip(&se_log).map(|(s, e)| s * e).collect()
-    };
+    let se_surv: Vec<f64> = surv.iter().zip(&se_log).map(|(s, e)| s * e).collect();
     let z = crate::dist::z_for_level(opts.conf_level);
     let (lower, upper) = surv.iter().zip(&se_log).map(|(&s, &e)| limits(s, e, opts.conf_type, z)).unzip();
     KmCurve { table, surv, se_surv, se_log, lower, upper, cumhaz, se_cumhaz }
@@ -190,32 +207,39 @@ pub fn findq(x: &[f64], y: &[f64], p: f64, tol: f64) -> f64 {
         return f64::NAN;
     }
     let xmax = *x.last().unwrap();
-    // Drop duplicated y values (NaN counts as a duplicate of NaN), keeping the first.
+    // Drop duplicated y values (NaN counts as a duplicate of NaN), keeping the first, as R's
+    // duplicated(); a set keeps this linear for curves with many distinct times.
     let mut xs = Vec::with_capacity(x.len());
     let mut ys = Vec::with_capacity(y.len());
-    let mut seen_nan = false;
+    let mut seen = std::collections::HashSet::with_capacity(y.len());
     for (&xi, &yi) in x.iter().zip(y) {
-        if yi.is_nan() {
-            if !seen_nan {
-                seen_nan = true;
-                xs.push(xi);
-                ys.push(yi);
-            }
-        } else if !ys.iter().any(|&v: &f64| v == yi) {
+        let key = if yi.is_nan() { f64::NAN.to_bits() } else { (yi + 0.0).to_bits() };
+        if seen.insert(key) {
             xs.push(xi);
             ys.push(yi);
         }
     }
     let last_y = *ys.last().unwrap();
-    // approx(y + off, 1:n, p, "constant", f = 1) on the non-NA points: the first index whose
-    // (shifted) y is >= p, or none when p lies beyond the last one.
+    // approx(y + off, 1:n, p, "constant", f = 1) on the non-NA points: approx orders the points
+    // by y, so this is the point with the smallest y such that y + off >= p; NA outside the range
+    // (rule = 1). The confidence curves need not be monotone, so the order matters.
     let first_at_least = |off: f64| -> Option<usize> {
-        let pts: Vec<usize> = (0..ys.len()).filter(|&k| !ys[k].is_nan()).collect();
-        let first = pts.first().copied()?;
-        if p < ys[first] + off {
-            return None; // below the first point: approx gives NA (rule = 1)
+        let mut best: Option<usize> = None;
+        let mut lowest = f64::INFINITY;
+        for (k, &v) in ys.iter().enumerate() {
+            if v.is_nan() {
+                continue;
+            }
+            lowest = lowest.min(v);
+            if v + off >= p && best.is_none_or(|b| v < ys[b]) {
+                best = Some(k);
+            }
         }
-        pts.into_iter().find(|&k| ys[k] + off >= p).or(None)
+        if p < lowest + off {
+            None
+        } else {
+            best
+        }
     };
     if p == 0.0 {
         return xs[0];
@@ -361,6 +385,32 @@ mod tests {
         let (r, se) = c.rmst(4.0);
         assert!((r - 3.225).abs() < 1e-12);
         assert!((se - 0.3870360125).abs() < 1e-10);
+    }
+
+    #[test]
+    fn grid_and_sorted_paths_agree() {
+        // Delayed entry, weights, groups: the grid path (kaplan_meier) against the sorted one.
+        let n = 500;
+        let t: Vec<f64> = (0..n).map(|i| 1.0 + ((i * 7919) % 23) as f64).collect();
+        let s: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { ((i * 31) % 5) as f64 - 0.5 } else { 0.0 }).collect();
+        let s: Vec<f64> = s.iter().zip(&t).map(|(&a, &b)| a.min(b - 0.25)).collect();
+        let e: Vec<u8> = (0..n).map(|i| ((i * 13) % 4 != 0) as u8).collect();
+        let w: Vec<f64> = (0..n).map(|i| 0.5 + ((i * 17) % 7) as f64 / 3.0).collect();
+        let g: Vec<u32> = (0..n).map(|i| (i % 3) as u32).collect();
+        let d = SurvData::new(&t, &e, Some(&s), Some(&w)).unwrap().with_groups(&g, 3).unwrap();
+        let opts = KmOptions::default();
+        let fast = kaplan_meier(&d, d.weight, &opts);
+        let blocks = Blocks::new(&d, d.group, 3);
+        for gi in 0..3 {
+            let (ex, en) = blocks.block(gi);
+            let slow = curve(&d, d.weight, ex, en, &opts);
+            assert_eq!(fast[gi].table.time, slow.table.time);
+            for j in 0..slow.surv.len() {
+                assert!((fast[gi].table.n_risk[j] - slow.table.n_risk[j]).abs() < 1e-12);
+                assert!((fast[gi].surv[j] - slow.surv[j]).abs() < 1e-14);
+                assert!((fast[gi].se_surv[j] - slow.se_surv[j]).abs() < 1e-14);
+            }
+        }
     }
 
     #[test]

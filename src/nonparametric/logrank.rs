@@ -13,6 +13,7 @@
 //! as frequency weights (weight 2 = the row twice), so integer weights give R's answer on the
 //! expanded data.
 
+use super::grid::{use_grid, Grid, TimeIndex};
 use super::risk::{Blocks, RiskTable};
 use crate::data::SurvData;
 use crate::error::{Error, Result};
@@ -47,12 +48,111 @@ pub fn logrank(data: &SurvData, w: Option<&[f64]>, opts: &LogrankOptions) -> Res
     if !(opts.rho.is_finite() && opts.gamma.is_finite() && opts.rho >= 0.0 && opts.gamma >= 0.0) {
         return Err(Error::InvalidArgument("rho and gamma must be finite and >= 0".into()));
     }
+    let mut acc = Acc::new(k);
+    let tix = TimeIndex::new(data.exit);
+    if use_grid(data.len(), data.n_strata * k, tix.len()) {
+        grid_sweeps(data, w, &tix, opts, &mut acc);
+    } else {
+        sorted_sweeps(data, w, group, opts, &mut acc);
+    }
+    let Acc { obs, exp, var, .. } = acc;
+    let keep: Vec<usize> = (0..k).filter(|&g| exp[g] > 0.0).collect();
+    let df = keep.len().saturating_sub(1);
+    let statistic = if keep.len() < 2 {
+        0.0
+    } else {
+        let idx = &keep[1..];
+        let m = idx.len();
+        let diff: Vec<f64> = idx.iter().map(|&g| obs[g] - exp[g]).collect();
+        let mut v = vec![0.0; m * m];
+        for (a, &ga) in idx.iter().enumerate() {
+            for (b, &gb) in idx.iter().enumerate() {
+                v[a * m + b] = var[ga * k + gb];
+            }
+        }
+        let sol = crate::linalg::solve(&v, &diff)?;
+        sol.iter().zip(&diff).map(|(x, y)| x * y).sum()
+    };
+    let p_value = if df == 0 { f64::NAN } else { crate::dist::chisq_sf(statistic, df as f64) };
+    Ok(LogrankResult { n_groups: k, observed: obs, expected: exp, var, statistic, df, p_value })
+}
+
+/// Observed, expected and variance, accumulated one event time at a time.
+struct Acc {
+    k: usize,
+    obs: Vec<f64>,
+    exp: Vec<f64>,
+    var: Vec<f64>,
+}
+
+impl Acc {
+    fn new(k: usize) -> Self {
+        Acc { k, obs: vec![0.0; k], exp: vec![0.0; k], var: vec![0.0; k * k] }
+    }
+
+    /// One event time with FH weight `fh`, at-risk `risk[g]` and events `deaths[g]`.
+    fn add(&mut self, fh: f64, risk: &[f64], deaths: &[f64]) {
+        let k = self.k;
+        let d: f64 = deaths.iter().sum();
+        let n: f64 = risk.iter().sum();
+        for g in 0..k {
+            self.obs[g] += fh * deaths[g];
+            self.exp[g] += fh * d * risk[g] / n;
+        }
+        if n - d > 0.0 && n > 1.0 {
+            let w2 = fh * fh;
+            for a in 0..k {
+                let tmp = w2 * d * risk[a] * (n - d) / (n * (n - 1.0));
+                self.var[a * k + a] += tmp;
+                for b in 0..k {
+                    self.var[a * k + b] -= tmp * risk[b] / n;
+                }
+            }
+        }
+    }
+}
+
+fn fh_weight(s_left: f64, opts: &LogrankOptions) -> f64 {
+    if opts.rho == 0.0 && opts.gamma == 0.0 {
+        1.0
+    } else {
+        s_left.powf(opts.rho) * (1.0 - s_left).powf(opts.gamma)
+    }
+}
+
+/// Tied data: a dense (stratum x group x time) grid, one pass over the rows.
+fn grid_sweeps(data: &SurvData, w: Option<&[f64]>, tix: &TimeIndex, opts: &LogrankOptions, acc: &mut Acc) {
+    let k = data.n_groups;
+    let m = tix.len();
+    let epos = data.entry.map(|e| tix.entry_positions(e));
+    let grid = Grid::build(data, w, tix, epos.as_deref(), |i| data.stratum_of(i) * k + data.group_of(i), data.n_strata * k);
+    let mut risk = vec![0.0; k];
+    let mut deaths = vec![0.0; k];
+    for s in 0..data.n_strata {
+        let at_risk: Vec<Vec<f64>> = (0..k).map(|g| grid.at_risk(s * k + g)).collect();
+        let mut km = 1.0;
+        for j in 0..m {
+            for g in 0..k {
+                risk[g] = at_risk[g][j];
+                deaths[g] = grid.event[(s * k + g) * m + j];
+            }
+            let d: f64 = deaths.iter().sum();
+            if d <= 0.0 {
+                continue;
+            }
+            acc.add(fh_weight(km, opts), &risk, &deaths);
+            let n: f64 = risk.iter().sum();
+            km *= (n - d) / n;
+        }
+    }
+}
+
+/// Untied data: rows sorted per stratum, swept from the last time back (as R's survdiff).
+fn sorted_sweeps(data: &SurvData, w: Option<&[f64]>, group: &[u32], opts: &LogrankOptions, acc: &mut Acc) {
+    let k = data.n_groups;
     let wt = |i: usize| w.map_or(1.0, |w| w[i]);
     let weighted = opts.rho != 0.0 || opts.gamma != 0.0;
     let blocks = Blocks::new(data, data.strata, data.n_strata);
-    let mut obs = vec![0.0; k];
-    let mut exp = vec![0.0; k];
-    let mut var = vec![0.0; k * k];
     let mut risk = vec![0.0; k];
     let mut deaths = vec![0.0; k];
     for s in 0..blocks.n_blocks() {
@@ -94,56 +194,21 @@ pub fn logrank(data: &SurvData, w: Option<&[f64]>, opts: &LogrankOptions) -> Res
                     p -= 1;
                 }
             }
-            let d: f64 = deaths.iter().sum();
-            if d <= 0.0 {
+            if deaths.iter().sum::<f64>() <= 0.0 {
                 continue;
             }
-            let n: f64 = risk.iter().sum();
             let fh = if weighted {
                 let rt = pooled.as_ref().unwrap();
                 while kp > 0 && rt.time[kp - 1] > t {
                     kp -= 1;
                 }
-                let s_left = km_left[kp - 1];
-                s_left.powf(opts.rho) * (1.0 - s_left).powf(opts.gamma)
+                fh_weight(km_left[kp - 1], opts)
             } else {
                 1.0
             };
-            for g in 0..k {
-                obs[g] += fh * deaths[g];
-                exp[g] += fh * d * risk[g] / n;
-            }
-            if n - d > 0.0 && n > 1.0 {
-                let w2 = fh * fh;
-                for a in 0..k {
-                    let tmp = w2 * d * risk[a] * (n - d) / (n * (n - 1.0));
-                    var[a * k + a] += tmp;
-                    for b in 0..k {
-                        var[a * k + b] -= tmp * risk[b] / n;
-                    }
-                }
-            }
+            acc.add(fh, &risk, &deaths);
         }
     }
-    let keep: Vec<usize> = (0..k).filter(|&g| exp[g] > 0.0).collect();
-    let df = keep.len().saturating_sub(1);
-    let statistic = if keep.len() < 2 {
-        0.0
-    } else {
-        let idx = &keep[1..];
-        let m = idx.len();
-        let diff: Vec<f64> = idx.iter().map(|&g| obs[g] - exp[g]).collect();
-        let mut v = vec![0.0; m * m];
-        for (a, &ga) in idx.iter().enumerate() {
-            for (b, &gb) in idx.iter().enumerate() {
-                v[a * m + b] = var[ga * k + gb];
-            }
-        }
-        let sol = crate::linalg::solve(&v, &diff)?;
-        sol.iter().zip(&diff).map(|(x, y)| x * y).sum()
-    };
-    let p_value = if df == 0 { f64::NAN } else { crate::dist::chisq_sf(statistic, df as f64) };
-    Ok(LogrankResult { n_groups: k, observed: obs, expected: exp, var, statistic, df, p_value })
 }
 
 #[cfg(test)]
@@ -163,6 +228,30 @@ mod tests {
         assert!((r.expected[0] - 1.9952380952380953).abs() < 1e-15);
         assert!((r.statistic - 2.3691629747210139e-05).abs() / 2.37e-5 < 1e-10);
         assert_eq!(r.df, 1);
+    }
+
+    #[test]
+    fn grid_and_sorted_paths_agree() {
+        let n = 400;
+        let t: Vec<f64> = (0..n).map(|i| 1.0 + ((i * 7919) % 19) as f64).collect();
+        let s: Vec<f64> = (0..n).map(|i| if i % 4 == 0 { ((i * 31) % 6) as f64 - 0.5 } else { 0.0 }).collect();
+        let s: Vec<f64> = s.iter().zip(&t).map(|(&a, &b)| a.min(b - 0.25)).collect();
+        let e: Vec<u8> = (0..n).map(|i| ((i * 13) % 5 != 0) as u8).collect();
+        let w: Vec<f64> = (0..n).map(|i| 0.5 + ((i * 17) % 7) as f64 / 3.0).collect();
+        let g: Vec<u32> = (0..n).map(|i| ((i * 7) % 3) as u32).collect();
+        let st: Vec<u32> = (0..n).map(|i| (i % 2) as u32).collect();
+        let d = SurvData::new(&t, &e, Some(&s), Some(&w)).unwrap().with_groups(&g, 3).unwrap().with_strata(&st, 2).unwrap();
+        let opts = LogrankOptions { rho: 1.0, gamma: 0.5 };
+        let fast = logrank(&d, d.weight, &opts).unwrap();
+        let mut acc = Acc::new(3);
+        sorted_sweeps(&d, d.weight, &g, &opts, &mut acc);
+        for a in 0..3 {
+            assert!((fast.observed[a] - acc.obs[a]).abs() < 1e-10);
+            assert!((fast.expected[a] - acc.exp[a]).abs() < 1e-10);
+        }
+        for a in 0..9 {
+            assert!((fast.var[a] - acc.var[a]).abs() < 1e-10);
+        }
     }
 
     #[test]

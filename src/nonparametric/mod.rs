@@ -1,6 +1,7 @@
 //! Nonparametric estimators: Kaplan-Meier, Nelson-Aalen and the (weighted) log-rank test.
 
 pub mod ci;
+pub mod grid;
 pub mod km;
 pub mod logrank;
 pub mod risk;
