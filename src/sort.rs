@@ -84,6 +84,37 @@ pub fn sorted_blocks(values: &[f64], codes: Option<&[u32]>, n_codes: usize) -> (
     }
 }
 
+/// Integer codes 0..k for integer labels, with the sorted distinct labels (pandas' factorize with
+/// sort=True, for the common case of integer group columns, in two linear passes).
+pub fn factorize_i64(values: &[i64]) -> (Vec<u32>, Vec<i64>) {
+    let (lo, hi) = values.iter().fold((i64::MAX, i64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    if values.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let span = (hi as i128 - lo as i128) as u128;
+    if span < (4 * values.len() + 65_536) as u128 {
+        let mut map = vec![u32::MAX; span as usize + 1];
+        for &v in values {
+            map[(v - lo) as usize] = 0;
+        }
+        let mut levels = Vec::new();
+        for (k, slot) in map.iter_mut().enumerate() {
+            if *slot == 0 {
+                *slot = levels.len() as u32;
+                levels.push(lo + k as i64);
+            }
+        }
+        let codes = values.iter().map(|&v| map[(v - lo) as usize]).collect();
+        (codes, levels)
+    } else {
+        let mut levels = values.to_vec();
+        levels.sort_unstable();
+        levels.dedup();
+        let codes = values.iter().map(|v| levels.binary_search(v).unwrap() as u32).collect();
+        (codes, levels)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +136,12 @@ mod tests {
             let (a, b) = (w[0] as usize, w[1] as usize);
             assert!(v[a] < v[b] || (v[a] == v[b] && a < b));
         }
+    }
+
+    #[test]
+    fn factorize_both_paths() {
+        assert_eq!(factorize_i64(&[5, -2, 5, 9]), (vec![1, 0, 1, 2], vec![-2, 5, 9]));
+        assert_eq!(factorize_i64(&[i64::MAX, 0, i64::MIN]), (vec![2, 1, 0], vec![i64::MIN, 0, i64::MAX]));
     }
 
     #[test]

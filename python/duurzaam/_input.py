@@ -98,6 +98,31 @@ class Frame:
                 raise InputError(f"column '{name}' is not numeric (dtype {arr.dtype})", column=name)
         return np.ascontiguousarray(arr, dtype=np.float64)
 
+    def event(self, name: str) -> np.ndarray:
+        """An event column as uint8 (booleans), int64 or float64, whichever needs no conversion;
+        the core checks that every value is 0 or 1."""
+        col = self.raw(name)
+        if self._kind == "pandas":
+            if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+                raise InputError(f"column '{name}' is not numeric or boolean (dtype {col.dtype})", column=name)
+            if col.hasnans if hasattr(col, "hasnans") else False:
+                arr = col.to_numpy(dtype=np.float64, na_value=np.nan)
+            else:
+                arr = col.to_numpy()
+        elif self._kind == "polars":
+            if not (col.dtype.is_numeric() or str(col.dtype) == "Boolean"):
+                raise InputError(f"column '{name}' is not numeric or boolean (dtype {col.dtype})", column=name)
+            arr = col.to_numpy()
+        else:
+            arr = np.asarray(col)
+            if arr.ndim != 1 or arr.dtype.kind not in "biuf":
+                raise InputError(f"column '{name}' is not a 1-D numeric or boolean array", column=name)
+        if arr.dtype.kind == "b":
+            return np.ascontiguousarray(arr).view(np.uint8)
+        if arr.dtype.kind in "iu":
+            return np.ascontiguousarray(arr, dtype=np.int64) if arr.dtype != np.uint64 else np.ascontiguousarray(arr, dtype=np.float64)
+        return np.ascontiguousarray(arr, dtype=np.float64)
+
     def codes(self, name: str) -> tuple[np.ndarray, list[Any]]:
         """A grouping column as integer codes 0..k-1 and the sorted levels (pandas categories keep
         their own order). Missing values and unused categories are errors."""
@@ -114,6 +139,9 @@ class Frame:
                 raise EmptyDataError(
                     f"column '{name}': the group(s) {', '.join(empty)} have no rows", column=name
                 )
+        elif pd.api.types.is_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+            codes, uniques = _core.factorize_i64(np.ascontiguousarray(values.to_numpy(), dtype=np.int64))
+            return codes, uniques.tolist()
         else:
             codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
             levels = list(uniques)

@@ -20,11 +20,24 @@ def _common(data: Any, duration: str, event: str, entry: str | None, weights: st
     names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights}
     cols: dict[str, Any] = {
         "exit": frame.numeric(duration),
-        "event": frame.numeric(event),
+        "event": frame.event(event),
         "entry": frame.numeric(entry) if entry is not None else None,
         "weight": frame.numeric(weights) if weights is not None else None,
     }
     return frame, cols, names
+
+
+def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group: str | None,
+           levels: list[Any]) -> pd.DataFrame:
+    """One table from per-group curves: columns concatenated, the group label repeated."""
+    out: dict[str, Any] = {}
+    if group is not None:
+        lengths = [len(c["time"]) for c in curves]
+        lv = pd.Series(levels)
+        out[group] = lv.take(np.repeat(np.arange(len(levels)), lengths)).to_numpy()
+    for col in columns:
+        out[col] = np.concatenate([c[col] for c in curves])
+    return pd.DataFrame(out)
 
 
 def _z(conf_level: float) -> float:
@@ -50,13 +63,8 @@ class KaplanMeier(Result):
         self.robust = robust
         self.weighted = weighted
         self._n = n
-        parts = []
-        for lvl, c in zip(levels, curves):
-            part = pd.DataFrame({k: c[k] for k in ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper")})
-            if group is not None:
-                part.insert(0, group, lvl)
-            parts.append(part)
-        self._table = pd.concat(parts, ignore_index=True)
+        self._table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
+                             group, levels)
         self._freeze()
 
     @property
@@ -205,7 +213,7 @@ def kaplan_meier(data: Any, duration: str = "months", event: str = "employed", *
         n_groups = len(levels)
     curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
                        codes, n_groups, bool(robust), conf_type, conf_level)
-    n = np.bincount(codes, minlength=n_groups) if codes is not None else np.array([len(frame)])
+    n = np.array([c["n_rows"] for c in curves])
     return KaplanMeier(curves, group, levels, n, conf_type, conf_level, bool(robust), weights is not None)
 
 
@@ -215,14 +223,8 @@ class NelsonAalen(Result):
     def __init__(self, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any]) -> None:
         self.group = group
         self.levels = levels
-        parts = []
-        for lvl, c in zip(levels, curves):
-            part = pd.DataFrame({"time": c["time"], "n_risk": c["n_risk"], "n_event": c["n_event"],
-                                 "n_censor": c["n_censor"], "cumhaz": c["cumhaz"], "std_err": c["std_err_cumhaz"]})
-            if group is not None:
-                part.insert(0, group, lvl)
-            parts.append(part)
-        self._table = pd.concat(parts, ignore_index=True)
+        self._table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err_cumhaz"), group,
+                             levels).rename(columns={"std_err_cumhaz": "std_err"})
         self._freeze()
 
     @property
@@ -346,5 +348,4 @@ def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | N
         n_strata = len(s_levels)
     r = core_call(_core.logrank, names, frame, cols["exit"], cols["event"], codes, len(levels), cols["entry"],
                   cols["weight"], s_codes, n_strata, float(rho), float(gamma))
-    n = np.bincount(codes, minlength=len(levels))
-    return Logrank(r, group, levels, n, float(rho), float(gamma), strata)
+    return Logrank(r, group, levels, r["n"], float(rho), float(gamma), strata)

@@ -1,130 +1,95 @@
-//! The fast path for tied (register) data: distinct times are ranked once, and weighted counts
-//! are added into a dense (cell x distinct time) grid in one sequential pass over the rows; the
-//! curves and tests then sweep the grid. No row-level sort at all when the times are whole
-//! numbers in a modest range (months, weeks, days), which is what register data are.
+//! The fast path for tied (register) data: weighted counts are added into a dense
+//! (cell x distinct time) grid in one sequential pass over the rows, and the curves and tests sweep
+//! the grid. When the exit times are whole numbers in a modest range (months, weeks, days: what
+//! register data are) there is no sort at all: a row's column is `time - min`, and empty columns
+//! are dropped afterwards. Other times are ranked by one radix sort.
 //!
-//! Used when the grid is not much larger than the data (`cells * m <= 4 n + 65536`); otherwise
-//! the estimators sort rows per block (`risk::Blocks`).
+//! Used when the grid is not much larger than the data; otherwise the estimators sort rows per
+//! block (`risk::Blocks`). A cell is a group (Kaplan-Meier) or a stratum x group (log-rank).
 
 use super::risk::RiskTable;
 use crate::data::SurvData;
 use crate::sort::argsort;
 
-/// Distinct values, ascending, and each row's rank among them.
-#[derive(Debug, Clone)]
-pub struct TimeIndex {
-    pub times: Vec<f64>,
-    pub rank: Vec<u32>,
-}
-
-impl TimeIndex {
-    pub fn new(values: &[f64]) -> Self {
-        Self::integer(values).unwrap_or_else(|| Self::sorted(values))
-    }
-
-    /// Whole numbers in a range not much wider than the data: a counting pass, no sort.
-    fn integer(values: &[f64]) -> Option<Self> {
-        let n = values.len();
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for &v in values {
-            if v != v.trunc() {
-                return None;
-            }
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-        let span = hi - lo;
-        if !(span.is_finite() && span < (4 * n + 65_536) as f64) {
-            return None;
-        }
-        let span = span as usize + 1;
-        let mut map = vec![u32::MAX; span];
-        for &v in values {
-            map[(v - lo) as usize] = 0;
-        }
-        let mut times = Vec::new();
-        for (k, slot) in map.iter_mut().enumerate() {
-            if *slot == 0 {
-                *slot = times.len() as u32;
-                times.push(lo + k as f64);
-            }
-        }
-        let rank = values.iter().map(|&v| map[(v - lo) as usize]).collect();
-        Some(TimeIndex { times, rank })
-    }
-
-    fn sorted(values: &[f64]) -> Self {
-        let order = argsort(values);
-        let mut rank = vec![0u32; values.len()];
-        let mut times: Vec<f64> = Vec::new();
-        for &i in &order {
-            let v = values[i as usize];
-            if times.last() != Some(&v) {
-                times.push(v);
-            }
-            rank[i as usize] = (times.len() - 1) as u32;
-        }
-        TimeIndex { times, rank }
-    }
-
-    pub fn len(&self) -> usize {
-        self.times.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
-    }
-
-    /// For each entry time, the number of distinct times <= it: the row is at risk from that
-    /// rank on.
-    pub fn entry_positions(&self, entry: &[f64]) -> Vec<u32> {
-        entry.iter().map(|&e| self.times.partition_point(|&t| t <= e) as u32).collect()
-    }
-}
-
-/// Whether a dense grid of `cells` x `m` is worth it for `n` rows.
-pub fn use_grid(n: usize, cells: usize, m: usize) -> bool {
-    cells.saturating_mul(m) <= 4 * n + 65_536
-}
-
-/// Weighted event, censoring and entry counts per (cell, distinct time).
+/// Weighted event, censoring and entry counts per (cell, distinct exit time).
 #[derive(Debug, Clone)]
 pub struct Grid {
+    /// The distinct exit times, ascending (columns of the grid).
+    pub times: Vec<f64>,
     pub m: usize,
     pub n_cells: usize,
     pub event: Vec<f64>,
     pub censor: Vec<f64>,
-    /// Weight entering at each position (length `m + 1` per cell), with delayed entry.
+    /// Weight entering at each position (length `m + 1` per cell), with delayed entry: a row
+    /// whose entry time has `p` distinct exit times at or before it is at risk from column `p`.
     pub enter: Option<Vec<f64>>,
 }
 
+/// Adds a row's weight to the event or the censoring count without a branch (the event column of
+/// real data is in random order, where a branch mispredicts half the time).
+#[inline(always)]
+fn add(event: &mut [f64], censor: &mut [f64], k: usize, e: u8, w: f64) {
+    let we = w * e as f64;
+    event[k] += we;
+    censor[k] += w - we;
+}
+
 impl Grid {
-    pub fn build(
-        data: &SurvData,
-        w: Option<&[f64]>,
-        tix: &TimeIndex,
-        entry_pos: Option<&[u32]>,
-        cell: impl Fn(usize) -> usize,
-        n_cells: usize,
-    ) -> Self {
-        let m = tix.len();
-        let mut event = vec![0.0; n_cells * m];
-        let mut censor = vec![0.0; n_cells * m];
-        let mut enter = entry_pos.map(|_| vec![0.0; n_cells * (m + 1)]);
-        for i in 0..data.len() {
-            let wi = w.map_or(1.0, |w| w[i]);
-            let c = cell(i);
-            let k = c * m + tix.rank[i] as usize;
-            if data.event[i] == 1 {
-                event[k] += wi;
-            } else {
-                censor[k] += wi;
+    /// The grid, or `None` when it would be much larger than the data (`cells x times` above
+    /// `4 n + 65536`; many groups with untied times).
+    pub fn build(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usize) -> usize, n_cells: usize) -> Option<Self> {
+        let n = data.len();
+        let limit = 4 * n + 65_536;
+        let wt = |i: usize| w.map_or(1.0, |w| w[i]);
+        let span = data.whole_range.map(|(lo, hi)| (lo, (hi - lo) as usize + 1)).filter(|&(_, s)| s.saturating_mul(n_cells) <= limit);
+        let (times, event, censor) = if let Some((lo, s)) = span {
+            let mut event = vec![0.0; n_cells * s];
+            let mut censor = vec![0.0; n_cells * s];
+            for i in 0..n {
+                let k = cell(i) * s + (data.exit[i] - lo) as usize;
+                add(&mut event, &mut censor, k, data.event[i], wt(i));
             }
-            if let (Some(en), Some(pos)) = (enter.as_mut(), entry_pos) {
-                en[c * (m + 1) + pos[i] as usize] += wi;
+            // Keep the columns in which some row leaves.
+            let keep: Vec<usize> = (0..s)
+                .filter(|&j| (0..n_cells).any(|c| event[c * s + j] + censor[c * s + j] > 0.0))
+                .collect();
+            let compress = |v: &[f64]| -> Vec<f64> {
+                (0..n_cells).flat_map(|c| keep.iter().map(move |&j| v[c * s + j])).collect()
+            };
+            let times = keep.iter().map(|&j| lo + j as f64).collect();
+            (times, compress(&event), compress(&censor))
+        } else {
+            if n_cells.saturating_mul(n) > limit {
+                return None;
             }
-        }
-        Grid { m, n_cells, event, censor, enter }
+            let order = argsort(data.exit);
+            let mut rank = vec![0u32; n];
+            let mut times: Vec<f64> = Vec::new();
+            for &i in &order {
+                let v = data.exit[i as usize];
+                if times.last() != Some(&v) {
+                    times.push(v);
+                }
+                rank[i as usize] = (times.len() - 1) as u32;
+            }
+            let m = times.len();
+            let mut event = vec![0.0; n_cells * m];
+            let mut censor = vec![0.0; n_cells * m];
+            for (i, &r) in rank.iter().enumerate() {
+                add(&mut event, &mut censor, cell(i) * m + r as usize, data.event[i], wt(i));
+            }
+            (times, event, censor)
+        };
+        let m = times.len();
+        let enter = data.entry.map(|entry| {
+            let mut en = vec![0.0; n_cells * (m + 1)];
+            for i in 0..n {
+                let p = times.partition_point(|&t| t <= entry[i]);
+                en[cell(i) * (m + 1) + p] += wt(i);
+            }
+            en
+        });
+        Some(Grid { times, m, n_cells, event, censor, enter })
     }
 
     /// Weighted number at risk of a cell at every distinct time (descending reverse sums).
@@ -143,15 +108,15 @@ impl Grid {
     }
 
     /// The risk table of one cell: the distinct times at which it has rows leaving.
-    pub fn table(&self, c: usize, tix: &TimeIndex) -> RiskTable {
+    pub fn table(&self, c: usize) -> RiskTable {
         let risk = self.at_risk(c);
         let m = self.m;
         let mut t = RiskTable::default();
-        for j in 0..m {
+        for (j, &r) in risk.iter().enumerate() {
             let (d, cz) = (self.event[c * m + j], self.censor[c * m + j]);
             if d + cz > 0.0 {
-                t.time.push(tix.times[j]);
-                t.n_risk.push(risk[j]);
+                t.time.push(self.times[j]);
+                t.n_risk.push(r);
                 t.n_event.push(d);
                 t.n_censor.push(cz);
             }
@@ -165,15 +130,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn integer_and_sorted_paths_agree() {
-        let v = [3.0, 1.0, 7.0, 3.0, 0.0, 7.0];
-        let a = TimeIndex::integer(&v).unwrap();
-        let b = TimeIndex::sorted(&v);
+    fn whole_and_sorted_times_give_the_same_grid() {
+        let t = [3.0, 1.0, 7.0, 3.0, 0.0, 7.0];
+        let e = [1u8, 0, 1, 1, 0, 0];
+        let s = [-1.0, 0.0, 2.5, 0.0, -2.0, 6.5];
+        let whole = SurvData::new(&t, &e, Some(&s), None).unwrap();
+        let mut sorted = whole;
+        sorted.whole_range = None;
+        let a = Grid::build(&whole, None, |i| i % 2, 2).unwrap();
+        let b = Grid::build(&sorted, None, |i| i % 2, 2).unwrap();
         assert_eq!(a.times, vec![0.0, 1.0, 3.0, 7.0]);
-        assert_eq!(a.times, b.times);
-        assert_eq!(a.rank, b.rank);
-        assert!(TimeIndex::integer(&[0.5, 1.0]).is_none());
-        assert!(TimeIndex::integer(&[0.0, 1e12]).is_none());
-        assert_eq!(a.entry_positions(&[-1.0, 0.0, 2.5, 7.0]), vec![0, 1, 2, 4]);
+        assert_eq!((&a.times, &a.event, &a.censor, &a.enter), (&b.times, &b.event, &b.censor, &b.enter));
+        // Row 2 enters at 2.5: two exit times (0, 1) lie before it, so it is at risk from column 2.
+        assert_eq!(a.enter.as_ref().unwrap()[2], 1.0);
+        assert!(Grid::build(&sorted, None, |i| i % 6, 10_000_000).is_none());
     }
 }

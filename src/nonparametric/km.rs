@@ -11,7 +11,7 @@
 //! * Nelson-Aalen: `H(t) = sum d_j / n_j`, `var H(t) = sum d_j / n_j^2` (R's `std.chaz`).
 
 use super::ci::{limits, ConfType};
-use super::grid::{use_grid, Grid, TimeIndex};
+use super::grid::Grid;
 use super::risk::{Blocks, RiskTable};
 use crate::data::SurvData;
 
@@ -49,11 +49,8 @@ pub struct KmCurve {
 pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec<KmCurve> {
     let k = data.n_groups;
     if !opts.robust {
-        let tix = TimeIndex::new(data.exit);
-        if use_grid(data.len(), k, tix.len()) {
-            let epos = data.entry.map(|e| tix.entry_positions(e));
-            let grid = Grid::build(data, w, &tix, epos.as_deref(), |i| data.group_of(i), k);
-            return (0..k).map(|g| from_table(grid.table(g, &tix), opts)).collect();
+        if let Some(grid) = Grid::build(data, w, |i| data.group_of(i), k) {
+            return (0..k).map(|g| from_table(grid.table(g), opts)).collect();
         }
     }
     let blocks = Blocks::new(data, data.group, k);

@@ -13,7 +13,7 @@
 //! as frequency weights (weight 2 = the row twice), so integer weights give R's answer on the
 //! expanded data.
 
-use super::grid::{use_grid, Grid, TimeIndex};
+use super::grid::Grid;
 use super::risk::{Blocks, RiskTable};
 use crate::data::SurvData;
 use crate::error::{Error, Result};
@@ -49,11 +49,9 @@ pub fn logrank(data: &SurvData, w: Option<&[f64]>, opts: &LogrankOptions) -> Res
         return Err(Error::InvalidArgument("rho and gamma must be finite and >= 0".into()));
     }
     let mut acc = Acc::new(k);
-    let tix = TimeIndex::new(data.exit);
-    if use_grid(data.len(), data.n_strata * k, tix.len()) {
-        grid_sweeps(data, w, &tix, opts, &mut acc);
-    } else {
-        sorted_sweeps(data, w, group, opts, &mut acc);
+    match Grid::build(data, w, |i| data.stratum_of(i) * k + data.group_of(i), data.n_strata * k) {
+        Some(grid) => grid_sweeps(data, &grid, opts, &mut acc),
+        None => sorted_sweeps(data, w, group, opts, &mut acc),
     }
     let Acc { obs, exp, var, .. } = acc;
     let keep: Vec<usize> = (0..k).filter(|&g| exp[g] > 0.0).collect();
@@ -121,11 +119,9 @@ fn fh_weight(s_left: f64, opts: &LogrankOptions) -> f64 {
 }
 
 /// Tied data: a dense (stratum x group x time) grid, one pass over the rows.
-fn grid_sweeps(data: &SurvData, w: Option<&[f64]>, tix: &TimeIndex, opts: &LogrankOptions, acc: &mut Acc) {
+fn grid_sweeps(data: &SurvData, grid: &Grid, opts: &LogrankOptions, acc: &mut Acc) {
     let k = data.n_groups;
-    let m = tix.len();
-    let epos = data.entry.map(|e| tix.entry_positions(e));
-    let grid = Grid::build(data, w, tix, epos.as_deref(), |i| data.stratum_of(i) * k + data.group_of(i), data.n_strata * k);
+    let m = grid.m;
     let mut risk = vec![0.0; k];
     let mut deaths = vec![0.0; k];
     for s in 0..data.n_strata {

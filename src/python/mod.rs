@@ -24,10 +24,56 @@ fn to_py(e: Error) -> PyErr {
 }
 
 type F64<'py> = PyReadonlyArray1<'py, f64>;
+
+/// An event column as numpy gives it: bool (as uint8), int64 or float64; validated to 0/1 codes
+/// in one pass, without the caller converting it first.
+#[derive(FromPyObject)]
+enum EventArray<'py> {
+    U8(PyReadonlyArray1<'py, u8>),
+    I64(PyReadonlyArray1<'py, i64>),
+    F64(PyReadonlyArray1<'py, f64>),
+}
+
+enum EventSlice<'a> {
+    U8(&'a [u8]),
+    I64(&'a [i64]),
+    F64(&'a [f64]),
+}
+
+impl EventArray<'_> {
+    fn slice(&self) -> PyResult<EventSlice<'_>> {
+        Ok(match self {
+            EventArray::U8(a) => EventSlice::U8(slice(a)?),
+            EventArray::I64(a) => EventSlice::I64(slice(a)?),
+            EventArray::F64(a) => EventSlice::F64(slice(a)?),
+        })
+    }
+}
+
+impl EventSlice<'_> {
+    fn codes(&self) -> Result<Vec<u8>, Error> {
+        match self {
+            EventSlice::U8(v) => crate::data::event_codes(v),
+            EventSlice::I64(v) => crate::data::event_codes(v),
+            EventSlice::F64(v) => crate::data::event_codes(v),
+        }
+    }
+}
 type U32<'py> = PyReadonlyArray1<'py, u32>;
 
 fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
     a.as_slice().map_err(|_| PyValueError::new_err("arrays must be contiguous"))
+}
+
+fn rows_per_code(codes: Option<&[u32]>, k: usize, n: usize) -> Vec<usize> {
+    match codes {
+        None => vec![n],
+        Some(c) => {
+            let mut out = vec![0usize; k];
+            c.iter().for_each(|&g| out[g as usize] += 1);
+            out
+        }
+    }
 }
 
 /// Kaplan-Meier (and Nelson-Aalen) curves, one dict of arrays per group.
@@ -37,7 +83,7 @@ fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a 
 fn kaplan_meier<'py>(
     py: Python<'py>,
     exit: F64<'py>,
-    event: F64<'py>,
+    event: EventArray<'py>,
     entry: Option<F64<'py>>,
     weight: Option<F64<'py>>,
     group: Option<U32<'py>>,
@@ -50,25 +96,28 @@ fn kaplan_meier<'py>(
     if !(conf_level > 0.0 && conf_level < 1.0) {
         return Err(PyValueError::new_err("conf_level must lie strictly between 0 and 1"));
     }
-    let (exit, event_f) = (slice(&exit)?, slice(&event)?);
+    let (exit, event_s) = (slice(&exit)?, event.slice()?);
     let entry = entry.as_ref().map(slice).transpose()?;
     let weight = weight.as_ref().map(slice).transpose()?;
     let group = group.as_ref().map(slice).transpose()?;
     let opts = KmOptions { robust, conf_type, conf_level };
     let curves = py
         .detach(|| -> Result<_, Error> {
-            let event = crate::data::event_codes(event_f)?;
+            let event = event_s.codes()?;
             let mut d = SurvData::new(exit, &event, entry, weight)?;
             if let Some(g) = group {
                 d = d.with_groups(g, n_groups)?;
             }
-            Ok(np_::kaplan_meier(&d, d.weight, &opts))
+            Ok((np_::kaplan_meier(&d, d.weight, &opts), rows_per_code(group, n_groups, d.len())))
         })
         .map_err(to_py)?;
+    let (curves, rows) = curves;
     curves
         .into_iter()
-        .map(|c| {
+        .zip(rows)
+        .map(|(c, n_rows)| {
             let out = PyDict::new(py);
+            out.set_item("n_rows", n_rows)?;
             out.set_item("time", c.table.time.into_pyarray(py))?;
             out.set_item("n_risk", c.table.n_risk.into_pyarray(py))?;
             out.set_item("n_event", c.table.n_event.into_pyarray(py))?;
@@ -83,6 +132,14 @@ fn kaplan_meier<'py>(
             Ok(out)
         })
         .collect()
+}
+
+/// Integer labels to codes 0..k and the sorted distinct labels.
+#[pyfunction]
+fn factorize_i64<'py>(py: Python<'py>, values: PyReadonlyArray1<'py, i64>) -> PyResult<(Bound<'py, numpy::PyArray1<u32>>, Bound<'py, numpy::PyArray1<i64>>)> {
+    let v = slice(&values)?;
+    let (codes, levels) = py.detach(|| crate::sort::factorize_i64(v));
+    Ok((codes.into_pyarray(py), levels.into_pyarray(py)))
 }
 
 /// Quantile of one curve with its limits: (time, lower, upper), NaN where R gives NA.
@@ -107,7 +164,7 @@ fn km_rmst(time: F64<'_>, surv: F64<'_>, n_risk: F64<'_>, n_event: F64<'_>, tau:
 fn logrank<'py>(
     py: Python<'py>,
     exit: F64<'py>,
-    event: F64<'py>,
+    event: EventArray<'py>,
     group: U32<'py>,
     n_groups: usize,
     entry: Option<F64<'py>>,
@@ -117,21 +174,23 @@ fn logrank<'py>(
     rho: f64,
     gamma: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (exit, event_f, group) = (slice(&exit)?, slice(&event)?, slice(&group)?);
+    let (exit, event_s, group) = (slice(&exit)?, event.slice()?, slice(&group)?);
     let entry = entry.as_ref().map(slice).transpose()?;
     let weight = weight.as_ref().map(slice).transpose()?;
     let strata = strata.as_ref().map(slice).transpose()?;
     let r = py
         .detach(|| -> Result<_, Error> {
-            let event = crate::data::event_codes(event_f)?;
+            let event = event_s.codes()?;
             let mut d = SurvData::new(exit, &event, entry, weight)?.with_groups(group, n_groups)?;
             if let Some(s) = strata {
                 d = d.with_strata(s, n_strata)?;
             }
-            np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma })
+            Ok((np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma })?, rows_per_code(Some(group), n_groups, d.len())))
         })
         .map_err(to_py)?;
+    let (r, rows) = r;
     let out = PyDict::new(py);
+    out.set_item("n", rows.into_pyarray(py))?;
     out.set_item("observed", r.observed.into_pyarray(py))?;
     out.set_item("expected", r.expected.into_pyarray(py))?;
     out.set_item("var", r.var.into_pyarray(py))?;
@@ -149,6 +208,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CoreDegenerateError", m.py().get_type::<CoreDegenerateError>())?;
     m.add_function(wrap_pyfunction!(kaplan_meier, m)?)?;
     m.add_function(wrap_pyfunction!(km_quantile, m)?)?;
+    m.add_function(wrap_pyfunction!(factorize_i64, m)?)?;
     m.add_function(wrap_pyfunction!(km_rmst, m)?)?;
     m.add_function(wrap_pyfunction!(logrank, m)?)?;
     Ok(())
