@@ -1,0 +1,51 @@
+"""Type stubs of the native module (src/python/mod.rs). Users call the duurzaam package, not this."""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+class CoreError(ValueError): ...
+class CoreInputError(CoreError): ...
+class CoreDegenerateError(CoreError): ...
+
+def kaplan_meier(
+    exit: npt.NDArray[np.float64],
+    event: npt.NDArray[Any],
+    entry: npt.NDArray[np.float64] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    group: npt.NDArray[np.uint32] | None = None,
+    n_groups: int = 1,
+    robust: bool = False,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+) -> list[dict[str, Any]]: ...
+def km_quantile(
+    time: npt.NDArray[np.float64],
+    surv: npt.NDArray[np.float64],
+    lower: npt.NDArray[np.float64],
+    upper: npt.NDArray[np.float64],
+    p: float,
+) -> tuple[float, float, float]: ...
+def km_rmst(
+    time: npt.NDArray[np.float64],
+    surv: npt.NDArray[np.float64],
+    n_risk: npt.NDArray[np.float64],
+    n_event: npt.NDArray[np.float64],
+    tau: float,
+) -> tuple[float, float]: ...
+def factorize_i64(values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def logrank(
+    exit: npt.NDArray[np.float64],
+    event: npt.NDArray[Any],
+    group: npt.NDArray[np.uint32],
+    n_groups: int,
+    entry: npt.NDArray[np.float64] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    strata: npt.NDArray[np.uint32] | None = None,
+    n_strata: int = 1,
+    rho: float = 0.0,
+    gamma: float = 0.0,
+) -> dict[str, Any]: ...
