@@ -1,12 +1,10 @@
-//! Sorting: a stable LSD radix argsort of f64 keys and a stable bucketing by integer codes.
-//!
-//! Survival data are sorted once per estimate. A radix sort on the order-preserving bit pattern of
-//! the times is O(n) and skips the digit passes in which every key agrees, so monthly data (small
-//! integers, whose low mantissa bits are all zero) need a single pass.
+//! Sorting: a stable argsort of f64 keys, a stable bucketing by integer codes, and integer
+//! factorising. Survival data are sorted at most once per estimate; tied register data are not
+//! sorted at all (see `nonparametric::grid`).
 
 /// Maps an f64 to a u64 whose unsigned order is the numeric order (-0.0 and 0.0 map alike).
 #[inline]
-fn key(x: f64) -> u64 {
+pub fn key(x: f64) -> u64 {
     let x = if x == 0.0 { 0.0 } else { x };
     let b = x.to_bits();
     if b >> 63 == 1 {
@@ -16,40 +14,15 @@ fn key(x: f64) -> u64 {
     }
 }
 
-const BITS: u32 = 11;
-const RADIX: usize = 1 << BITS;
-const PASSES: u32 = 64_u32.div_ceil(BITS);
-
 /// Indices that sort `values` ascending; ties keep their input order (stable). NaN must not occur.
+///
+/// Sorting (key, index) pairs makes the order total, so the unstable pattern-defeating sort of
+/// the standard library (fast on random and on heavily tied keys alike) gives a stable result.
 pub fn argsort(values: &[f64]) -> Vec<u32> {
     assert!(values.len() <= u32::MAX as usize, "more rows than u32 indices");
-    let mut cur: Vec<(u64, u32)> = values.iter().enumerate().map(|(i, &v)| (key(v), i as u32)).collect();
-    let mut nxt = cur.clone();
-    let n = cur.len();
-    let mut counts = vec![0usize; RADIX];
-    for pass in 0..PASSES {
-        let shift = pass * BITS;
-        counts.iter_mut().for_each(|c| *c = 0);
-        for &(k, _) in &cur {
-            counts[((k >> shift) as usize) & (RADIX - 1)] += 1;
-        }
-        if counts.iter().any(|&c| c == n) {
-            continue; // every key has the same digit here
-        }
-        let mut sum = 0;
-        for c in counts.iter_mut() {
-            let here = *c;
-            *c = sum;
-            sum += here;
-        }
-        for &item in &cur {
-            let d = ((item.0 >> shift) as usize) & (RADIX - 1);
-            nxt[counts[d]] = item;
-            counts[d] += 1;
-        }
-        std::mem::swap(&mut cur, &mut nxt);
-    }
-    cur.into_iter().map(|(_, i)| i).collect()
+    let mut pairs: Vec<(u64, u32)> = values.iter().enumerate().map(|(i, &v)| (key(v), i as u32)).collect();
+    pairs.sort_unstable();
+    pairs.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Stable counting sort of an index list by integer codes: returns the reordered indices and the

@@ -41,3 +41,24 @@ def test_register_sized_statistic_is_not_overflowed():
     data = load_dataset("register_1e6")
     lr = dz.logrank(data, "months", "employed", "arm")
     assert_close(lr.statistic, case["statistic"], what="statistic")
+
+
+@pytest.mark.parametrize("name", ["veteran_celltype_strata", "entry_weighted_peto"])
+def test_backends_agree(name, backend):
+    case = CASES[name]
+    data = load_dataset(case["dataset"])
+    kw = dict(strata=case["strata"], entry=case["entry"], weights=case["weights"], rho=case["rho"], gamma=case["gamma"])
+    a = dz.logrank(data, case["duration"], case["event"], case["group"], **kw)
+    b = dz.logrank(backend(data), case["duration"], case["event"], case["group"], **kw)
+    assert a.statistic == b.statistic
+    assert list(a.table["group"]) == list(b.table["group"])
+
+
+def test_core_rejects_mismatched_curve_arrays():
+    from duurzaam import _core
+
+    one, two = np.ones(1), np.ones(2)
+    with pytest.raises(ValueError):
+        _core.km_quantile(one, two, one, one, 0.5)
+    with pytest.raises(ValueError):
+        _core.km_rmst(np.ones(0), np.ones(0), np.ones(0), np.ones(0), 1.0)

@@ -63,14 +63,17 @@ class KaplanMeier(Result):
         self.robust = robust
         self.weighted = weighted
         self._n = n
-        self._table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
-                             group, levels)
+        self._table: pd.DataFrame | None = None
         self._freeze()
 
     @property
     def table(self) -> pd.DataFrame:
         """One row per group and distinct time: ``[group], time, n_risk, n_event, n_censor,
         survival, std_err, lower, upper``; ``std_err`` is the standard error of S(t)."""
+        if self._table is None:  # assembled on first use from the curves the core returned
+            object.__setattr__(self, "_table", _stack(self._curves, (
+                "time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
+                self.group, self.levels))
         return self._table.copy()
 
     def _frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:

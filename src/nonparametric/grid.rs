@@ -35,9 +35,16 @@ fn add(event: &mut [f64], censor: &mut [f64], k: usize, e: u8, w: f64) {
 }
 
 impl Grid {
-    /// The grid, or `None` when it would be much larger than the data (`cells x times` above
-    /// `4 n + 65536`; many groups with untied times).
+    /// The grid, or `None` when the exit times are not whole numbers in a range of at most
+    /// `(4 n + 65536) / cells` (untied or widely spread times: sorting rows per block is faster
+    /// than a grid that is mostly empty).
     pub fn build(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usize) -> usize, n_cells: usize) -> Option<Self> {
+        Self::build_with(data, w, cell, n_cells, false)
+    }
+
+    /// As [`Grid::build`], but ranking non-whole times by a sort when `sort_untied` is set and
+    /// the grid stays within `4 n + 65536` cells.
+    pub fn build_with(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usize) -> usize, n_cells: usize, sort_untied: bool) -> Option<Self> {
         let n = data.len();
         let limit = 4 * n + 65_536;
         let wt = |i: usize| w.map_or(1.0, |w| w[i]);
@@ -59,7 +66,7 @@ impl Grid {
             let times = keep.iter().map(|&j| lo + j as f64).collect();
             (times, compress(&event), compress(&censor))
         } else {
-            if n_cells.saturating_mul(n) > limit {
+            if !sort_untied || n_cells.saturating_mul(n) > limit {
                 return None;
             }
             let order = argsort(data.exit);
@@ -138,11 +145,12 @@ mod tests {
         let mut sorted = whole;
         sorted.whole_range = None;
         let a = Grid::build(&whole, None, |i| i % 2, 2).unwrap();
-        let b = Grid::build(&sorted, None, |i| i % 2, 2).unwrap();
+        let b = Grid::build_with(&sorted, None, |i| i % 2, 2, true).unwrap();
+        assert!(Grid::build(&sorted, None, |i| i % 2, 2).is_none());
         assert_eq!(a.times, vec![0.0, 1.0, 3.0, 7.0]);
         assert_eq!((&a.times, &a.event, &a.censor, &a.enter), (&b.times, &b.event, &b.censor, &b.enter));
         // Row 2 enters at 2.5: two exit times (0, 1) lie before it, so it is at risk from column 2.
         assert_eq!(a.enter.as_ref().unwrap()[2], 1.0);
-        assert!(Grid::build(&sorted, None, |i| i % 6, 10_000_000).is_none());
+        assert!(Grid::build_with(&sorted, None, |i| i % 6, 10_000_000, true).is_none());
     }
 }

@@ -10,9 +10,11 @@
 //!   `U_i(t) = dS(t)/dw_i = S(t) sum_{t_j <= t} (d_j Y_i(t_j) - n_j dN_i(t_j)) / (n_j (n_j - d_j))`
 //! * Nelson-Aalen: `H(t) = sum d_j / n_j`, `var H(t) = sum d_j / n_j^2` (R's `std.chaz`).
 
+use rayon::prelude::*;
+
 use super::ci::{limits, ConfType};
 use super::grid::Grid;
-use super::risk::{Blocks, RiskTable};
+use super::risk::{tables_from_records, Blocks, RiskTable};
 use crate::data::SurvData;
 
 #[derive(Debug, Clone, Copy)]
@@ -49,12 +51,18 @@ pub struct KmCurve {
 pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec<KmCurve> {
     let k = data.n_groups;
     if !opts.robust {
+        // Curves are independent: groups run in parallel (results do not depend on threads).
         if let Some(grid) = Grid::build(data, w, |i| data.group_of(i), k) {
-            return (0..k).map(|g| from_table(grid.table(g), opts)).collect();
+            return (0..k).into_par_iter().map(|g| from_table(grid.table(g), opts)).collect();
+        }
+        if data.entry.is_none() {
+            let tables = tables_from_records(data, w, |i| data.group_of(i), k);
+            return tables.into_par_iter().map(|t| from_table(t, opts)).collect();
         }
     }
     let blocks = Blocks::new(data, data.group, k);
     (0..blocks.n_blocks())
+        .into_par_iter()
         .map(|g| {
             let (ex, en) = blocks.block(g);
             curve(data, w, ex, en, opts)

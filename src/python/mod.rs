@@ -65,6 +65,14 @@ fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a 
     a.as_slice().map_err(|_| PyValueError::new_err("arrays must be contiguous"))
 }
 
+/// Curve arrays must be non-empty and of one length (the core indexes them together).
+fn same_lengths(lens: &[usize]) -> PyResult<()> {
+    if lens[0] == 0 || lens.iter().any(|&l| l != lens[0]) {
+        return Err(PyValueError::new_err("curve arrays must be non-empty and of equal length"));
+    }
+    Ok(())
+}
+
 fn rows_per_code(codes: Option<&[u32]>, k: usize, n: usize) -> Vec<usize> {
     match codes {
         None => vec![n],
@@ -148,13 +156,20 @@ fn km_quantile(time: F64<'_>, surv: F64<'_>, lower: F64<'_>, upper: F64<'_>, p: 
     if !(0.0..=1.0).contains(&p) {
         return Err(PyValueError::new_err("quantile probabilities must lie in [0, 1]"));
     }
-    Ok(np_::km::quantile(slice(&time)?, slice(&surv)?, slice(&lower)?, slice(&upper)?, p))
+    let (t, s, l, u) = (slice(&time)?, slice(&surv)?, slice(&lower)?, slice(&upper)?);
+    same_lengths(&[t.len(), s.len(), l.len(), u.len()])?;
+    Ok(np_::km::quantile(t, s, l, u, p))
 }
 
 /// Restricted mean up to tau of one curve and its standard error.
 #[pyfunction]
 fn km_rmst(time: F64<'_>, surv: F64<'_>, n_risk: F64<'_>, n_event: F64<'_>, tau: f64) -> PyResult<(f64, f64)> {
-    Ok(np_::km::rmst(slice(&time)?, slice(&surv)?, slice(&n_risk)?, slice(&n_event)?, tau))
+    let (t, s, r, d) = (slice(&time)?, slice(&surv)?, slice(&n_risk)?, slice(&n_event)?);
+    same_lengths(&[t.len(), s.len(), r.len(), d.len()])?;
+    if !(tau.is_finite() && tau > 0.0) {
+        return Err(PyValueError::new_err("tau must be finite and positive"));
+    }
+    Ok(np_::km::rmst(t, s, r, d, tau))
 }
 
 /// The k-sample (Fleming-Harrington weighted) log-rank test.
