@@ -39,6 +39,8 @@ pub enum Error {
     InvalidArgument(String),
     /// The data cannot support the computation (e.g. fewer than two groups with an expected count).
     Degenerate(String),
+    /// Covariate columns (0-based) that are linear combinations of earlier ones, or constant.
+    Singular(Vec<usize>),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -59,6 +61,7 @@ impl fmt::Display for Error {
             Error::Empty => write!(f, "the data have no rows"),
             Error::InvalidArgument(m) => write!(f, "{m}"),
             Error::Degenerate(m) => write!(f, "{m}"),
+            Error::Singular(cols) => write!(f, "the design is singular: columns {cols:?} are constant or collinear"),
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod dist;
 pub mod error;
 pub mod linalg;
 pub mod nonparametric;
+pub mod optim;
+pub mod cox;
 pub mod sort;
 
 #[cfg(feature = "python")]

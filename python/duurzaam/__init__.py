@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import datasets, errors
 from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
+from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen
 
 __all__ = [
@@ -17,6 +18,10 @@ __all__ = [
     "kaplan_meier",
     "nelson_aalen",
     "logrank",
+    "cox",
+    "CoxFit",
+    "TestResult",
+    "ConvergenceWarning",
     "KaplanMeier",
     "NelsonAalen",
     "Logrank",

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from .errors import ColumnNotFoundError, DegenerateDataError, EmptyDataError, InputError
+from .errors import ColumnNotFoundError, DegenerateDataError, EmptyDataError, InputError, SingularDesignError
 
 T = TypeVar("T")
 
@@ -155,10 +155,18 @@ class Frame:
         return np.ascontiguousarray(codes, dtype=np.uint32), levels
 
 
-def core_call(fn: Callable[..., T], names: Mapping[str, str | None], frame: Frame, *args: Any, **kwargs: Any) -> T:
-    """Calls the core and re-raises its errors with the user's column names and row labels."""
+def core_call(fn: Callable[..., T], names: Mapping[str, str | None], frame: Frame, *args: Any,
+              terms: list[str] | None = None, **kwargs: Any) -> T:
+    """Calls the core and re-raises its errors with the user's column names and row labels
+    (and, for a singular design, the names of the offending terms)."""
     try:
         return fn(*args, **kwargs)
+    except _core.CoreSingularError as e:
+        cols = [terms[j] if terms else str(j) for j in e.args[0]]
+        raise SingularDesignError(
+            f"the design is singular: {', '.join(repr(c) for c in cols)} "
+            + ("is" if len(cols) == 1 else "are") + " constant or a linear combination of earlier terms",
+            terms=cols) from None
     except _core.CoreInputError as e:
         field, row, reason = e.args
         column = names.get(field) or field

@@ -41,4 +41,12 @@ class DegenerateDataError(DuurzaamError, ValueError):
     """The data cannot support the computation (e.g. a singular variance matrix)."""
 
 
-__all__ = ["DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError", "DegenerateDataError"]
+class SingularDesignError(DegenerateDataError):
+    """Covariates that are constant or collinear; ``terms`` names them."""
+
+    def __init__(self, message: str, terms: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.terms = terms or []
+
+
+__all__ = ["SingularDesignError", "DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError", "DegenerateDataError"]

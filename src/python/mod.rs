@@ -1,24 +1,28 @@
 //! The only place that speaks Python: extract arrays, release the GIL for the core, convert the
 //! results, map core errors to exceptions. No statistics here.
 
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::cox::{baseline_prepared, fit_prepared, residuals_prepared, robust_var, CoxInput, CoxOptions, Prepared, Ties};
 use crate::error::Error;
+use crate::optim::NewtonOptions;
 use crate::nonparametric::{self as np_, ConfType, KmOptions, LogrankOptions};
 use crate::SurvData;
 
 create_exception!(_core, CoreError, PyValueError, "An error reported by the duurzaam core.");
 create_exception!(_core, CoreInputError, CoreError, "A bad value in an input column: args = (field, row, reason).");
 create_exception!(_core, CoreDegenerateError, CoreError, "The data cannot support the computation.");
+create_exception!(_core, CoreSingularError, CoreError, "Singular design: args = (column indices,).");
 
 fn to_py(e: Error) -> PyErr {
     match e {
         Error::InvalidValue { field, row, reason } => CoreInputError::new_err((field.as_str(), row, reason)),
         Error::Degenerate(m) => CoreDegenerateError::new_err(m),
+        Error::Singular(cols) => CoreSingularError::new_err((cols,)),
         other => CoreError::new_err(other.to_string()),
     }
 }
@@ -142,6 +146,12 @@ fn kaplan_meier<'py>(
         .collect()
 }
 
+/// Upper tail of the chi-square distribution (R's pchisq(x, df, lower.tail = FALSE)).
+#[pyfunction]
+fn chisq_sf(x: f64, df: f64) -> f64 {
+    crate::dist::chisq_sf(x, df)
+}
+
 /// Integer labels to codes 0..k and the sorted distinct labels.
 #[pyfunction]
 fn factorize_i64<'py>(py: Python<'py>, values: PyReadonlyArray1<'py, i64>) -> PyResult<(Bound<'py, numpy::PyArray1<u32>>, Bound<'py, numpy::PyArray1<i64>>)> {
@@ -215,6 +225,171 @@ fn logrank<'py>(
     Ok(out)
 }
 
+/// The arrays of a Cox model, borrowed from Python for the duration of one call.
+struct CoxArgs<'py> {
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    offset: Option<F64<'py>>,
+}
+
+/// Plain slices of [`CoxArgs`], which may cross into `detach`.
+struct CoxSlices<'a> {
+    exit: &'a [f64],
+    event: EventSlice<'a>,
+    x: &'a [f64],
+    p: usize,
+    entry: Option<&'a [f64]>,
+    weight: Option<&'a [f64]>,
+    strata: Option<&'a [u32]>,
+    n_strata: usize,
+    offset: Option<&'a [f64]>,
+}
+
+impl CoxArgs<'_> {
+    fn slices(&self) -> PyResult<CoxSlices<'_>> {
+        Ok(CoxSlices {
+            exit: slice(&self.exit)?,
+            event: self.event.slice()?,
+            x: self.x.as_slice().map_err(|_| PyValueError::new_err("the covariate matrix must be C-contiguous"))?,
+            p: self.x.shape()[1],
+            entry: self.entry.as_ref().map(slice).transpose()?,
+            weight: self.weight.as_ref().map(slice).transpose()?,
+            strata: self.strata.as_ref().map(slice).transpose()?,
+            n_strata: self.n_strata,
+            offset: self.offset.as_ref().map(slice).transpose()?,
+        })
+    }
+}
+
+impl CoxSlices<'_> {
+    /// Validates and hands the core its input (the event codes are owned by `codes`).
+    fn with_input<T>(&self, codes: &mut Vec<u8>, f: impl FnOnce(CoxInput) -> Result<T, Error>) -> Result<T, Error> {
+        *codes = self.event.codes()?;
+        let mut d = SurvData::new(self.exit, codes, self.entry, self.weight)?;
+        if let Some(s) = self.strata {
+            d = d.with_strata(s, self.n_strata)?;
+        }
+        f(CoxInput { data: d, x: self.x, p: self.p, offset: self.offset })
+    }
+}
+
+/// Fits a Cox model; with `robust` or a cluster also the sandwich variance.
+#[pyfunction]
+#[pyo3(signature = (exit, event, x, entry=None, weight=None, strata=None, n_strata=1, offset=None, cluster=None, n_clusters=0, robust=false, ties="efron", max_iter=20, eps=1e-9, init=None))]
+#[allow(clippy::too_many_arguments)]
+fn cox_fit<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    offset: Option<F64<'py>>,
+    cluster: Option<U32<'py>>,
+    n_clusters: usize,
+    robust: bool,
+    ties: &str,
+    max_iter: usize,
+    eps: f64,
+    init: Option<Vec<f64>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ties = Ties::parse(ties).map_err(to_py)?;
+    let args = CoxArgs { exit, event, x, entry, weight, strata, n_strata, offset };
+    let sl = args.slices()?;
+    let cluster = cluster.as_ref().map(slice).transpose()?;
+    let opts = CoxOptions { ties, newton: NewtonOptions { max_iter, eps }, init };
+    let mut codes = Vec::new();
+    let (fit, rvar) = py
+        .detach(|| {
+            sl.with_input(&mut codes, |inp| {
+                let prep = Prepared::new(inp, ties)?;
+                let fit = fit_prepared(&prep, &opts)?;
+                let rvar = if robust || cluster.is_some() {
+                    let res = residuals_prepared(&prep, &fit.coef);
+                    let cl = cluster.map(|c| (c, n_clusters));
+                    if let Some((c, k)) = cl {
+                        if c.len() != inp.data.len() || c.iter().any(|&g| g as usize >= k) {
+                            return Err(Error::InvalidArgument("bad cluster codes".into()));
+                        }
+                    }
+                    Some(robust_var(&res, &fit.var, inp.p, |i| inp.data.w(i), cl))
+                } else {
+                    None
+                };
+                Ok((fit, rvar))
+            })
+        })
+        .map_err(to_py)?;
+    let out = PyDict::new(py);
+    out.set_item("coef", fit.coef.into_pyarray(py))?;
+    out.set_item("var", fit.var.into_pyarray(py))?;
+    out.set_item("loglik_init", fit.loglik_init)?;
+    out.set_item("loglik", fit.loglik)?;
+    out.set_item("score_test", fit.score_test)?;
+    out.set_item("iter", fit.iter)?;
+    out.set_item("converged", fit.converged)?;
+    out.set_item("means", fit.means.into_pyarray(py))?;
+    out.set_item("infinite", fit.infinite)?;
+    out.set_item("linear_predictor", fit.linear_predictor.into_pyarray(py))?;
+    out.set_item("n_events", fit.n_events)?;
+    if let Some(v) = rvar {
+        out.set_item("robust_var", v.into_pyarray(py))?;
+    }
+    Ok(out)
+}
+
+/// Residuals and the baseline cumulative hazard at given coefficients.
+#[pyfunction]
+#[pyo3(signature = (exit, event, x, coef, entry=None, weight=None, strata=None, n_strata=1, offset=None, ties="efron"))]
+#[allow(clippy::too_many_arguments)]
+fn cox_details<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    coef: Vec<f64>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    offset: Option<F64<'py>>,
+    ties: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ties = Ties::parse(ties).map_err(to_py)?;
+    let args = CoxArgs { exit, event, x, entry, weight, strata, n_strata, offset };
+    let sl = args.slices()?;
+    let mut codes = Vec::new();
+    let (res, base) = py
+        .detach(|| {
+            sl.with_input(&mut codes, |inp| {
+                if coef.len() != inp.p {
+                    return Err(Error::InvalidArgument("coef has the wrong length".into()));
+                }
+                let prep = Prepared::new(inp, ties)?;
+                Ok((residuals_prepared(&prep, &coef), baseline_prepared(&prep, &coef)))
+            })
+        })
+        .map_err(to_py)?;
+    let out = PyDict::new(py);
+    out.set_item("martingale", res.martingale.into_pyarray(py))?;
+    out.set_item("score", res.score.into_pyarray(py))?;
+    out.set_item("schoenfeld", res.schoenfeld.into_pyarray(py))?;
+    out.set_item("schoenfeld_rows", res.schoenfeld_rows.into_pyarray(py))?;
+    out.set_item("schoenfeld_time", res.schoenfeld_time.into_pyarray(py))?;
+    out.set_item("schoenfeld_stratum", res.schoenfeld_stratum.into_pyarray(py))?;
+    out.set_item("base_stratum", base.stratum.into_pyarray(py))?;
+    out.set_item("base_time", base.time.into_pyarray(py))?;
+    out.set_item("base_cumhaz", base.cumhaz.into_pyarray(py))?;
+    Ok(out)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -226,5 +401,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(factorize_i64, m)?)?;
     m.add_function(wrap_pyfunction!(km_rmst, m)?)?;
     m.add_function(wrap_pyfunction!(logrank, m)?)?;
+    m.add_function(wrap_pyfunction!(cox_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(chisq_sf, m)?)?;
+    m.add_function(wrap_pyfunction!(cox_details, m)?)?;
+    m.add("CoreSingularError", m.py().get_type::<CoreSingularError>())?;
     Ok(())
 }

@@ -1,0 +1,296 @@
+"""The Cox proportional hazards model: thin wrapper over the Rust core (src/cox)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._input import Frame, check_level, core_call
+from ._result import Result
+from .errors import InputError
+from .nonparametric import _z
+
+
+class ConvergenceWarning(UserWarning):
+    """A fit that did not converge, or a coefficient that runs to infinity."""
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A chi-square test: ``statistic`` on ``df`` degrees of freedom."""
+
+    statistic: float
+    df: int
+    p_value: float
+
+    def __repr__(self) -> str:
+        return f"chi-square {self.statistic:.4f} on {self.df} df, p = {self.p_value:.4g}"
+
+
+def _chisq_test(stat: float, df: int) -> TestResult:
+    return TestResult(float(stat), int(df), float(_core.chisq_sf(float(stat), float(df))))
+
+
+def _norm_two_sided(z: np.ndarray) -> np.ndarray:
+    return np.array([math.erfc(abs(v) / math.sqrt(2)) for v in np.atleast_1d(z)])
+
+
+def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """The covariate matrix (C order, float64) and its term names. A string is a formula
+    right-hand side for formulaic (categorical coding, interactions); a list names numeric
+    columns. Missing values are an error naming the column and row, never dropped."""
+    if isinstance(covariates, str):
+        try:
+            from formulaic import model_matrix
+        except ImportError as e:  # pragma: no cover
+            raise ImportError("formula covariates need the 'formulaic' package: pip install formulaic") from e
+        if frame._kind == "polars":
+            df = data.to_pandas()
+        elif frame._kind == "dict":
+            df = pd.DataFrame({k: np.asarray(v) for k, v in data.items()})
+        else:
+            df = data.reset_index(drop=True)
+        try:
+            mm = model_matrix(covariates, df, na_action="raise")
+        except Exception as e:
+            raise InputError(f"covariates formula {covariates!r}: {e}") from None
+        mm = mm.drop(columns=[c for c in mm.columns if c == "Intercept"])
+        names = [str(c) for c in mm.columns]
+        x = np.ascontiguousarray(mm.to_numpy(dtype=np.float64))
+    else:
+        names = list(covariates)
+        if not names:
+            raise ValueError("covariates is empty")
+        cols = []
+        for name in names:
+            col = frame.numeric(name)
+            bad = np.flatnonzero(~np.isfinite(col))
+            if bad.size:
+                raise InputError(f"column '{name}': value is NaN or infinite ({frame.where(int(bad[0]))})",
+                                 column=name, row=int(bad[0]))
+            cols.append(col)
+        x = np.ascontiguousarray(np.column_stack(cols))
+    if x.shape[1] == 0:
+        raise ValueError("the model has no covariates")
+    return x, names
+
+
+class CoxFit(Result):
+    """A fitted Cox proportional hazards model; built by :func:`cox`."""
+
+    def __init__(self, r: dict[str, Any], names: list[str], args: dict[str, Any], strata_levels: list[Any] | None,
+                 strata: str | None, ties: str, robust: bool, conf_level: float, n: int) -> None:
+        p = len(names)
+        self.terms = names
+        self.coef = pd.Series(r["coef"], index=names, name="coef")
+        self.naive_var = pd.DataFrame(np.asarray(r["var"]).reshape(p, p), index=names, columns=names)
+        self.robust = robust
+        rv = r.get("robust_var")
+        self.var = pd.DataFrame(np.asarray(rv).reshape(p, p), index=names, columns=names) if rv is not None else self.naive_var
+        self.loglik = (float(r["loglik_init"]), float(r["loglik"]))
+        self.iter = int(r["iter"])
+        self.converged = bool(r["converged"])
+        self.means = pd.Series(r["means"], index=names)
+        self.n = n
+        self.n_events = float(r["n_events"])
+        self.ties = ties
+        self.strata = strata
+        self.conf_level = conf_level
+        self.infinite_terms = [names[j] for j in r["infinite"]]
+        self.linear_predictor = np.asarray(r["linear_predictor"])
+        self._args = args
+        self._strata_levels = strata_levels
+        self._details: dict[str, Any] | None = None
+
+        b = self.coef.to_numpy()
+        se_model = np.sqrt(np.diag(self.naive_var.to_numpy()))
+        se = np.sqrt(np.diag(self.var.to_numpy()))
+        z = b / se
+        zc = _z(conf_level)
+        summary = pd.DataFrame({"coef": b, "exp_coef": np.exp(b), "se": se_model}, index=pd.Index(names, name="term"))
+        if rv is not None:
+            summary["robust_se"] = se
+        summary["z"] = z
+        summary["p_value"] = _norm_two_sided(z)
+        summary["lower"] = b - zc * se
+        summary["upper"] = b + zc * se
+        summary["exp_lower"] = np.exp(summary["lower"])
+        summary["exp_upper"] = np.exp(summary["upper"])
+        self._summary = summary
+        self.lr_test = _chisq_test(2 * (self.loglik[1] - self.loglik[0]), p)
+        self.score_test = _chisq_test(float(r["score_test"]), p)
+        vinv_b = np.linalg.solve(self.var.to_numpy(), b)
+        self.wald_test = _chisq_test(float(b @ vinv_b), p)
+        self._freeze()
+        if not self.converged:
+            warnings.warn(f"the Cox model did not converge in {self.iter} iterations", ConvergenceWarning, stacklevel=3)
+        if self.infinite_terms:
+            warnings.warn(
+                "the log-likelihood converged before the coefficient(s) of "
+                + ", ".join(repr(t) for t in self.infinite_terms)
+                + " did: they may be infinite (monotone likelihood, e.g. no events in one group)",
+                ConvergenceWarning, stacklevel=3)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per term: ``coef, exp_coef, se, [robust_se], z, p_value, lower, upper,
+        exp_lower, exp_upper``; z, p and the intervals use the robust standard error when there
+        is one (as R)."""
+        return self._summary.copy()
+
+    def _detail(self) -> dict[str, Any]:
+        if self._details is None:
+            d = _core.cox_details(coef=self.coef.to_numpy().tolist(), ties=self.ties, **self._args)
+            object.__setattr__(self, "_details", d)
+        return self._details
+
+    def residuals(self, type: str = "martingale") -> np.ndarray:
+        """Residuals as R's ``residuals.coxph``: ``martingale``, ``deviance``, ``score``,
+        ``schoenfeld``, ``scaledsch`` or ``dfbeta`` (multiplied by the case weights, as R's
+        default). Per row in input order (score, dfbeta: n x p); Schoenfeld residuals have one
+        row per event, in time order within strata."""
+        d = self._detail()
+        p = len(self.terms)
+        ev = np.asarray(self._args["event"], dtype=np.float64)
+        if type == "martingale":
+            return d["martingale"].copy()
+        if type == "deviance":
+            m = d["martingale"]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                inner = m + np.where(ev > 0, ev * np.log(np.where(ev > 0, ev - m, 1.0)), 0.0)
+            return np.sign(m) * np.sqrt(-2 * inner)
+        score = d["score"].reshape(-1, p)
+        if type == "score":
+            return score.copy()
+        if type == "dfbeta":  # weighted by the case weights, as R's default
+            w = self._args["weight"]
+            dfb = score @ self.naive_var.to_numpy()
+            return dfb * (w[:, None] if w is not None else 1.0)
+        sch = d["schoenfeld"].reshape(-1, p)
+        if type == "schoenfeld":
+            return sch.copy()
+        if type == "scaledsch":
+            return sch @ self.naive_var.to_numpy() * sch.shape[0] + self.coef.to_numpy()
+        raise ValueError(f"unknown residual type {type!r}")
+
+    def baseline_cumhaz(self) -> pd.DataFrame:
+        """Baseline cumulative hazard at every distinct time, for covariates at zero and an offset
+        at its mean (R's ``basehaz(fit, centered = FALSE)``): ``[strata], time, cumhaz``."""
+        d = self._detail()
+        out = pd.DataFrame({"time": d["base_time"], "cumhaz": d["base_cumhaz"]})
+        if self.strata is not None:
+            out.insert(0, self.strata, np.asarray(self._strata_levels, dtype=object)[d["base_stratum"]])
+        return out
+
+    def predict_survival(self, newdata: Any, times: float | Sequence[float]) -> pd.DataFrame:
+        """Predicted survival S(t | x) = exp(-H0(t) exp(x'b)) for each row of ``newdata`` (which
+        needs the covariate columns, the strata column of a stratified model and the offset
+        column of a model with an offset) at ``times``, as R's ``survfit(fit, newdata)``.
+        Returns one row per newdata row and one column per time."""
+        if isinstance(self._covariates, str):
+            raise NotImplementedError("predict_survival with formula covariates is not supported yet")
+        frame = Frame(newdata)
+        x = np.column_stack([frame.numeric(c) for c in self.terms])
+        lp = x @ self.coef.to_numpy()
+        if self._args["offset"] is not None:  # the baseline is at the mean offset, as R
+            lp = lp + frame.numeric(self._offset_name) - float(np.mean(self._args["offset"]))
+        base = self.baseline_cumhaz()
+        ts = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        if self.strata is not None:
+            codes = pd.Categorical(pd.Series(frame.raw(self.strata)).to_numpy(), categories=self._strata_levels).codes
+            if (codes < 0).any():
+                raise InputError(f"column '{self.strata}' of newdata has a level the model did not see", column=self.strata)
+        else:
+            codes = np.zeros(len(x), dtype=int)
+        out = np.empty((len(x), len(ts)))
+        for i in range(len(x)):
+            part = base if self.strata is None else base[base[self.strata] == self._strata_levels[codes[i]]]
+            k = np.searchsorted(part["time"].to_numpy(), ts, side="right") - 1
+            h = np.where(k >= 0, part["cumhaz"].to_numpy()[np.maximum(k, 0)], 0.0)
+            out[i] = np.exp(-h * np.exp(lp[i]))
+        return pd.DataFrame(out, columns=ts)
+
+    def _title(self) -> str:
+        return f"Cox proportional hazards model ({self.ties} ties)"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        return [("n", f"{self.n} ({self.n_events:g} events)"),
+                ("likelihood ratio test", repr(self.lr_test)),
+                ("Wald test", repr(self.wald_test)),
+                ("score test", repr(self.score_test))]
+
+    def _summary_frame(self) -> pd.DataFrame:
+        return self._summary
+
+
+def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *, entry: str | None = None,
+        strata: str | None = None, weights: str | None = None, cluster: str | None = None, robust: bool = False,
+        ties: str = "efron", offset: str | None = None, conf_level: float = 0.95, max_iter: int = 20,
+        eps: float = 1e-9) -> CoxFit:
+    """Cox proportional hazards model, as R's ``coxph``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, polars.DataFrame or dict of 1-D arrays
+    duration, event : str
+        Time to the event or censoring, and the 0/1 event indicator.
+    covariates : list of str or str
+        Numeric columns, or a formula right-hand side such as ``"C(arm) + age"`` (formulaic).
+    entry : str, optional
+        Entry time: counting-process data ``(entry, duration]`` (delayed entry, time-varying
+        covariates on split records).
+    strata : str, optional
+        A column whose levels get their own baseline hazard.
+    weights : str, optional
+        Case weights.
+    cluster : str, optional
+        Cluster identifier (municipality, case worker): robust variance summed over clusters.
+    robust : bool
+        Sandwich (dfbeta) variance, as R's ``robust = TRUE``.
+    ties : {"efron", "breslow"}
+    offset : str, optional
+        A column added to the linear predictor with coefficient 1.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> rossi = dz.datasets.load_rossi()
+    >>> fit = dz.cox(rossi, "week", "arrest", ["fin", "age", "prio"])
+    >>> fit.summary["coef"].round(4).tolist()
+    [-0.347, -0.0671, 0.0969]
+    """
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+    conf_level = check_level(conf_level)
+    frame = Frame(data)
+    names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights,
+                                    "strata": strata}
+    x, terms = _design(frame, data, covariates)
+    args: dict[str, Any] = {
+        "exit": frame.numeric(duration), "event": frame.event(event), "x": x,
+        "entry": frame.numeric(entry) if entry is not None else None,
+        "weight": frame.numeric(weights) if weights is not None else None,
+        "strata": None, "n_strata": 1,
+        "offset": frame.numeric(offset) if offset is not None else None,
+    }
+    strata_levels = None
+    if strata is not None:
+        args["strata"], strata_levels = frame.codes(strata)
+        args["n_strata"] = len(strata_levels)
+    cl, n_cl = None, 0
+    if cluster is not None:
+        cl, cl_levels = frame.codes(cluster)
+        n_cl = len(cl_levels)
+    r = core_call(_core.cox_fit, names, frame, cluster=cl, n_clusters=n_cl, robust=bool(robust), ties=ties,
+                  max_iter=int(max_iter), eps=float(eps), terms=terms, **args)
+    fit = CoxFit(r, terms, args, strata_levels, strata, ties, bool(robust) or cluster is not None, conf_level, len(frame))
+    object.__setattr__(fit, "_covariates", covariates)
+    object.__setattr__(fit, "_offset_name", offset)
+    return fit

@@ -1,0 +1,9 @@
+//! The Cox proportional hazards model, as R's `coxph`: Efron and Breslow ties, strata, case
+//! weights, offsets, counting-process (entry, exit] data; model-based and robust (dfbeta)
+//! variances; residuals, the baseline hazard and predicted survival.
+
+pub mod fit;
+pub mod residuals;
+
+pub use fit::{fit, fit_prepared, CoxFit, CoxInput, CoxOptions, Prepared, Ties};
+pub use residuals::{baseline, baseline_prepared, residuals, residuals_prepared, robust_var, Baseline, Residuals};
