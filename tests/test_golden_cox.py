@@ -48,6 +48,16 @@ def test_coefficients_variance_and_tests(name):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
+def test_concordance(name):
+    case = CASES[name]
+    f = fit(case)
+    c = f.concordance_detail
+    got = [c.concordant, c.discordant, c.tied_x, c.tied_y, c.tied_xy, c.concordance, c.std_err]
+    close(got, arr(case["concordance"]), "concordance", atol=1e-10)
+    assert f.concordance == c.concordance
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("kind", ["martingale", "deviance", "score", "dfbeta", "schoenfeld", "scaledsch"])
 def test_residuals(name, kind):
     case = CASES[name]

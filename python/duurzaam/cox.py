@@ -23,6 +23,20 @@ class ConvergenceWarning(UserWarning):
 
 
 @dataclass(frozen=True)
+class Concordance:
+    """Harrell's concordance as R's coxph reports it: counts of comparable pairs and C with its
+    (infinitesimal-jackknife) standard error."""
+
+    concordant: float
+    discordant: float
+    tied_x: float
+    tied_y: float
+    tied_xy: float
+    concordance: float
+    std_err: float
+
+
+@dataclass(frozen=True)
 class TestResult:
     """A chi-square test: ``statistic`` on ``df`` degrees of freedom."""
 
@@ -105,6 +119,9 @@ class CoxFit(Result):
         self.conf_level = conf_level
         self.infinite_terms = [names[j] for j in r["infinite"]]
         self.linear_predictor = np.asarray(r["linear_predictor"])
+        self.concordance_detail = Concordance(*map(float, r["concordance"]))
+        #: Harrell's C of the linear predictor (R: ``fit$concordance["concordance"]``)
+        self.concordance = self.concordance_detail.concordance
         self._args = args
         self._strata_levels = strata_levels
         self._details: dict[str, Any] | None = None
@@ -222,6 +239,7 @@ class CoxFit(Result):
 
     def _facts(self) -> list[tuple[str, str]]:
         return [("n", f"{self.n} ({self.n_events:g} events)"),
+                ("concordance", f"{self.concordance:.4f} (se {self.concordance_detail.std_err:.4f})"),
                 ("likelihood ratio test", repr(self.lr_test)),
                 ("Wald test", repr(self.wald_test)),
                 ("score test", repr(self.score_test))]

@@ -2,8 +2,10 @@
 //! weights, offsets, counting-process (entry, exit] data; model-based and robust (dfbeta)
 //! variances; residuals, the baseline hazard and predicted survival.
 
+pub mod concordance;
 pub mod fit;
 pub mod residuals;
 
+pub use concordance::{concordance, Concordance};
 pub use fit::{fit, fit_prepared, CoxFit, CoxInput, CoxOptions, Prepared, Ties};
 pub use residuals::{baseline, baseline_prepared, residuals, residuals_prepared, robust_var, Baseline, Residuals};

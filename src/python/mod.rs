@@ -306,7 +306,7 @@ fn cox_fit<'py>(
     let cluster = cluster.as_ref().map(slice).transpose()?;
     let opts = CoxOptions { ties, newton: NewtonOptions { max_iter, eps }, init };
     let mut codes = Vec::new();
-    let (fit, rvar) = py
+    let (fit, rvar, conc) = py
         .detach(|| {
             sl.with_input(&mut codes, |inp| {
                 let prep = Prepared::new(inp, ties)?;
@@ -323,7 +323,8 @@ fn cox_fit<'py>(
                 } else {
                     None
                 };
-                Ok((fit, rvar))
+                let conc = crate::cox::concordance(&inp.data, &fit.linear_predictor, cluster.map(|c| (c, n_clusters)));
+                Ok((fit, rvar, conc))
             })
         })
         .map_err(to_py)?;
@@ -342,6 +343,10 @@ fn cox_fit<'py>(
     if let Some(v) = rvar {
         out.set_item("robust_var", v.into_pyarray(py))?;
     }
+    out.set_item(
+        "concordance",
+        (conc.concordant, conc.discordant, conc.tied_x, conc.tied_y, conc.tied_xy, conc.concordance, conc.std_err),
+    )?;
     Ok(out)
 }
 
