@@ -18,9 +18,17 @@ CASES = {c["name"]: c for c in COX["cases"]}
 RTOL = 1e-6
 
 
+def covariates(case):
+    """R's formula terms as a formulaic right-hand side (factor(x) -> C(x)), or the column list."""
+    cov = case["covariates"]
+    if any("factor(" in c for c in cov):
+        return " + ".join(c.replace("factor(", "C(") for c in cov)
+    return cov
+
+
 def fit(case, data=None):
     data = load_dataset(case["dataset"]) if data is None else data
-    return dz.cox(data, case["duration"], case["event"], case["covariates"], entry=case["entry"],
+    return dz.cox(data, case["duration"], case["event"], covariates(case), entry=case["entry"],
                   strata=case["strata"], weights=case["weights"], cluster=case["cluster"], robust=case["robust"],
                   ties=case["ties"], offset=case["offset"])
 
@@ -88,3 +96,16 @@ def test_predicted_survival(name):
     got = f.predict_survival(newdata, pr["times"])
     # R: summary(survfit(fit, newdata), times): rows = times, columns = newdata rows.
     close(got.to_numpy(), arr(pr["surv"]).reshape(len(pr["times"]), len(newdata)).T, "survival")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("transform", ["km", "identity"])
+def test_ph_test_against_cox_zph(name, transform):
+    case = CASES[name]
+    f = fit(case)
+    got = f.ph_test(transform)
+    want = case[f"zph_{transform}"]
+    assert len(got) == len(want["chisq"]) and got.index[-1] == "GLOBAL"
+    close(got["chisq"], arr(want["chisq"]), "chisq")
+    close(got["df"], arr(want["df"]), "df")
+    close(got["p_value"], arr(want["p"]), "p")

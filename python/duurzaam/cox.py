@@ -56,7 +56,7 @@ def _norm_two_sided(z: np.ndarray) -> np.ndarray:
     return np.array([math.erfc(abs(v) / math.sqrt(2)) for v in np.atleast_1d(z)])
 
 
-def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[np.ndarray, list[str]]:
+def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[np.ndarray, list[str], Any, dict[str, list[int]] | None]:
     """The covariate matrix (C order, float64) and its term names. A string is a formula
     right-hand side for formulaic (categorical coding, interactions); a list names numeric
     columns. Missing values are an error naming the column and row, never dropped."""
@@ -75,9 +75,13 @@ def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[n
             mm = model_matrix(covariates, df, na_action="raise")
         except Exception as e:
             raise InputError(f"covariates formula {covariates!r}: {e}") from None
+        spec = mm.model_spec
+        has_icpt = "Intercept" in mm.columns
         mm = mm.drop(columns=[c for c in mm.columns if c == "Intercept"])
         names = [str(c) for c in mm.columns]
         x = np.ascontiguousarray(mm.to_numpy(dtype=np.float64))
+        shift = 1 if has_icpt else 0
+        spans = {str(t): [i - shift for i in idx] for t, idx in spec.term_indices.items() if str(t) != "1"}
     else:
         names = list(covariates)
         if not names:
@@ -91,9 +95,10 @@ def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[n
                                  column=name, row=int(bad[0]))
             cols.append(col)
         x = np.ascontiguousarray(np.column_stack(cols))
+        spec, spans = None, None
     if x.shape[1] == 0:
         raise ValueError("the model has no covariates")
-    return x, names
+    return x, names, spec, spans
 
 
 class CoxFit(Result):
@@ -197,6 +202,35 @@ class CoxFit(Result):
             return sch @ self.naive_var.to_numpy() * sch.shape[0] + self.coef.to_numpy()
         raise ValueError(f"unknown residual type {type!r}")
 
+    def ph_test(self, transform: str = "km") -> pd.DataFrame:
+        """Test of proportional hazards, as ``cox.zph`` of R survival >= 3: the score test for
+        adding ``x * g(t)`` per term, and for all terms together (``GLOBAL``), with g the time
+        transformed by ``transform`` ("km": 1 - KM(t-), "identity", "log" or "rank"), centred.
+
+        Returns a table indexed by term and ``GLOBAL``: ``chisq, df, p_value``. A small p-value
+        says the hazard ratio of that term changes over time.
+        """
+        z = _core.cox_zph(coef=self.coef.to_numpy().tolist(), ties=self.ties, transform=transform, **self._args)
+        p = len(self.terms)
+        imat = np.asarray(z["imat"]).reshape(2 * p, 2 * p)
+        u = np.concatenate([np.zeros(p), z["u"]])
+        rows = []
+        for term, cols in self._term_columns().items():
+            kk = list(range(p)) + [p + j for j in cols]
+            stat = float(u[kk] @ np.linalg.solve(imat[np.ix_(kk, kk)], u[kk]))
+            rows.append((term, stat, len(cols)))
+        rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+        out = pd.DataFrame(rows, columns=["term", "chisq", "df"]).set_index("term")
+        out["p_value"] = [_core.chisq_sf(c, float(d)) for c, d in zip(out["chisq"], out["df"])]
+        return out
+
+    def _term_columns(self) -> dict[str, list[int]]:
+        """Columns of each model term (a categorical term spans several columns)."""
+        spans = getattr(self, "_term_spans", None)
+        if spans:
+            return spans
+        return {t: [j] for j, t in enumerate(self.terms)}
+
     def baseline_cumhaz(self) -> pd.DataFrame:
         """Baseline cumulative hazard at every distinct time, for covariates at zero and an offset
         at its mean (R's ``basehaz(fit, centered = FALSE)``): ``[strata], time, cumhaz``."""
@@ -211,10 +245,13 @@ class CoxFit(Result):
         needs the covariate columns, the strata column of a stratified model and the offset
         column of a model with an offset) at ``times``, as R's ``survfit(fit, newdata)``.
         Returns one row per newdata row and one column per time."""
-        if isinstance(self._covariates, str):
-            raise NotImplementedError("predict_survival with formula covariates is not supported yet")
         frame = Frame(newdata)
-        x = np.column_stack([frame.numeric(c) for c in self.terms])
+        if self._model_spec is not None:
+            nd = newdata.to_pandas() if frame._kind == "polars" else pd.DataFrame(newdata) if frame._kind == "dict" else newdata
+            mm = self._model_spec.get_model_matrix(nd.reset_index(drop=True))
+            x = mm.drop(columns=[c for c in mm.columns if c == "Intercept"]).to_numpy(dtype=np.float64)
+        else:
+            x = np.column_stack([frame.numeric(c) for c in self.terms])
         lp = x @ self.coef.to_numpy()
         if self._args["offset"] is not None:  # the baseline is at the mean offset, as R
             lp = lp + frame.numeric(self._offset_name) - float(np.mean(self._args["offset"]))
@@ -290,7 +327,7 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     frame = Frame(data)
     names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights,
                                     "strata": strata}
-    x, terms = _design(frame, data, covariates)
+    x, terms, spec, spans = _design(frame, data, covariates)
     args: dict[str, Any] = {
         "exit": frame.numeric(duration), "event": frame.event(event), "x": x,
         "entry": frame.numeric(entry) if entry is not None else None,
@@ -310,5 +347,7 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
                   max_iter=int(max_iter), eps=float(eps), terms=terms, **args)
     fit = CoxFit(r, terms, args, strata_levels, strata, ties, bool(robust) or cluster is not None, conf_level, len(frame))
     object.__setattr__(fit, "_covariates", covariates)
+    object.__setattr__(fit, "_model_spec", spec)
+    object.__setattr__(fit, "_term_spans", spans)
     object.__setattr__(fit, "_offset_name", offset)
     return fit

@@ -5,7 +5,9 @@
 pub mod concordance;
 pub mod fit;
 pub mod residuals;
+pub mod zph;
 
 pub use concordance::{concordance, Concordance};
 pub use fit::{fit, fit_prepared, CoxFit, CoxInput, CoxOptions, Prepared, Ties};
+pub use zph::{zph, Transform, Zph};
 pub use residuals::{baseline, baseline_prepared, residuals, residuals_prepared, robust_var, Baseline, Residuals};

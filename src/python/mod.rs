@@ -395,6 +395,47 @@ fn cox_details<'py>(
     Ok(out)
 }
 
+/// Score and information of the cox.zph test at given coefficients.
+#[pyfunction]
+#[pyo3(signature = (exit, event, x, coef, entry=None, weight=None, strata=None, n_strata=1, offset=None, ties="efron", transform="km"))]
+#[allow(clippy::too_many_arguments)]
+fn cox_zph<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    coef: Vec<f64>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    offset: Option<F64<'py>>,
+    ties: &str,
+    transform: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ties = Ties::parse(ties).map_err(to_py)?;
+    let tr = crate::cox::Transform::parse(transform).map_err(to_py)?;
+    let args = CoxArgs { exit, event, x, entry, weight, strata, n_strata, offset };
+    let sl = args.slices()?;
+    let mut codes = Vec::new();
+    let z = py
+        .detach(|| {
+            sl.with_input(&mut codes, |inp| {
+                if coef.len() != inp.p {
+                    return Err(Error::InvalidArgument("coef has the wrong length".into()));
+                }
+                let prep = Prepared::new(inp, ties)?;
+                Ok(crate::cox::zph(&prep, &coef, tr))
+            })
+        })
+        .map_err(to_py)?;
+    let out = PyDict::new(py);
+    out.set_item("u", z.u.into_pyarray(py))?;
+    out.set_item("imat", z.imat.into_pyarray(py))?;
+    out.set_item("g", z.g.into_pyarray(py))?;
+    Ok(out)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -409,6 +450,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cox_fit, m)?)?;
     m.add_function(wrap_pyfunction!(chisq_sf, m)?)?;
     m.add_function(wrap_pyfunction!(cox_details, m)?)?;
+    m.add_function(wrap_pyfunction!(cox_zph, m)?)?;
     m.add("CoreSingularError", m.py().get_type::<CoreSingularError>())?;
     Ok(())
 }

@@ -71,6 +71,10 @@ cox_case <- function(name, dataset, data, duration, event, covariates, entry = N
     scaledsch = unname(as.matrix(residuals(fit, "scaledsch")))
   )
   if (robust || !is.null(cluster)) res$naive_var <- unname(fit$naive.var)
+  zk <- cox.zph(fit)$table
+  zi <- cox.zph(fit, transform = "identity")$table
+  res$zph_km <- list(chisq = unname(zk[, "chisq"]), df = unname(zk[, "df"]), p = unname(zk[, "p"]))
+  res$zph_identity <- list(chisq = unname(zi[, "chisq"]), df = unname(zi[, "df"]), p = unname(zi[, "p"]))
   bh <- basehaz(fit, centered = FALSE)
   res$basehaz <- list(time = bh$time, hazard = bh$hazard,
                       strata = if (is.null(bh$strata)) NULL else as.character(bh$strata))
@@ -96,6 +100,9 @@ cases <- list(
            weights = "w", cluster = "muni"),
   cox_case("gen_entry_strata_offset", "gen_cox", gen_cox, "months", "job", c("coach", "app", "age", "female"),
            entry = "entry", strata = "muni", offset = "off"),
+  cox_case("gen_formula_factor_interaction", "gen_cox", gen_cox, "months", "job",
+           c("factor(arm)", "age", "factor(arm):age", "female"),
+           newdata = data.frame(arm = c("control", "coach"), age = c(30, 50), female = c(1, 0)), times = c(6, 12)),
   cox_case("gen_entry_breslow_weighted", "gen_cox", gen_cox, "months", "job", c("coach", "app", "age"),
            entry = "entry", weights = "w", ties = "breslow")
 )
