@@ -136,15 +136,17 @@ class CoxFit(Result):
         se = np.sqrt(np.diag(self.var.to_numpy()))
         z = b / se
         zc = _z(conf_level)
-        summary = pd.DataFrame({"coef": b, "exp_coef": np.exp(b), "se": se_model}, index=pd.Index(names, name="term"))
+        with np.errstate(over="ignore"):
+            summary = pd.DataFrame({"coef": b, "exp_coef": np.exp(b), "se": se_model}, index=pd.Index(names, name="term"))
         if rv is not None:
             summary["robust_se"] = se
         summary["z"] = z
         summary["p_value"] = _norm_two_sided(z)
         summary["lower"] = b - zc * se
         summary["upper"] = b + zc * se
-        summary["exp_lower"] = np.exp(summary["lower"])
-        summary["exp_upper"] = np.exp(summary["upper"])
+        with np.errstate(over="ignore"):  # an infinite coefficient is warned about below
+            summary["exp_lower"] = np.exp(summary["lower"])
+            summary["exp_upper"] = np.exp(summary["upper"])
         self._summary = summary
         self.lr_test = _chisq_test(2 * (self.loglik[1] - self.loglik[0]), p)
         self.score_test = _chisq_test(float(r["score_test"]), p)
