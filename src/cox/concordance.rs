@@ -61,28 +61,32 @@ impl Tree {
 pub fn concordance(data: &SurvData, lp: &[f64], cluster: Option<(&[u32], usize)>) -> Concordance {
     let n = data.len();
     let w = |i: usize| data.w(i);
-    // Ranks of the predictor (equal values share a rank).
-    let mut uniq: Vec<f64> = lp.to_vec();
-    uniq.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    uniq.dedup();
-    let rank: Vec<usize> = lp.iter().map(|v| uniq.partition_point(|u| u < v)).collect();
-    let k = uniq.len();
+    // Ranks of the predictor (equal values share a rank), from one sort.
+    let order_lp = crate::sort::argsort(lp);
+    let mut rank = vec![0usize; n];
+    let mut k = 0;
+    for (pos, &i) in order_lp.iter().enumerate() {
+        if pos > 0 && lp[i as usize] != lp[order_lp[pos - 1] as usize] {
+            k += 1;
+        }
+        rank[i as usize] = k;
+    }
+    let k = if n == 0 { 0 } else { k + 1 };
     let blocks = Blocks::new(data, data.strata, data.n_strata);
     // R's orientation first: "concordant" = the event has the smaller predictor.
     let mut count = [0.0f64; 5];
     let mut imat = vec![[0.0f64; 3]; n];
     for s in 0..blocks.n_blocks() {
         let (ex, en) = blocks.block(s);
-        // Exit descending; at one time censored rows first, then events by predictor.
-        let mut order: Vec<u32> = ex.to_vec();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (a as usize, b as usize);
-            data.exit[b]
-                .partial_cmp(&data.exit[a])
-                .unwrap()
-                .then(data.event[a].cmp(&data.event[b]))
-                .then(rank[a].cmp(&rank[b]))
-        });
+        // Exit descending; at one time censored rows first, then events by predictor. `ex` is
+        // ascending in exit, so walking it backwards gives the time order; sort only within ties.
+        let mut keyed: Vec<(u64, u8, u32, u32)> = ex
+            .iter()
+            .rev()
+            .map(|&i| (!crate::sort::key(data.exit[i as usize]), data.event[i as usize], rank[i as usize] as u32, i))
+            .collect();
+        keyed.sort_unstable();
+        let order: Vec<u32> = keyed.into_iter().map(|t| t.3).collect();
         let starts: Vec<u32> = en.map_or(Vec::new(), |e| e.iter().rev().copied().collect());
         let mut all = Tree::new(k);
         let mut dead = Tree::new(k);

@@ -73,12 +73,25 @@ pub struct Prepared<'a> {
     pub blocks: Blocks,
     pub means: Vec<f64>,
     pub ties: Ties,
+    /// Sorted layout: position k holds row `order[k]`; strata are contiguous (`block_off`), each
+    /// in ascending exit time. The sweeps read the centred covariates `xs`, weights, events,
+    /// times and offsets in this order, so every iteration walks memory sequentially.
+    pub order: Vec<u32>,
+    pub block_off: Vec<usize>,
+    pub xs: Vec<f64>,
+    pub ws: Vec<f64>,
+    pub es: Vec<u8>,
+    pub ts: Vec<f64>,
+    pub offs: Option<Vec<f64>>,
+    /// With entry times: positions of each stratum by ascending entry, and those entry times.
+    pub by_entry: Option<(Vec<u32>, Vec<f64>)>,
 }
 
 /// What the sweep knows at one distinct death time of a stratum.
 pub struct DeathTime<'s> {
     pub stratum: usize,
     pub time: f64,
+    /// Sorted positions (see [`Prepared::order`]) of the deaths at this time.
     pub rows: &'s [u32],
     pub ndead: usize,
     pub deadwt: f64,
@@ -126,85 +139,126 @@ impl<'a> Prepared<'a> {
             *m = if *z { 0.0 } else { *m / wsum };
         }
         let blocks = Blocks::new(&inp.data, inp.data.strata, inp.data.n_strata);
-        Ok(Prepared { inp, blocks, means, ties })
+        let order = blocks.by_exit.clone();
+        let block_off = blocks.exit_off.clone();
+        let mut xs = Vec::with_capacity(n * p);
+        for &i in &order {
+            let i = i as usize;
+            xs.extend(inp.x[i * p..(i + 1) * p].iter().zip(&means).map(|(x, m)| x - m));
+        }
+        let d = &inp.data;
+        let ws = order.iter().map(|&i| d.w(i as usize)).collect();
+        let es = order.iter().map(|&i| d.event[i as usize]).collect();
+        let ts = order.iter().map(|&i| d.exit[i as usize]).collect();
+        let offs = inp.offset.map(|o| order.iter().map(|&i| o[i as usize]).collect());
+        let by_entry = d.entry.map(|entry| {
+            let mut pos_of = vec![0u32; n];
+            for (k, &i) in order.iter().enumerate() {
+                pos_of[i as usize] = k as u32;
+            }
+            let be = blocks.by_entry.as_ref().unwrap();
+            (be.iter().map(|&i| pos_of[i as usize]).collect(), be.iter().map(|&i| entry[i as usize]).collect())
+        });
+        Ok(Prepared { inp, blocks, means, ties, order, block_off, xs, ws, es, ts, offs, by_entry })
     }
 
+    /// Centred covariates of input row `i` (not sorted).
     #[inline]
     pub fn xc(&self, i: usize, out: &mut [f64]) {
         let p = self.inp.p;
-        for j in 0..p {
-            out[j] = self.inp.x[i * p + j] - self.means[j];
+        for ((o, &x), &m) in out.iter_mut().zip(&self.inp.x[i * p..(i + 1) * p]).zip(&self.means) {
+            *o = x - m;
         }
     }
 
-    /// Centred linear predictor of every row.
-    pub fn eta(&self, beta: &[f64]) -> Vec<f64> {
-        let (n, p) = (self.inp.data.len(), self.inp.p);
-        (0..n)
-            .map(|i| {
-                let mut e = self.inp.offset.map_or(0.0, |o| o[i]);
-                for j in 0..p {
-                    e += (self.inp.x[i * p + j] - self.means[j]) * beta[j];
-                }
-                e
+    /// Centred covariates at a sorted position.
+    #[inline]
+    pub fn xs(&self, k: usize) -> &[f64] {
+        let p = self.inp.p;
+        &self.xs[k * p..(k + 1) * p]
+    }
+
+    /// Centred linear predictor at every sorted position.
+    pub fn eta_sorted(&self, beta: &[f64]) -> Vec<f64> {
+        let p = self.inp.p;
+        (0..self.order.len())
+            .map(|k| {
+                let x = &self.xs[k * p..(k + 1) * p];
+                self.offs.as_ref().map_or(0.0, |o| o[k]) + x.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>()
             })
             .collect()
     }
 
-    /// One sweep over all strata from the last time back; `visit` sees every death time.
-    /// With `second = false` the x x' sums are skipped (not needed for residuals).
+    /// Centred linear predictor of every row, in input order (R's `fit$linear.predictors`).
+    pub fn eta(&self, beta: &[f64]) -> Vec<f64> {
+        let sorted = self.eta_sorted(beta);
+        let mut out = vec![0.0; sorted.len()];
+        for (k, &i) in self.order.iter().enumerate() {
+            out[i as usize] = sorted[k];
+        }
+        out
+    }
+
+    /// One sweep over all strata from the last time back, over sorted positions; `visit` sees
+    /// every death time. `eta` is per sorted position ([`Prepared::eta_sorted`]). With
+    /// `second = false` the x x' sums are skipped (not needed for residuals).
     pub fn sweep(&self, eta: &[f64], second: bool, mut visit: impl FnMut(&DeathTime)) {
         let p = self.inp.p;
-        let d = &self.inp.data;
         let pp = if second { p * p } else { 0 };
         let (mut s1, mut s2, mut d1, mut d2) = (vec![0.0; p], vec![0.0; pp], vec![0.0; p], vec![0.0; pp]);
-        let mut xc = vec![0.0; p];
         let mut dead: Vec<u32> = Vec::new();
+        // r x and r x x' (lower triangle, row by row) into the running sums; iterators keep the
+        // inner loops free of bounds checks so they vectorise.
         let add = |s1: &mut [f64], s2: &mut [f64], xc: &[f64], r: f64| {
-            for a in 0..p {
-                s1[a] += r * xc[a];
-                if second {
-                    for b in 0..=a {
-                        s2[a * p + b] += r * xc[a] * xc[b];
+            for (s, &x) in s1.iter_mut().zip(xc) {
+                *s += r * x;
+            }
+            if second {
+                for a in 0..p {
+                    let ra = r * xc[a];
+                    for (s, &xb) in s2[a * p..a * p + a + 1].iter_mut().zip(&xc[..=a]) {
+                        *s += ra * xb;
                     }
                 }
             }
         };
-        for s in 0..self.blocks.n_blocks() {
-            let (ex, en) = self.blocks.block(s);
+        for s in 0..self.block_off.len() - 1 {
+            let (lo, hi) = (self.block_off[s], self.block_off[s + 1]);
             let mut s0 = 0.0;
             s1.iter_mut().for_each(|v| *v = 0.0);
             s2.iter_mut().for_each(|v| *v = 0.0);
-            let mut pe = en.map_or(0, |e| e.len());
-            let mut j = ex.len();
-            while j > 0 {
-                let t = d.exit[ex[j - 1] as usize];
+            let entry_block = self.by_entry.as_ref().map(|(pos, t)| {
+                let (a, b) = (self.blocks.entry_off[s], self.blocks.entry_off[s + 1]);
+                (&pos[a..b], &t[a..b])
+            });
+            let mut pe = entry_block.map_or(0, |e| e.0.len());
+            let mut j = hi;
+            while j > lo {
+                let t = self.ts[j - 1];
                 dead.clear();
                 let (mut d0, mut deadwt) = (0.0, 0.0);
                 d1.iter_mut().for_each(|v| *v = 0.0);
                 d2.iter_mut().for_each(|v| *v = 0.0);
-                while j > 0 && d.exit[ex[j - 1] as usize] == t {
-                    let i = ex[j - 1] as usize;
-                    let r = d.w(i) * eta[i].exp();
-                    self.xc(i, &mut xc);
-                    if d.event[i] == 1 {
-                        dead.push(i as u32);
-                        deadwt += d.w(i);
+                while j > lo && self.ts[j - 1] == t {
+                    let k = j - 1;
+                    let r = self.ws[k] * eta[k].exp();
+                    if self.es[k] == 1 {
+                        dead.push(k as u32);
+                        deadwt += self.ws[k];
                         d0 += r;
-                        add(&mut d1, &mut d2, &xc, r);
+                        add(&mut d1, &mut d2, self.xs(k), r);
                     } else {
                         s0 += r;
-                        add(&mut s1, &mut s2, &xc, r);
+                        add(&mut s1, &mut s2, self.xs(k), r);
                     }
                     j -= 1;
                 }
-                if let (Some(entry), Some(be)) = (d.entry, en) {
-                    while pe > 0 && entry[be[pe - 1] as usize] >= t {
-                        let i = be[pe - 1] as usize;
-                        let r = d.w(i) * eta[i].exp();
-                        self.xc(i, &mut xc);
+                if let Some((pos, et)) = entry_block {
+                    while pe > 0 && et[pe - 1] >= t {
+                        let k = pos[pe - 1] as usize;
+                        let r = self.ws[k] * eta[k].exp();
                         s0 -= r;
-                        add(&mut s1, &mut s2, &xc, -r);
+                        add(&mut s1, &mut s2, self.xs(k), -r);
                         pe -= 1;
                     }
                 }
@@ -236,45 +290,45 @@ impl<'a> Prepared<'a> {
 
     /// Fractions of the deaths' risk in the steps of the tie correction: Breslow one step with all
     /// of it; Efron `ndead` steps with 1/d, 2/d, ..., 1 (as R's coxfit6 adds them).
-    pub fn steps(&self, ndead: usize) -> Vec<f64> {
-        match self.ties {
-            Ties::Efron if ndead > 1 => (1..=ndead).map(|k| k as f64 / ndead as f64).collect(),
-            _ => vec![1.0],
-        }
+    pub fn steps(&self, ndead: usize) -> impl ExactSizeIterator<Item = f64> + Clone {
+        let m = if self.ties == Ties::Efron { ndead.max(1) } else { 1 };
+        (1..m + 1).map(move |k| k as f64 / m as f64)
     }
 
     /// Log-likelihood, score and information at `beta`.
     pub fn evaluate(&self, beta: &[f64]) -> Eval {
         let p = self.inp.p;
-        let eta = self.eta(beta);
+        let eta = self.eta_sorted(beta);
         let mut loglik = 0.0;
         let mut u = vec![0.0; p];
         let mut info = vec![0.0; p * p];
-        let mut xc = vec![0.0; p];
         let mut a = vec![0.0; p];
         self.sweep(&eta, true, |dt| {
-            for &i in dt.rows {
-                let i = i as usize;
-                let w = self.inp.data.w(i);
-                loglik += w * eta[i];
-                self.xc(i, &mut xc);
-                for k in 0..p {
-                    u[k] += w * xc[k];
+            for &k in dt.rows {
+                let k = k as usize;
+                let w = self.ws[k];
+                loglik += w * eta[k];
+                for (uk, &x) in u.iter_mut().zip(self.xs(k)) {
+                    *uk += w * x;
                 }
             }
             let steps = self.steps(dt.ndead);
             let wt = dt.deadwt / steps.len() as f64;
-            for &f in &steps {
+            for f in steps {
                 let denom = dt.s0 + f * dt.d0;
                 loglik -= wt * denom.ln();
-                for k in 0..p {
-                    a[k] = (dt.s1[k] + f * dt.d1[k]) / denom;
-                    u[k] -= wt * a[k];
+                for (((ak, uk), &s1), &d1) in a.iter_mut().zip(u.iter_mut()).zip(dt.s1).zip(dt.d1) {
+                    *ak = (s1 + f * d1) / denom;
+                    *uk -= wt * *ak;
                 }
+                let scale = wt / denom;
                 for k in 0..p {
-                    for l in 0..=k {
-                        let c = (dt.s2[k * p + l] + f * dt.d2[k * p + l]) / denom;
-                        info[k * p + l] += wt * (c - a[k] * a[l]);
+                    let wak = wt * a[k];
+                    let row = k * p..k * p + k + 1;
+                    for (((inf, &s2), &d2), &al) in
+                        info[row.clone()].iter_mut().zip(&dt.s2[row.clone()]).zip(&dt.d2[row]).zip(&a[..=k])
+                    {
+                        *inf += scale * (s2 + f * d2) - wak * al;
                     }
                 }
             }
@@ -291,26 +345,33 @@ impl<'a> Prepared<'a> {
 /// Names the terms that make the design singular: a term is reported when it is (nearly) a
 /// linear combination of the terms before it, judged on the weighted cross-product centred within
 /// strata (a covariate that is constant within every stratum has no information either).
-pub fn singular_terms(inp: &CoxInput, _means: &[f64]) -> Vec<usize> {
-    let (n, p) = (inp.data.len(), inp.p);
-    let ns = inp.data.n_strata;
-    let mut sw = vec![0.0; ns];
-    let mut sx = vec![0.0; ns * p];
-    for i in 0..n {
-        let (s, w) = (inp.data.stratum_of(i), inp.data.w(i));
-        sw[s] += w;
-        for a in 0..p {
-            sx[s * p + a] += w * inp.x[i * p + a];
+pub fn singular_terms(prep: &Prepared) -> Vec<usize> {
+    let p = prep.inp.p;
+    let mut xtx = vec![0.0; p * p];
+    let mut mean = vec![0.0; p];
+    for s in 0..prep.block_off.len() - 1 {
+        let (lo, hi) = (prep.block_off[s], prep.block_off[s + 1]);
+        let sw: f64 = prep.ws[lo..hi].iter().sum();
+        mean.iter_mut().for_each(|m| *m = 0.0);
+        for k in lo..hi {
+            for (m, &x) in mean.iter_mut().zip(prep.xs(k)) {
+                *m += prep.ws[k] * x / sw;
+            }
+        }
+        for k in lo..hi {
+            let (x, w) = (prep.xs(k), prep.ws[k]);
+            for a in 0..p {
+                let wa = w * (x[a] - mean[a]);
+                for ((c, &xb), &mb) in xtx[a * p..a * p + a + 1].iter_mut().zip(&x[..=a]).zip(&mean[..=a]) {
+                    *c += wa * (xb - mb);
+                }
+            }
         }
     }
-    let mut xtx = vec![0.0; p * p];
-    for i in 0..n {
-        let (s, w) = (inp.data.stratum_of(i), inp.data.w(i));
-        for a in 0..p {
-            let xa = inp.x[i * p + a] - sx[s * p + a] / sw[s];
-            for b in 0..=a {
-                xtx[a * p + b] += w * xa * (inp.x[i * p + b] - sx[s * p + b] / sw[s]);
-            }
+    let mut total = vec![0.0; p];
+    for k in 0..prep.order.len() {
+        for (t, &x) in total.iter_mut().zip(prep.xs(k)) {
+            *t += prep.ws[k] * x * x;
         }
     }
     // Cholesky with a relative tolerance, dropping (and naming) the dependent columns.
@@ -323,8 +384,10 @@ pub fn singular_terms(inp: &CoxInput, _means: &[f64]) -> Vec<usize> {
                 s -= l[a * p + k] * l[b * p + k];
             }
             if a == b {
+                // Nothing left of the column after centring within strata (relative to its
+                // spread around the overall mean), or nothing left after the columns before it.
                 let scale = xtx[a * p + a].abs().max(f64::MIN_POSITIVE);
-                if s <= 1e-10 * scale || xtx[a * p + a] <= 0.0 {
+                if xtx[a * p + a] <= 1e-10 * total[a] || s <= 1e-10 * scale || total[a] <= 0.0 {
                     bad.push(a);
                     l[a * p + a] = 0.0;
                 } else {
@@ -356,7 +419,7 @@ pub fn fit_prepared(prep: &Prepared, opts: &CoxOptions) -> Result<CoxFit> {
     if n_events == 0.0 {
         return Err(Error::Degenerate("there are no events".into()));
     }
-    let bad = singular_terms(&inp, &prep.means);
+    let bad = singular_terms(prep);
     if !bad.is_empty() {
         return Err(Error::Singular(bad));
     }

@@ -41,7 +41,8 @@ struct Steps {
     abar: Vec<f64>,
 }
 
-/// Hazard increments per stratum (ascending time), from one sweep at the fitted coefficients.
+/// Hazard increments per stratum (ascending time), from one sweep at the fitted coefficients
+/// (`eta` per sorted position).
 fn increments(prep: &Prepared, eta: &[f64]) -> Vec<Steps> {
     let p = prep.inp.p;
     let ns = prep.blocks.n_blocks();
@@ -54,7 +55,7 @@ fn increments(prep: &Prepared, eta: &[f64]) -> Vec<Steps> {
         let wbar = dt.deadwt / steps.len() as f64;
         let (mut dl, mut dld) = (0.0, 0.0);
         let (mut a, mut ad, mut abar) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
-        for &f in &steps {
+        for f in steps.clone() {
             let denom = dt.s0 + f * dt.d0;
             dl += wbar / denom;
             dld += f * wbar / denom;
@@ -93,7 +94,7 @@ pub fn residuals_prepared(prep: &Prepared, coef: &[f64]) -> Residuals {
     let d = &prep.inp.data;
     let n = d.len();
     let eta = &prep.eta(coef);
-    let inc = increments(prep, eta);
+    let inc = increments(prep, &prep.eta_sorted(coef));
     // Cumulative sums per stratum: L[j] and A[j] through death time j.
     let cums: Vec<(Vec<f64>, Vec<f64>)> = inc
         .iter()
@@ -189,7 +190,7 @@ pub struct Baseline {
 
 pub fn baseline_prepared(prep: &Prepared, coef: &[f64]) -> Baseline {
     let d = &prep.inp.data;
-    let inc = increments(prep, &prep.eta(coef));
+    let inc = increments(prep, &prep.eta_sorted(coef));
     // Increments are on the centred scale; covariates at zero multiply them by exp(-means' beta).
     // An offset is taken at its mean, as R's survfit.coxph does.
     let n = d.len() as f64;

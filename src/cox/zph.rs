@@ -86,7 +86,7 @@ fn transformed(prep: &Prepared, tr: Transform) -> Vec<f64> {
 pub fn zph(prep: &Prepared, coef: &[f64], tr: Transform) -> Zph {
     let p = prep.inp.p;
     let d = &prep.inp.data;
-    let eta = prep.eta(coef);
+    let eta = prep.eta_sorted(coef);
     let tt = transformed(prep, tr);
     let events: Vec<usize> = (0..d.len()).filter(|&i| d.event[i] == 1).collect();
     let gmean = events.iter().map(|&i| tt[i]).sum::<f64>() / events.len() as f64;
@@ -94,20 +94,18 @@ pub fn zph(prep: &Prepared, coef: &[f64], tr: Transform) -> Zph {
     let mut u = vec![0.0; p];
     // Information blocks: I11 = sum V, I12 = sum g V, I22 = sum g^2 V (all symmetric).
     let (mut i11, mut i12, mut i22) = (vec![0.0; p * p], vec![0.0; p * p], vec![0.0; p * p]);
-    let mut xc = vec![0.0; p];
     let mut a = vec![0.0; p];
     prep.sweep(&eta, true, |dt| {
-        let g = tt[dt.rows[0] as usize] - gmean;
-        for &i in dt.rows {
-            let i = i as usize;
-            prep.xc(i, &mut xc);
-            for k in 0..p {
-                u[k] += g * d.w(i) * xc[k];
+        let g = tt[prep.order[dt.rows[0] as usize] as usize] - gmean;
+        for &k in dt.rows {
+            let k = k as usize;
+            for (uj, &x) in u.iter_mut().zip(prep.xs(k)) {
+                *uj += g * prep.ws[k] * x;
             }
         }
         let steps = prep.steps(dt.ndead);
         let wt = dt.deadwt / steps.len() as f64;
-        for &f in &steps {
+        for f in steps.clone() {
             let denom = dt.s0 + f * dt.d0;
             for k in 0..p {
                 a[k] = (dt.s1[k] + f * dt.d1[k]) / denom;

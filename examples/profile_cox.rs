@@ -1,0 +1,36 @@
+//! Phase timings of the Cox fit on 1e5 rows x 10 covariates (developer profile, not a test):
+//! cargo run --release --example profile_cox
+use duurzaam::cox::{concordance, fit, CoxInput, CoxOptions, Prepared, Ties};
+use duurzaam::SurvData;
+use std::time::Instant;
+
+fn main() {
+    let (n, p) = (100_000usize, 10usize);
+    let mut s = 88172645463325252u64;
+    let mut u = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let x: Vec<f64> = (0..n * p).map(|_| u() - 0.5).collect();
+    let t: Vec<f64> = (0..n).map(|_| -12.0 * u().ln()).collect();
+    let e: Vec<u8> = (0..n).map(|_| (u() < 0.7) as u8).collect();
+    let data = SurvData::new(&t, &e, None, None).unwrap();
+    let inp = CoxInput { data, x: &x, p, offset: None };
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let prep = Prepared::new(inp, Ties::Efron).unwrap();
+        let t1 = Instant::now();
+        let ev = prep.evaluate(&vec![0.1; p]);
+        let t2 = Instant::now();
+        let f = fit(inp, &CoxOptions::default()).unwrap();
+        let t3 = Instant::now();
+        let c = concordance(&data, &f.linear_predictor, None);
+        let t4 = Instant::now();
+        let sing = duurzaam::cox::fit::singular_terms(&prep);
+        let t5 = Instant::now();
+        println!("prepare {:?} one evaluation {:?} fit {:?} ({} iter) concordance {:?} singular {:?} [{} {} {}]",
+                 t1 - t0, t2 - t1, t3 - t2, f.iter, t4 - t3, t5 - t4, ev.loglik, c.concordance, sing.len());
+    }
+}
