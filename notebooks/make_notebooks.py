@@ -103,8 +103,55 @@ rossi = [
     ),
     new_markdown_cell(
         "The aid arm was re-arrested less often (48 against 66), and the log-rank test puts the "
-        "difference right at the conventional 5% boundary (p = 0.050). The Cox model of the next "
-        "release adjusts this comparison for age and prior convictions."
+        "difference right at the conventional 5% boundary (p = 0.050)."
+    ),
+    new_markdown_cell(
+        "## Cox model: financial aid adjusted for age, race, work experience, marriage, parole and "
+        "prior convictions\n\n"
+        "R: `coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = rossi)`\n\n"
+        "```\n"
+        "           coef  exp(coef)   se(coef)        z  Pr(>|z|)\n"
+        "fin  -0.3794222  0.6842567  0.1913795 -1.98256 0.0474161\n"
+        "age  -0.0574377  0.9441807  0.0219995 -2.61087 0.0090312\n"
+        "race  0.3138998  1.3687526  0.3079928  1.01918 0.3081180\n"
+        "wexp -0.1497957  0.8608838  0.2122243 -0.70584 0.4802897\n"
+        "mar  -0.4337039  0.6481041  0.3818681 -1.13574 0.2560642\n"
+        "paro -0.0848711  0.9186307  0.1957567 -0.43355 0.6646124\n"
+        "prio  0.0914971  1.0958136  0.0286485  3.19378 0.0014042\n"
+        "Concordance= 0.64  (se = 0.027 )\n"
+        "Likelihood ratio test= 33.27  on 7 df,   p=2.4e-05\n"
+        "```"
+    ),
+    new_code_cell(
+        "fit = dz.cox(rossi, 'week', 'arrest', ['fin', 'age', 'race', 'wexp', 'mar', 'paro', 'prio'])\n"
+        "fit"
+    ),
+    new_code_cell(
+        "r_coef = [-0.3794222, -0.0574377, 0.3138998, -0.1497957, -0.4337039, -0.0848711, 0.0914971]\n"
+        "r_se = [0.1913795, 0.0219995, 0.3079928, 0.2122243, 0.3818681, 0.1957567, 0.0286485]\n"
+        "assert np.allclose(fit.summary['coef'], r_coef, atol=5e-8)\n"
+        "assert np.allclose(fit.summary['se'], r_se, atol=5e-8)\n"
+        "assert abs(fit.lr_test.statistic - 33.27) < 0.005 and abs(fit.concordance - 0.64) < 0.005\n"
+        "hr = fit.summary.loc['fin']\n"
+        "print(f\"financial aid: hazard ratio {hr.exp_coef:.3f} (95% CI {hr.exp_lower:.3f} to {hr.exp_upper:.3f})\")"
+    ),
+    new_markdown_cell(
+        "Adjusted for the other characteristics, financial aid lowers the re-arrest hazard by about a "
+        "third (hazard ratio 0.68, p = 0.047). Does that effect hold over the whole year? The "
+        "proportional-hazards test (R: `cox.zph(fit)`) says age and work experience interact with time "
+        "(p = 0.015 and 0.040) but financial aid does not (p = 0.80):\n\n"
+        "```\n"
+        "            chisq df        p\n"
+        "fin     0.0624298  1 0.802696\n"
+        "age     5.9739817  1 0.014518\n"
+        "wexp    4.2245956  1 0.039842\n"
+        "GLOBAL 17.6944153  7 0.013428\n"
+        "```"
+    ),
+    new_code_cell(
+        "zph = fit.ph_test()\n"
+        "assert np.allclose(zph.loc[['fin', 'age', 'wexp', 'GLOBAL'], 'chisq'], [0.0624298, 5.9739817, 4.2245956, 17.6944153], atol=5e-7)\n"
+        "zph"
     ),
 ]
 

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["duurzaam.nonparametric", "duurzaam.datasets"]
+MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -10,6 +10,7 @@ __version__: str
 class CoreError(ValueError): ...
 class CoreInputError(CoreError): ...
 class CoreDegenerateError(CoreError): ...
+class CoreSingularError(CoreError): ...
 
 def kaplan_meier(
     exit: npt.NDArray[np.float64],
@@ -48,4 +49,47 @@ def logrank(
     n_strata: int = 1,
     rho: float = 0.0,
     gamma: float = 0.0,
+) -> dict[str, Any]: ...
+def chisq_sf(x: float, df: float) -> float: ...
+def cox_fit(
+    exit: npt.NDArray[np.float64],
+    event: npt.NDArray[Any],
+    x: npt.NDArray[np.float64],
+    entry: npt.NDArray[np.float64] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    strata: npt.NDArray[np.uint32] | None = None,
+    n_strata: int = 1,
+    offset: npt.NDArray[np.float64] | None = None,
+    cluster: npt.NDArray[np.uint32] | None = None,
+    n_clusters: int = 0,
+    robust: bool = False,
+    ties: str = "efron",
+    max_iter: int = 20,
+    eps: float = 1e-9,
+    init: list[float] | None = None,
+) -> dict[str, Any]: ...
+def cox_details(
+    exit: npt.NDArray[np.float64],
+    event: npt.NDArray[Any],
+    x: npt.NDArray[np.float64],
+    coef: list[float],
+    entry: npt.NDArray[np.float64] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    strata: npt.NDArray[np.uint32] | None = None,
+    n_strata: int = 1,
+    offset: npt.NDArray[np.float64] | None = None,
+    ties: str = "efron",
+) -> dict[str, Any]: ...
+def cox_zph(
+    exit: npt.NDArray[np.float64],
+    event: npt.NDArray[Any],
+    x: npt.NDArray[np.float64],
+    coef: list[float],
+    entry: npt.NDArray[np.float64] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    strata: npt.NDArray[np.uint32] | None = None,
+    n_strata: int = 1,
+    offset: npt.NDArray[np.float64] | None = None,
+    ties: str = "efron",
+    transform: str = "km",
 ) -> dict[str, Any]: ...
