@@ -27,6 +27,20 @@ def _common(data: Any, duration: str, event: str, entry: str | None, weights: st
     return frame, cols, names
 
 
+def _curves(data: Any, duration: str, event: str, group: str | None, entry: str | None, weights: str | None,
+            robust: bool, conf_type: str, conf_level: float) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The core's per-group curves (Kaplan-Meier and Nelson-Aalen columns) and the group levels."""
+    frame, cols, names = _common(data, duration, event, entry, weights)
+    codes, levels, n_groups = None, [None], 1
+    if group is not None:
+        names["group"] = group
+        codes, levels = frame.codes(group)
+        n_groups = len(levels)
+    curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
+                       codes, n_groups, robust, conf_type, conf_level)
+    return curves, levels
+
+
 def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group: str | None,
            levels: list[Any]) -> pd.DataFrame:
     """One table from per-group curves: columns concatenated, the group label repeated."""
@@ -208,14 +222,7 @@ def kaplan_meier(data: Any, duration: str = "months", event: str = "employed", *
     if conf_type not in _CONF_TYPES:
         raise ValueError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
     conf_level = check_level(conf_level)
-    frame, cols, names = _common(data, duration, event, entry, weights)
-    codes, levels, n_groups = None, [None], 1
-    if group is not None:
-        names["group"] = group
-        codes, levels = frame.codes(group)
-        n_groups = len(levels)
-    curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
-                       codes, n_groups, bool(robust), conf_type, conf_level)
+    curves, levels = _curves(data, duration, event, group, entry, weights, bool(robust), conf_type, conf_level)
     n = np.array([c["n_rows"] for c in curves])
     return KaplanMeier(curves, group, levels, n, conf_type, conf_level, bool(robust), weights is not None)
 
@@ -258,14 +265,7 @@ def nelson_aalen(data: Any, duration: str, event: str, *, group: str | None = No
     >>> dz.nelson_aalen(d, "months", "employed").table["cumhaz"].round(4).tolist()
     [0.25, 0.5833, 1.5833]
     """
-    frame, cols, names = _common(data, duration, event, entry, weights)
-    codes, levels, n_groups = None, [None], 1
-    if group is not None:
-        names["group"] = group
-        codes, levels = frame.codes(group)
-        n_groups = len(levels)
-    curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
-                       codes, n_groups, False, "log", 0.95)
+    curves, levels = _curves(data, duration, event, group, entry, weights, False, "log", 0.95)
     return NelsonAalen(curves, group, levels)
 
 
