@@ -296,6 +296,12 @@ impl<'a> Prepared<'a> {
     }
 
     /// Log-likelihood, score and information at `beta`.
+    ///
+    /// The information is `sum_t wbar (S2(t) / S0(t) - a(t) a(t)')`. Its first part is gathered
+    /// per row instead of per event time: `sum_j r_j H_j x_j x_j'`, with `H_j` the sum of
+    /// `wbar / S0` over the event times at which row j is at risk (with its Efron fraction at its
+    /// own event time). So the sweep keeps no running x x' sums, and the per-event-time work is
+    /// only the `a a'` term.
     pub fn evaluate(&self, beta: &[f64]) -> Eval {
         let p = self.inp.p;
         let eta = self.eta_sorted(beta);
@@ -303,7 +309,11 @@ impl<'a> Prepared<'a> {
         let mut u = vec![0.0; p];
         let mut info = vec![0.0; p * p];
         let mut a = vec![0.0; p];
-        self.sweep(&eta, true, |dt| {
+        // Per block, the event times (descending as the sweep meets them) with their hazard
+        // increments for rows at risk (dl) and for the rows that have the event there (dl_dead).
+        let nb = self.block_off.len() - 1;
+        let mut hz: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); nb];
+        self.sweep(&eta, false, |dt| {
             for &k in dt.rows {
                 let k = k as usize;
                 let w = self.ws[k];
@@ -314,25 +324,58 @@ impl<'a> Prepared<'a> {
             }
             let steps = self.steps(dt.ndead);
             let wt = dt.deadwt / steps.len() as f64;
+            let (mut dl, mut dld) = (0.0, 0.0);
             for f in steps {
                 let denom = dt.s0 + f * dt.d0;
                 loglik -= wt * denom.ln();
+                dl += wt / denom;
+                dld += f * wt / denom;
                 for (((ak, uk), &s1), &d1) in a.iter_mut().zip(u.iter_mut()).zip(dt.s1).zip(dt.d1) {
                     *ak = (s1 + f * d1) / denom;
                     *uk -= wt * *ak;
                 }
-                let scale = wt / denom;
                 for k in 0..p {
                     let wak = wt * a[k];
-                    let row = k * p..k * p + k + 1;
-                    for (((inf, &s2), &d2), &al) in
-                        info[row.clone()].iter_mut().zip(&dt.s2[row.clone()]).zip(&dt.d2[row]).zip(&a[..=k])
-                    {
-                        *inf += scale * (s2 + f * d2) - wak * al;
+                    for (inf, &al) in info[k * p..k * p + k + 1].iter_mut().zip(&a[..=k]) {
+                        *inf -= wak * al;
                     }
                 }
             }
+            hz[dt.stratum].push((dt.time, dl, dld));
         });
+        // Second pass, in time order: sum_j r_j H_j x_j x_j'.
+        for (b, h) in hz.iter_mut().enumerate() {
+            h.reverse();
+            let (lo, hi) = (self.block_off[b], self.block_off[b + 1]);
+            let cum: Vec<f64> = h.iter().scan(0.0, |c, &(_, dl, _)| {
+                *c += dl;
+                Some(*c)
+            }).collect();
+            let mut j = 0; // event times <= the current exit time
+            for k in lo..hi {
+                let t = self.ts[k];
+                while j < h.len() && h[j].0 <= t {
+                    j += 1;
+                }
+                let mut hk = if j > 0 { cum[j - 1] } else { 0.0 };
+                if let Some(entry) = self.inp.data.entry {
+                    let e = entry[self.order[k] as usize];
+                    let js = h.partition_point(|x| x.0 <= e);
+                    hk -= if js > 0 { cum[js - 1] } else { 0.0 };
+                }
+                if self.es[k] == 1 {
+                    hk += h[j - 1].2 - h[j - 1].1;
+                }
+                let c = self.ws[k] * eta[k].exp() * hk;
+                let x = self.xs(k);
+                for a in 0..p {
+                    let ca = c * x[a];
+                    for (inf, &xb) in info[a * p..a * p + a + 1].iter_mut().zip(&x[..=a]) {
+                        *inf += ca * xb;
+                    }
+                }
+            }
+        }
         for k in 0..p {
             for l in 0..k {
                 info[l * p + k] = info[k * p + l];
