@@ -41,6 +41,8 @@ pub enum Error {
     Degenerate(String),
     /// Covariate columns (0-based) that are linear combinations of earlier ones, or constant.
     Singular(Vec<usize>),
+    /// A long computation stopped on request (Ctrl-C).
+    Cancelled,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -62,6 +64,7 @@ impl fmt::Display for Error {
             Error::InvalidArgument(m) => write!(f, "{m}"),
             Error::Degenerate(m) => write!(f, "{m}"),
             Error::Singular(cols) => write!(f, "the design is singular: columns {cols:?} are constant or collinear"),
+            Error::Cancelled => write!(f, "cancelled"),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! interpreter. The `python` module, behind the `python` cargo feature that maturin enables, is the
 //! only place that speaks pyo3.
 
+pub mod bootstrap;
 pub mod data;
 pub mod dist;
 pub mod error;

@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import datasets, errors
 from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
+from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen
 
@@ -19,6 +20,9 @@ __all__ = [
     "nelson_aalen",
     "logrank",
     "cox",
+    "bootstrap",
+    "BootstrapResult",
+    "BootstrapWarning",
     "CoxFit",
     "TestResult",
     "ConvergenceWarning",

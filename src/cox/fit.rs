@@ -202,7 +202,15 @@ impl<'a> Prepared<'a> {
     /// One sweep over all strata from the last time back, over sorted positions; `visit` sees
     /// every death time. `eta` is per sorted position ([`Prepared::eta_sorted`]). With
     /// `second = false` the x x' sums are skipped (not needed for residuals).
-    pub fn sweep(&self, eta: &[f64], second: bool, mut visit: impl FnMut(&DeathTime)) {
+    pub fn sweep(&self, eta: &[f64], second: bool, visit: impl FnMut(&DeathTime)) {
+        self.sweep_with(eta, &self.ws, None, second, visit)
+    }
+
+    /// As [`Prepared::sweep`] with weights `ws` per sorted position (a bootstrap replicate's
+    /// weights times the case weights) and, optionally, integer multiplicities `mult` (the
+    /// replicate's counts), which Efron's correction counts as tied rows, as if the rows were
+    /// repeated. Rows of weight zero are left out.
+    pub fn sweep_with(&self, eta: &[f64], ws: &[f64], mult: Option<&[f64]>, second: bool, mut visit: impl FnMut(&DeathTime)) {
         let p = self.inp.p;
         let pp = if second { p * p } else { 0 };
         let (mut s1, mut s2, mut d1, mut d2) = (vec![0.0; p], vec![0.0; pp], vec![0.0; p], vec![0.0; pp]);
@@ -239,24 +247,29 @@ impl<'a> Prepared<'a> {
                 let (mut d0, mut deadwt) = (0.0, 0.0);
                 d1.iter_mut().for_each(|v| *v = 0.0);
                 d2.iter_mut().for_each(|v| *v = 0.0);
+                let mut ndead = 0.0;
                 while j > lo && self.ts[j - 1] == t {
                     let k = j - 1;
-                    let r = self.ws[k] * eta[k].exp();
+                    j -= 1;
+                    if ws[k] == 0.0 {
+                        continue;
+                    }
+                    let r = ws[k] * eta[k].exp();
                     if self.es[k] == 1 {
                         dead.push(k as u32);
-                        deadwt += self.ws[k];
+                        ndead += mult.map_or(1.0, |m| m[k]);
+                        deadwt += ws[k];
                         d0 += r;
                         add(&mut d1, &mut d2, self.xs(k), r);
                     } else {
                         s0 += r;
                         add(&mut s1, &mut s2, self.xs(k), r);
                     }
-                    j -= 1;
                 }
                 if let Some((pos, et)) = entry_block {
                     while pe > 0 && et[pe - 1] >= t {
                         let k = pos[pe - 1] as usize;
-                        let r = self.ws[k] * eta[k].exp();
+                        let r = ws[k] * eta[k].exp();
                         s0 -= r;
                         add(&mut s1, &mut s2, self.xs(k), -r);
                         pe -= 1;
@@ -267,7 +280,7 @@ impl<'a> Prepared<'a> {
                         stratum: s,
                         time: t,
                         rows: &dead,
-                        ndead: dead.len(),
+                        ndead: ndead as usize,
                         deadwt,
                         s0,
                         s1: &s1,
@@ -303,6 +316,11 @@ impl<'a> Prepared<'a> {
     /// own event time). So the sweep keeps no running x x' sums, and the per-event-time work is
     /// only the `a a'` term.
     pub fn evaluate(&self, beta: &[f64]) -> Eval {
+        self.evaluate_with(beta, &self.ws, None)
+    }
+
+    /// As [`Prepared::evaluate`] with replicate weights and multiplicities (see `sweep_with`).
+    pub fn evaluate_with(&self, beta: &[f64], ws: &[f64], mult: Option<&[f64]>) -> Eval {
         let p = self.inp.p;
         let eta = self.eta_sorted(beta);
         let mut loglik = 0.0;
@@ -313,10 +331,10 @@ impl<'a> Prepared<'a> {
         // increments for rows at risk (dl) and for the rows that have the event there (dl_dead).
         let nb = self.block_off.len() - 1;
         let mut hz: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); nb];
-        self.sweep(&eta, false, |dt| {
+        self.sweep_with(&eta, ws, mult, false, |dt| {
             for &k in dt.rows {
                 let k = k as usize;
-                let w = self.ws[k];
+                let w = ws[k];
                 loglik += w * eta[k];
                 for (uk, &x) in u.iter_mut().zip(self.xs(k)) {
                     *uk += w * x;
@@ -357,6 +375,9 @@ impl<'a> Prepared<'a> {
                 while j < h.len() && h[j].0 <= t {
                     j += 1;
                 }
+                if ws[k] == 0.0 {
+                    continue;
+                }
                 let mut hk = if j > 0 { cum[j - 1] } else { 0.0 };
                 if let Some(entry) = self.inp.data.entry {
                     let e = entry[self.order[k] as usize];
@@ -366,7 +387,7 @@ impl<'a> Prepared<'a> {
                 if self.es[k] == 1 {
                     hk += h[j - 1].2 - h[j - 1].1;
                 }
-                let c = self.ws[k] * eta[k].exp() * hk;
+                let c = ws[k] * eta[k].exp() * hk;
                 let x = self.xs(k);
                 for a in 0..p {
                     let ca = c * x[a];

@@ -1,0 +1,373 @@
+"""The bootstrap: confidence intervals for every quantity the estimators report.
+
+For :func:`kaplan_meier`, :func:`logrank` and :func:`cox` the resampling and the re-estimation
+run entirely in the Rust core, in parallel, with the GIL released: a replicate is a weight
+vector over the shared data, never a copy. Any other Python callable can be bootstrapped too
+(slower): it gets the resampled DataFrame. Both paths draw replicate ``i`` from its own random
+stream derived from ``(seed, i)``, so a seed gives the same replicates whatever the number of
+threads or the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._input import Frame, check_level, core_call
+from ._result import Result
+
+SCHEMES = ("ordinary", "stratified", "cluster", "bayesian")
+INTERVALS = ("percentile", "basic", "normal", "bca", "studentized")
+
+
+class BootstrapWarning(UserWarning):
+    """Replicates failed (no events in a resample, no convergence) and were left out."""
+
+
+def default_threads() -> int:
+    """Threads for the bootstrap: ``DUURZAAM_NUM_THREADS`` if set, else all cores."""
+    env = os.environ.get("DUURZAAM_NUM_THREADS")
+    if env:
+        return max(1, int(env))
+    return os.cpu_count() or 1
+
+
+class BootstrapResult(Result):
+    """Bootstrap replicates of one or more quantities, with their intervals; built by
+    :func:`bootstrap`."""
+
+    def __init__(self, names: pd.DataFrame, t0: np.ndarray, t: np.ndarray, v0: np.ndarray | None,
+                 v: np.ndarray | None, failed: np.ndarray, accel: np.ndarray | None, conf_level: float,
+                 scheme: str, seed: int, on_failure: str) -> None:
+        self._names = names
+        self.estimate = pd.Series(t0, index=names["quantity_id"], name="estimate")
+        self._t, self._v0, self._v = t, v0, v
+        self.failed = int(failed.sum())
+        self.n_resamples = int(len(failed))
+        self._ok = ~failed
+        self._accel = accel
+        self.conf_level = conf_level
+        self.scheme = scheme
+        self.seed = seed
+        self._freeze()
+        if self.failed:
+            msg = f"{self.failed} of {self.n_resamples} bootstrap replicates failed"
+            if on_failure == "raise":
+                from .errors import DegenerateDataError
+
+                raise DegenerateDataError(msg)
+            warnings.warn(msg + " and are left out of the intervals", BootstrapWarning, stacklevel=3)
+
+    @property
+    def replicates(self) -> pd.DataFrame:
+        """The replicate values, one row per replicate (failed ones are NaN)."""
+        return pd.DataFrame(self._t, columns=self.estimate.index)
+
+    def ci(self, type: str = "percentile", conf_level: float | None = None) -> pd.DataFrame:
+        """Intervals of type ``percentile``, ``basic``, ``normal``, ``bca`` (jackknife
+        acceleration) or ``studentized`` (where the estimator has a standard error), computed as
+        R's ``boot.ci`` does on the same replicates. NaN replicate values (a median that is not
+        reached) are left out per quantity, as ``boot.ci`` does."""
+        if type not in INTERVALS:
+            raise ValueError(f"type must be one of {', '.join(INTERVALS)}, not {type!r}")
+        conf = self.conf_level if conf_level is None else check_level(conf_level)
+        rows = []
+        for j in range(len(self.estimate)):
+            t = np.ascontiguousarray(self._t[self._ok, j])
+            t0 = float(self.estimate.iloc[j])
+            finite = np.isfinite(t)
+            lo = hi = np.nan
+            if np.isfinite(t0) and finite.sum() >= 2:
+                kw: dict[str, Any] = {}
+                if type == "bca":
+                    if self._accel is None:
+                        raise ValueError("BCa intervals need the jackknife (bootstrap(..., jackknife=True))")
+                    kw["accel"] = float(self._accel[j])
+                if type == "studentized":
+                    if self._v is None or not np.isfinite(self._v0[j]):
+                        rows.append((np.nan, np.nan))
+                        continue
+                    kw["v0"] = float(self._v0[j])
+                    kw["v"] = np.ascontiguousarray(self._v[self._ok, j])
+                lo, hi = _core.boot_interval(type, t0, t, conf, **kw)
+            rows.append((lo, hi))
+        out = self._names.drop(columns="quantity_id").copy()
+        out["estimate"] = self.estimate.to_numpy()
+        out["lower"] = [r[0] for r in rows]
+        out["upper"] = [r[1] for r in rows]
+        out.attrs["interval"] = f"{conf:.0%} {type}"
+        return out
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Estimate, bootstrap bias and standard error, and the percentile interval."""
+        t = self._t[self._ok]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            se = np.nanstd(t, axis=0, ddof=1)
+            bias = np.nanmean(t, axis=0) - self.estimate.to_numpy()
+        out = self.ci("percentile")
+        out.insert(out.columns.get_loc("estimate") + 1, "bias", bias)
+        out.insert(out.columns.get_loc("bias") + 1, "se", se)
+        return out
+
+    def _title(self) -> str:
+        return f"Bootstrap ({self.n_resamples} resamples, {self.scheme}, seed {self.seed})"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        return [("failed replicates", str(self.failed)), ("interval", f"{self.conf_level:.0%} percentile")]
+
+    def _summary_frame(self) -> pd.DataFrame:
+        return self.summary
+
+
+def _scheme_codes(frame: Frame, scheme: str, strata: str | None, cluster: str | None) -> tuple[np.ndarray | None, int]:
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+    if scheme == "stratified":
+        if strata is None:
+            raise ValueError("scheme='stratified' needs strata= (the column to resample within, e.g. the arm)")
+        codes, levels = frame.codes(strata)
+        return codes, len(levels)
+    if scheme == "cluster" or (scheme == "bayesian" and cluster is not None):
+        if cluster is None:
+            raise ValueError("scheme='cluster' needs cluster= (e.g. the municipality column)")
+        codes, levels = frame.codes(cluster)
+        return codes, len(levels)
+    return None, 0
+
+
+def _progress_bar(total: int, progress: bool | None):
+    if progress is False or (progress is None and total < 200):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, desc="bootstrap", unit="rep", leave=False)
+
+
+def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples: int = 1000,
+              scheme: str = "ordinary", strata: str | None = None, cluster: str | None = None, seed: int = 0,
+              n_jobs: int | None = None, conf_level: float = 0.95, times: Sequence[float] | None = None,
+              quantiles: Sequence[float] | None = None, tau: Sequence[float] | float | None = None,
+              jackknife: bool = True, on_failure: str = "drop", progress: bool | None = None,
+              **kwargs: Any) -> BootstrapResult:
+    """Bootstrap an estimator.
+
+    Parameters
+    ----------
+    estimator : dz.kaplan_meier, dz.logrank, dz.cox, or a callable
+        The three estimators run in the core. Kaplan-Meier reports S(t) at ``times``, the
+        ``quantiles`` (0.5 = median) and the RMST up to each ``tau`` per group, and with groups
+        also each group against the first: the difference in S(t) and the difference and ratio
+        of the RMST. The log-rank test reports its statistic, the Cox model its coefficients
+        (exponentiate for hazard ratios: intervals of percentile type transform along). A
+        callable gets the resampled DataFrame and returns a float, a dict or a Series of floats.
+    data, *args, **kwargs
+        What the estimator takes (column names, ``group=``, ``weights=``, ...).
+    n_resamples : int
+    scheme : {"ordinary", "stratified", "cluster", "bayesian"}
+        Case resampling; resampling within ``strata`` (keeping e.g. arm sizes); resampling whole
+        ``cluster`` s (municipalities, case workers); Dirichlet weights (per cluster if given).
+    seed : int
+        Replicate ``i`` draws from stream ``i`` of a ChaCha8 generator seeded with ``seed``.
+    n_jobs : int, optional
+        Threads (default: all cores, or ``DUURZAAM_NUM_THREADS``).
+    jackknife : bool
+        Compute the leave-one-out estimates for the BCa acceleration (leave one cluster out
+        under the cluster schemes; above 2000 units, a grouped jackknife).
+    on_failure : {"drop", "raise"}
+        Failed replicates (no events, no convergence) are counted and left out with a
+        warning, or raise.
+    progress : bool, optional
+        A progress bar (tqdm); by default for 200 or more resamples. Ctrl-C stops the run.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> rossi = dz.datasets.load_rossi()
+    >>> bs = dz.bootstrap(dz.kaplan_meier, rossi, "week", "arrest", group="fin", tau=[52],
+    ...                   n_resamples=200, scheme="stratified", strata="fin", seed=1, progress=False)
+    >>> bs.ci("percentile")[["quantity", "group"]].values.tolist()[-2:]
+    [['rmst_diff(tau=52)', '1 - 0'], ['rmst_ratio(tau=52)', '1 - 0']]
+    """
+    if on_failure not in ("drop", "raise"):
+        raise ValueError("on_failure must be 'drop' or 'raise'")
+    if n_resamples < 2:
+        raise ValueError("n_resamples must be at least 2")
+    conf_level = check_level(conf_level)
+    threads = default_threads() if n_jobs is None else max(1, int(n_jobs))
+    from .cox import cox
+    from .nonparametric import kaplan_meier, logrank
+
+    if estimator not in (kaplan_meier, logrank, cox):
+        return _bootstrap_python(estimator, data, args, kwargs, n_resamples, scheme, strata, cluster, seed,
+                                 conf_level, jackknife, on_failure, progress)
+    frame = Frame(data)
+    codes, n_codes = _scheme_codes(frame, scheme, strata, cluster)
+    common = dict(scheme=scheme, scheme_codes=codes, n_scheme_codes=n_codes, n_resamples=int(n_resamples),
+                  seed=int(seed), n_threads=threads, jackknife=bool(jackknife))
+    if estimator is kaplan_meier:
+        call, names = _km_call(frame, data, args, kwargs, times, quantiles, tau)
+    elif estimator is logrank:
+        call, names = _logrank_call(frame, data, args, kwargs)
+    else:
+        call, names = _cox_call(frame, data, args, kwargs)
+    bar = _progress_bar(int(n_resamples), progress)
+    cb = (lambda done: bar.update(min(done, n_resamples) - bar.n)) if bar is not None else None
+    try:
+        r = core_call(_core.bootstrap, call.pop("_names"), frame, progress=cb, **call, **common)
+    finally:
+        if bar is not None:
+            bar.close()
+    k = int(r["k"]) // 2
+    t = np.asarray(r["t"]).reshape(int(n_resamples), 2 * k)
+    t0 = np.asarray(r["t0"])
+    accel = None
+    if "jack" in r:
+        g = int(r["jack_groups"])
+        jack = np.asarray(r["jack"]).reshape(g, 2 * k)[:, :k]
+        us = codes if (scheme == "stratified" and g == len(frame)) else None
+        accel = np.array([_core.bca_acceleration(float(t0[j]), np.ascontiguousarray(jack[:, j]), us)
+                          if np.isfinite(jack[:, j]).all() else np.nan for j in range(k)])
+    return BootstrapResult(names, t0[:k], t[:, :k], t0[k:], t[:, k:], np.asarray(r["failed"]), accel, conf_level,
+                           scheme, int(seed), on_failure)
+
+
+def _km_call(frame: Frame, data: Any, args: tuple, kwargs: dict, times, quantiles, tau) -> tuple[dict, pd.DataFrame]:
+    from .nonparametric import _common
+
+    duration, event = (list(args) + [kwargs.pop("duration", None), kwargs.pop("event", None)])[:2] if len(args) < 2 else args[:2]
+    group = kwargs.pop("group", None)
+    entry = kwargs.pop("entry", None)
+    weights = kwargs.pop("weights", None)
+    conf_type = kwargs.pop("conf_type", "log")
+    if kwargs:
+        raise TypeError(f"unexpected arguments for kaplan_meier: {', '.join(kwargs)}")
+    times = [float(x) for x in (times or [])]
+    quantiles = [float(x) for x in (quantiles if quantiles is not None else [0.5])]
+    taus = [float(x) for x in np.atleast_1d(tau if tau is not None else [])]
+    _, cols, names = _common(data, duration, event, entry, weights)
+    codes, levels, ng = None, [None], 1
+    if group is not None:
+        names["group"] = group
+        codes, levels = frame.codes(group)
+        ng = len(levels)
+    rows = []
+    for lvl in levels:
+        g = "" if lvl is None else str(lvl)
+        rows += [(f"survival(t={t:g})", g) for t in times]
+        rows += [("median" if q == 0.5 else f"quantile({q:g})", g) for q in quantiles]
+        rows += [(f"rmst(tau={t:g})", g) for t in taus]
+    ref = str(levels[0])
+    for lvl in levels[1:]:
+        g = f"{lvl} - {ref}"
+        rows += [(f"survival_diff(t={t:g})", g) for t in times]
+        for t in taus:
+            rows += [(f"rmst_diff(tau={t:g})", g), (f"rmst_ratio(tau={t:g})", g)]
+    table = pd.DataFrame(rows, columns=["quantity", "group"])
+    table.insert(0, "quantity_id", [f"{q} [{g}]" if g else q for q, g in rows])
+    call = dict(estimator="kaplan_meier", exit=cols["exit"], event=cols["event"], entry=cols["entry"],
+                weight=cols["weight"], group=codes, n_groups=ng, times=times, quantiles=quantiles, taus=taus,
+                conf_type=conf_type, _names=names)
+    return call, table
+
+
+def _logrank_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
+    from .nonparametric import _common
+
+    duration, event, group = args[:3]
+    strata = kwargs.pop("strata", None)
+    rho, gamma = float(kwargs.pop("rho", 0.0)), float(kwargs.pop("gamma", 0.0))
+    entry, weights = kwargs.pop("entry", None), kwargs.pop("weights", None)
+    _, cols, names = _common(data, duration, event, entry, weights)
+    codes, levels = frame.codes(group)
+    s_codes, ns = (frame.codes(strata)[0], len(frame.codes(strata)[1])) if strata is not None else (None, 1)
+    call = dict(estimator="logrank", exit=cols["exit"], event=cols["event"], entry=cols["entry"], weight=cols["weight"],
+                group=codes, n_groups=len(levels), strata=s_codes, n_strata=ns, rho=rho, gamma=gamma, _names=names)
+    return call, pd.DataFrame({"quantity_id": ["chisq"], "quantity": ["chisq"], "group": [""]})
+
+
+def _cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
+    from .cox import _design
+
+    duration, event, covariates = args[:3]
+    entry, strata, weights = kwargs.pop("entry", None), kwargs.pop("strata", None), kwargs.pop("weights", None)
+    offset, ties = kwargs.pop("offset", None), kwargs.pop("ties", "efron")
+    x, terms, _, _ = _design(frame, data, covariates)
+    names = {"duration": duration, "event": event, "entry": entry, "weights": weights, "strata": strata}
+    s_codes, ns = (None, 1)
+    if strata is not None:
+        s_codes, lv = frame.codes(strata)
+        ns = len(lv)
+    call = dict(estimator="cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
+                entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
+                strata=s_codes, n_strata=ns, offset=frame.numeric(offset) if offset else None, ties=ties, _names=names)
+    return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
+
+
+def _as_values(out: Any) -> pd.Series:
+    if isinstance(out, pd.Series):
+        return out.astype(float)
+    if isinstance(out, dict):
+        return pd.Series({str(k): float(v) for k, v in out.items()})
+    return pd.Series({"value": float(out)})
+
+
+def _bootstrap_python(fn: Callable[..., Any], data: Any, args: tuple, kwargs: dict, n_resamples: int, scheme: str,
+                      strata: str | None, cluster: str | None, seed: int, conf_level: float, jackknife: bool,
+                      on_failure: str, progress: bool | None) -> BootstrapResult:
+    """The slow path: a Python statistic on resampled DataFrames, same schemes and streams."""
+    frame = Frame(data)
+    df = data if isinstance(data, pd.DataFrame) else (data.to_pandas() if frame._kind == "polars" else pd.DataFrame(data))
+    df = df.reset_index(drop=True)
+    codes, n_codes = _scheme_codes(frame, scheme, strata, cluster)
+    n = len(df)
+
+    def stat(weights: np.ndarray) -> pd.Series | None:
+        if scheme == "bayesian":
+            sample = df.assign(_weight=weights)
+        else:
+            sample = df.loc[np.repeat(np.arange(n), weights.astype(np.int64))].reset_index(drop=True)
+        try:
+            return _as_values(fn(sample, *args, **kwargs))
+        except Exception:
+            return None
+
+    t0 = _as_values(fn(df, *args, **kwargs))
+    bar = _progress_bar(n_resamples, progress)
+    reps, failed = [], []
+    try:
+        for i in range(n_resamples):
+            w = _core.resample_weights(n, scheme, codes, n_codes, int(seed), i)
+            v = stat(w)
+            failed.append(v is None)
+            reps.append(np.full(len(t0), np.nan) if v is None else v.reindex(t0.index).to_numpy())
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    accel = None
+    if jackknife and n <= 2000:
+        units = codes if scheme in ("cluster",) or (scheme == "bayesian" and cluster) else np.arange(n)
+        jack = []
+        for u in np.unique(units):
+            sub = df[units != u].reset_index(drop=True)
+            try:
+                jack.append(_as_values(fn(sub, *args, **kwargs)).reindex(t0.index).to_numpy())
+            except Exception:
+                jack.append(np.full(len(t0), np.nan))
+        jack = np.array(jack)
+        accel = np.array([_core.bca_acceleration(float(t0.iloc[j]), np.ascontiguousarray(jack[:, j]))
+                          for j in range(len(t0))])
+    names = pd.DataFrame({"quantity_id": list(t0.index), "quantity": list(t0.index), "group": [""] * len(t0)})
+    return BootstrapResult(names, t0.to_numpy(), np.array(reps), None, None, np.array(failed), accel, conf_level,
+                           scheme, int(seed), on_failure)

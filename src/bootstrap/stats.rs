@@ -1,0 +1,121 @@
+//! The statistics the bootstrap can resample, each a function of a weight vector over the shared
+//! data. Every statistic returns its values followed by their variances (NaN where it has none),
+//! so the studentized interval can use them.
+
+use crate::cox::{CoxFit, Prepared};
+use crate::data::SurvData;
+use crate::nonparametric::km::{kaplan_meier, row_at, KmCurve, KmOptions};
+use crate::nonparametric::logrank::{logrank, LogrankOptions};
+use crate::optim::{newton, NewtonOptions};
+
+/// What to report of Kaplan-Meier curves: S(t) at `times`, the `quantiles`, the RMST up to each
+/// `tau`, per group; with two or more groups also, for each group against the first, the
+/// difference in S(t), and the difference and ratio of the RMST.
+#[derive(Debug, Clone)]
+pub struct KmSpec {
+    pub times: Vec<f64>,
+    pub quantiles: Vec<f64>,
+    pub taus: Vec<f64>,
+    pub opts: KmOptions,
+}
+
+impl KmSpec {
+    /// Number of reported values for `k` groups.
+    pub fn len(&self, k: usize) -> usize {
+        let per = self.times.len() + self.quantiles.len() + self.taus.len();
+        k * per + k.saturating_sub(1) * (self.times.len() + 2 * self.taus.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty() && self.quantiles.is_empty() && self.taus.is_empty()
+    }
+}
+
+fn surv_at(c: &KmCurve, t: f64) -> (f64, f64) {
+    match row_at(&c.table.time, t) {
+        None => (1.0, 0.0),
+        Some(_) if c.table.time.last().is_none_or(|&l| t > l) => (f64::NAN, f64::NAN),
+        Some(j) => (c.surv[j], c.se_surv[j] * c.se_surv[j]),
+    }
+}
+
+/// Values then variances, in the layout of [`KmSpec`].
+pub fn km_statistic(data: &SurvData, w: Option<&[f64]>, spec: &KmSpec) -> Vec<f64> {
+    let curves = kaplan_meier(data, w, &spec.opts);
+    let k = curves.len();
+    let (mut val, mut var) = (Vec::with_capacity(spec.len(k)), Vec::with_capacity(spec.len(k)));
+    let mut rm = vec![Vec::new(); k];
+    let mut sv = vec![Vec::new(); k];
+    for (g, c) in curves.iter().enumerate() {
+        if c.table.is_empty() {
+            let nan = spec.times.len() + spec.quantiles.len() + spec.taus.len();
+            val.extend(std::iter::repeat_n(f64::NAN, nan));
+            var.extend(std::iter::repeat_n(f64::NAN, nan));
+            rm[g] = vec![(f64::NAN, f64::NAN); spec.taus.len()];
+            sv[g] = vec![(f64::NAN, f64::NAN); spec.times.len()];
+            continue;
+        }
+        for &t in &spec.times {
+            let (s, v) = surv_at(c, t);
+            val.push(s);
+            var.push(v);
+            sv[g].push((s, v));
+        }
+        for &q in &spec.quantiles {
+            val.push(c.quantile(q).0);
+            var.push(f64::NAN);
+        }
+        for &tau in &spec.taus {
+            let (r, se) = c.rmst(tau);
+            val.push(r);
+            var.push(se * se);
+            rm[g].push((r, se * se));
+        }
+    }
+    for g in 1..k {
+        for (a, b) in sv[g].iter().zip(&sv[0]) {
+            val.push(a.0 - b.0);
+            var.push(a.1 + b.1);
+        }
+        for (a, b) in rm[g].iter().zip(&rm[0]) {
+            val.push(a.0 - b.0);
+            var.push(a.1 + b.1);
+            let r = a.0 / b.0;
+            val.push(r);
+            var.push(r * r * (a.1 / (a.0 * a.0) + b.1 / (b.0 * b.0)));
+        }
+    }
+    val.extend(var);
+    val
+}
+
+/// The log-rank (Fleming-Harrington) statistic; no variance.
+pub fn logrank_statistic(data: &SurvData, w: Option<&[f64]>, opts: &LogrankOptions) -> Option<Vec<f64>> {
+    logrank(data, w, opts).ok().map(|r| vec![r.statistic, f64::NAN])
+}
+
+/// Cox coefficients and their model-based variances on reweighted data, from Newton-Raphson
+/// started at the full-data estimate. `None` when the replicate does not converge, has a
+/// singular information or a coefficient running to infinity.
+pub fn cox_statistic(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&[f64]>, opts: &NewtonOptions) -> Option<Vec<f64>> {
+    let ws: Vec<f64> = prep.order.iter().map(|&i| w[i as usize]).collect();
+    let mult: Option<Vec<f64>> = counts.map(|c| prep.order.iter().map(|&i| c[i as usize]).collect());
+    if !ws.iter().zip(&prep.es).any(|(&x, &e)| x > 0.0 && e == 1) {
+        return None;
+    }
+    let r = newton(|b| prep.evaluate_with(b, &ws, mult.as_deref()), &full.coef, opts).ok()?;
+    if !r.converged {
+        return None;
+    }
+    let p = r.beta.len();
+    let eps = opts.eps;
+    for j in 0..p {
+        let v: f64 = (0..p).map(|k| r.score[k] * r.var[k * p + j]).sum::<f64>().abs();
+        if v > eps && v > eps.sqrt() * r.beta[j].abs() {
+            return None;
+        }
+    }
+    let mut out = r.beta.clone();
+    out.extend((0..p).map(|j| r.var[j * p + j]));
+    Some(out)
+}
