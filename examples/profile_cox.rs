@@ -5,7 +5,8 @@ use duurzaam::SurvData;
 use std::time::Instant;
 
 fn main() {
-    let (n, p) = (100_000usize, 10usize);
+    let n: usize = std::env::args().nth(1).map_or(100_000, |a| a.parse().unwrap());
+    let p = 10usize;
     let mut s = 88172645463325252u64;
     let mut u = || {
         s ^= s << 13;
@@ -29,6 +30,13 @@ fn main() {
         let c = concordance(&data, &f.linear_predictor, None);
         let t4 = Instant::now();
         let sing = duurzaam::cox::fit::singular_terms(&prep);
+        let t6 = Instant::now();
+        let eta = prep.eta_sorted(&vec![0.1; p]);
+        let t7 = Instant::now();
+        let mut cnt = 0usize;
+        prep.sweep(&eta, false, |dt| cnt += dt.ndead);
+        let t8 = Instant::now();
+        println!("eta {:?} bare sweep {:?} ({cnt})", t7 - t6, t8 - t7);
         let t5 = Instant::now();
         println!("prepare {:?} one evaluation {:?} fit {:?} ({} iter) concordance {:?} singular {:?} [{} {} {}]",
                  t1 - t0, t2 - t1, t3 - t2, f.iter, t4 - t3, t5 - t4, ev.loglik, c.concordance, sing.len());

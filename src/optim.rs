@@ -14,6 +14,9 @@ pub struct Eval {
     pub loglik: f64,
     pub score: Vec<f64>,
     pub info: Vec<f64>,
+    /// Optional per-parameter scale of the information's diagonal before cancellation (e.g. the
+    /// second moments whose differences make it), for judging singularity; may be empty.
+    pub scale: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -107,8 +110,40 @@ fn finite(e: &Eval) -> bool {
 
 /// Maximises the log-likelihood from `init`. `f` may be asked for the same point twice.
 pub fn newton(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], opts: &NewtonOptions) -> Result<NewtonResult> {
-    let p = init.len();
     let first = f(init);
+    newton_from(f, init, first, opts)
+}
+
+/// Columns (0-based) whose pivot in a Cholesky factorisation of the symmetric matrix `a` is at
+/// most `tol` times its diagonal, or whose diagonal is at most `tol` times `scale` (when given):
+/// the directions without information.
+pub fn weak_pivots(a: &[f64], p: usize, tol: f64, scale: &[f64]) -> Vec<usize> {
+    let mut bad = Vec::new();
+    let mut l = vec![0.0; p * p];
+    for i in 0..p {
+        for j in 0..=i {
+            let mut s = a[i * p + j];
+            for k in 0..j {
+                s -= l[i * p + k] * l[j * p + k];
+            }
+            if i == j {
+                let lost = scale.get(i).is_some_and(|&sc| a[i * p + i] <= tol * sc);
+                if lost || !(s > tol * a[i * p + i].abs()) || !(a[i * p + i] > 0.0) {
+                    bad.push(i);
+                } else {
+                    l[i * p + i] = s.sqrt();
+                }
+            } else if l[j * p + j] > 0.0 {
+                l[i * p + j] = s / l[j * p + j];
+            }
+        }
+    }
+    bad
+}
+
+/// As [`newton`], with the evaluation at `init` already done.
+pub fn newton_from(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], first: Eval, opts: &NewtonOptions) -> Result<NewtonResult> {
+    let p = init.len();
     if !finite(&first) {
         return Err(Error::Degenerate("the log-likelihood is not finite at the initial values".into()));
     }
@@ -180,7 +215,7 @@ mod tests {
     #[test]
     fn maximises_a_quadratic_in_one_step() {
         // loglik = -(b - 3)^2: score 2(3 - b)... information 2
-        let f = |b: &[f64]| Eval { loglik: -1.0 - (b[0] - 3.0).powi(2), score: vec![-2.0 * (b[0] - 3.0)], info: vec![2.0] };
+        let f = |b: &[f64]| Eval { loglik: -1.0 - (b[0] - 3.0).powi(2), score: vec![-2.0 * (b[0] - 3.0)], info: vec![2.0], scale: vec![] };
         let r = newton(f, &[0.0], &NewtonOptions::default()).unwrap();
         assert!(r.converged);
         assert!((r.beta[0] - 3.0).abs() < 1e-12);

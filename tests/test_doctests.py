@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox"]
+MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox", "duurzaam.bootstrap"]
 
 
 @pytest.mark.parametrize("name", MODULES)

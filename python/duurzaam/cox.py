@@ -124,9 +124,7 @@ class CoxFit(Result):
         self.conf_level = conf_level
         self.infinite_terms = [names[j] for j in r["infinite"]]
         self.linear_predictor = np.asarray(r["linear_predictor"])
-        self.concordance_detail = Concordance(*map(float, r["concordance"]))
-        #: Harrell's C of the linear predictor (R: ``fit$concordance["concordance"]``)
-        self.concordance = self.concordance_detail.concordance
+        self._concordance: Concordance | None = None
         self._args = args
         self._strata_levels = strata_levels
         self._details: dict[str, Any] | None = None
@@ -161,6 +159,22 @@ class CoxFit(Result):
                 + ", ".join(repr(t) for t in self.infinite_terms)
                 + " did: they may be infinite (monotone likelihood, e.g. no events in one group)",
                 ConvergenceWarning, stacklevel=3)
+
+    @property
+    def concordance_detail(self) -> Concordance:
+        """Harrell's concordance with its counts and standard error (computed on first use)."""
+        if self._concordance is None:
+            a = self._args
+            c = _core.concordance(a["exit"], a["event"], self.linear_predictor, entry=a["entry"], weight=a["weight"],
+                                  strata=a["strata"], n_strata=a["n_strata"], cluster=self._cluster,
+                                  n_clusters=self._n_clusters)
+            object.__setattr__(self, "_concordance", Concordance(*map(float, c)))
+        return self._concordance
+
+    @property
+    def concordance(self) -> float:
+        """Harrell's C of the linear predictor, as R's ``fit$concordance["concordance"]``."""
+        return self.concordance_detail.concordance
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -349,6 +363,8 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
                   max_iter=int(max_iter), eps=float(eps), terms=terms, **args)
     fit = CoxFit(r, terms, args, strata_levels, strata, ties, bool(robust) or cluster is not None, conf_level, len(frame))
     object.__setattr__(fit, "_covariates", covariates)
+    object.__setattr__(fit, "_cluster", cl)
+    object.__setattr__(fit, "_n_clusters", n_cl)
     object.__setattr__(fit, "_model_spec", spec)
     object.__setattr__(fit, "_term_spans", spans)
     object.__setattr__(fit, "_offset_name", offset)

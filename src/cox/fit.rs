@@ -6,7 +6,7 @@
 use crate::data::SurvData;
 use crate::error::{Error, Result};
 use crate::nonparametric::risk::Blocks;
-use crate::optim::{newton, Eval, NewtonOptions};
+use crate::optim::{newton_from, weak_pivots, Eval, NewtonOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ties {
@@ -340,28 +340,38 @@ impl<'a> Prepared<'a> {
                     *uk += w * x;
                 }
             }
+            // The tie steps only change scalars: with a_k = (S1 + f_k D1) / den_k,
+            // sum_k wbar a_k = c1 S1 + c2 D1 and sum_k wbar a_k a_k' =
+            // q0 S1 S1' + q1 (S1 D1' + D1 S1') + q2 D1 D1', so a step costs O(1), not O(p^2).
             let steps = self.steps(dt.ndead);
             let wt = dt.deadwt / steps.len() as f64;
             let (mut dl, mut dld) = (0.0, 0.0);
+            let (mut q0, mut q1, mut q2) = (0.0, 0.0, 0.0);
             for f in steps {
                 let denom = dt.s0 + f * dt.d0;
                 loglik -= wt * denom.ln();
                 dl += wt / denom;
                 dld += f * wt / denom;
-                for (((ak, uk), &s1), &d1) in a.iter_mut().zip(u.iter_mut()).zip(dt.s1).zip(dt.d1) {
-                    *ak = (s1 + f * d1) / denom;
-                    *uk -= wt * *ak;
-                }
-                for k in 0..p {
-                    let wak = wt * a[k];
-                    for (inf, &al) in info[k * p..k * p + k + 1].iter_mut().zip(&a[..=k]) {
-                        *inf -= wak * al;
-                    }
+                let w2 = wt / (denom * denom);
+                q0 += w2;
+                q1 += f * w2;
+                q2 += f * f * w2;
+            }
+            for (((uk, ak), &s1), &d1) in u.iter_mut().zip(a.iter_mut()).zip(dt.s1).zip(dt.d1) {
+                *uk -= dl * s1 + dld * d1;
+                *ak = d1;
+            }
+            for k in 0..p {
+                let (s1k, d1k) = (dt.s1[k], a[k]);
+                for ((inf, &s1l), &d1l) in info[k * p..k * p + k + 1].iter_mut().zip(&dt.s1[..=k]).zip(&a[..=k]) {
+                    *inf -= q0 * s1k * s1l + q1 * (s1k * d1l + d1k * s1l) + q2 * d1k * d1l;
                 }
             }
             hz[dt.stratum].push((dt.time, dl, dld));
         });
-        // Second pass, in time order: sum_j r_j H_j x_j x_j'.
+        // Second pass, in time order: sum_j r_j H_j x_j x_j' (its diagonal is also the scale
+        // against which a vanishing information is judged).
+        let mut raw = vec![0.0; p];
         for (b, h) in hz.iter_mut().enumerate() {
             h.reverse();
             let (lo, hi) = (self.block_off[b], self.block_off[b + 1]);
@@ -389,6 +399,9 @@ impl<'a> Prepared<'a> {
                 }
                 let c = ws[k] * eta[k].exp() * hk;
                 let x = self.xs(k);
+                for (r, &xa) in raw.iter_mut().zip(x) {
+                    *r += c * xa * xa;
+                }
                 for a in 0..p {
                     let ca = c * x[a];
                     for (inf, &xb) in info[a * p..a * p + a + 1].iter_mut().zip(&x[..=a]) {
@@ -402,7 +415,7 @@ impl<'a> Prepared<'a> {
                 info[l * p + k] = info[k * p + l];
             }
         }
-        Eval { loglik, score: u, info }
+        Eval { loglik, score: u, info, scale: raw }
     }
 }
 
@@ -483,15 +496,19 @@ pub fn fit_prepared(prep: &Prepared, opts: &CoxOptions) -> Result<CoxFit> {
     if n_events == 0.0 {
         return Err(Error::Degenerate("there are no events".into()));
     }
-    let bad = singular_terms(prep);
-    if !bad.is_empty() {
-        return Err(Error::Singular(bad));
-    }
     let init = opts.init.clone().unwrap_or_else(|| vec![0.0; p]);
     if init.len() != p {
         return Err(Error::InvalidArgument(format!("init has {} values for {p} covariates", init.len())));
     }
-    let r = newton(|b| prep.evaluate(b), &init, &opts.newton)?;
+    // A singular design shows as an information matrix without information in some direction;
+    // only then is the design itself examined, to name the terms.
+    let first = prep.evaluate(&init);
+    let weak = weak_pivots(&first.info, p, 1e-10, &first.scale);
+    if first.info.iter().all(|v| v.is_finite()) && !weak.is_empty() {
+        let bad = singular_terms(prep);
+        return Err(Error::Singular(if bad.is_empty() { weak } else { bad }));
+    }
+    let r = newton_from(|b| prep.evaluate(b), &init, first, &opts.newton)?;
     // R's check, made only for a converged fit: |u' var| > eps and > toler.inf |coef|
     // (toler.inf = sqrt(eps)).
     let eps = opts.newton.eps;

@@ -307,7 +307,7 @@ fn cox_fit<'py>(
     let cluster = cluster.as_ref().map(slice).transpose()?;
     let opts = CoxOptions { ties, newton: NewtonOptions { max_iter, eps }, init };
     let mut codes = Vec::new();
-    let (fit, rvar, conc) = py
+    let (fit, rvar) = py
         .detach(|| {
             sl.with_input(&mut codes, |inp| {
                 let prep = Prepared::new(inp, ties)?;
@@ -324,8 +324,7 @@ fn cox_fit<'py>(
                 } else {
                     None
                 };
-                let conc = crate::cox::concordance(&inp.data, &fit.linear_predictor, cluster.map(|c| (c, n_clusters)));
-                Ok((fit, rvar, conc))
+                Ok((fit, rvar))
             })
         })
         .map_err(to_py)?;
@@ -344,11 +343,46 @@ fn cox_fit<'py>(
     if let Some(v) = rvar {
         out.set_item("robust_var", v.into_pyarray(py))?;
     }
-    out.set_item(
-        "concordance",
-        (conc.concordant, conc.discordant, conc.tied_x, conc.tied_y, conc.tied_xy, conc.concordance, conc.std_err),
-    )?;
+
     Ok(out)
+}
+
+/// Harrell's concordance of a linear predictor, as R's coxph reports it:
+/// (concordant, discordant, tied_x, tied_y, tied_xy, concordance, std_err).
+#[pyfunction]
+#[pyo3(signature = (exit, event, lp, entry=None, weight=None, strata=None, n_strata=1, cluster=None, n_clusters=0))]
+#[allow(clippy::too_many_arguments)]
+fn concordance<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    lp: F64<'py>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    cluster: Option<U32<'py>>,
+    n_clusters: usize,
+) -> PyResult<(f64, f64, f64, f64, f64, f64, f64)> {
+    let (exit, ev, lp) = (slice(&exit)?, event.slice()?, slice(&lp)?);
+    let entry = entry.as_ref().map(slice).transpose()?;
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let strata = strata.as_ref().map(slice).transpose()?;
+    let cluster = cluster.as_ref().map(slice).transpose()?;
+    let c = py
+        .detach(|| -> Result<_, Error> {
+            let codes = ev.codes()?;
+            let mut d = SurvData::new(exit, &codes, entry, weight)?;
+            if let Some(s) = strata {
+                d = d.with_strata(s, n_strata)?;
+            }
+            if lp.len() != d.len() || cluster.is_some_and(|c| c.len() != d.len() || c.iter().any(|&g| g as usize >= n_clusters)) {
+                return Err(Error::InvalidArgument("lp or cluster has the wrong length or codes".into()));
+            }
+            Ok(crate::cox::concordance(&d, lp, cluster.map(|c| (c, n_clusters))))
+        })
+        .map_err(to_py)?;
+    Ok((c.concordant, c.discordant, c.tied_x, c.tied_y, c.tied_xy, c.concordance, c.std_err))
 }
 
 /// Residuals and the baseline cumulative hazard at given coefficients.
@@ -653,6 +687,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chisq_sf, m)?)?;
     m.add_function(wrap_pyfunction!(cox_details, m)?)?;
     m.add_function(wrap_pyfunction!(cox_zph, m)?)?;
+    m.add_function(wrap_pyfunction!(concordance, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(boot_interval, m)?)?;
     m.add_function(wrap_pyfunction!(resample_weights, m)?)?;
