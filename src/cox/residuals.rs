@@ -93,7 +93,6 @@ pub fn residuals_prepared(prep: &Prepared, coef: &[f64]) -> Residuals {
     let p = prep.inp.p;
     let d = &prep.inp.data;
     let n = d.len();
-    let eta = &prep.eta(coef);
     let inc = increments(prep, &prep.eta_sorted(coef));
     // Cumulative sums per stratum: L[j] and A[j] through death time j.
     let cums: Vec<(Vec<f64>, Vec<f64>)> = inc
@@ -115,59 +114,49 @@ pub fn residuals_prepared(prep: &Prepared, coef: &[f64]) -> Residuals {
         .collect();
     let mut martingale = vec![0.0; n];
     let mut score = vec![0.0; n * p];
-    let mut xc = vec![0.0; p];
-    let mut sch_rows = Vec::new();
-    for i in 0..n {
-        let s = d.stratum_of(i);
-        let (st, (cl, ca)) = (&inc[s], &cums[s]);
-        let r = eta[i].exp();
-        // Death times <= exit, and <= entry (not at risk at a death time equal to its entry).
-        let je = st.time.partition_point(|&t| t <= d.exit[i]);
-        let js = d.entry.map_or(0, |e| st.time.partition_point(|&t| t <= e[i]));
-        let mut lam = if je > 0 { cl[je - 1] } else { 0.0 } - if js > 0 { cl[js - 1] } else { 0.0 };
-        let mut a = vec![0.0; p];
-        for k in 0..p {
-            a[k] = if je > 0 { ca[(je - 1) * p + k] } else { 0.0 } - if js > 0 { ca[(js - 1) * p + k] } else { 0.0 };
-        }
-        let died = d.event[i] == 1;
-        if died {
-            // The row died at death time je - 1: its own increment there is the dying one.
-            let j = je - 1;
-            lam += st.dl_dead[j] - st.dl[j];
-            for k in 0..p {
-                a[k] += st.a_dead[j * p + k] - st.a[j * p + k];
+    let mut a = vec![0.0; p];
+    let (mut sch_rows, mut schoenfeld, mut sch_time, mut sch_stratum) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let eta_s = prep.eta_sorted(coef);
+    // Sorted positions, stratum by stratum in time order: the exit pointer only moves forward;
+    // Schoenfeld residuals come out in time order within strata, as R gives them.
+    for (s, (st, (cl, ca))) in inc.iter().zip(&cums).enumerate() {
+        let mut je = 0;
+        for k in prep.block_off[s]..prep.block_off[s + 1] {
+            let i = prep.order[k] as usize;
+            let t = prep.ts[k];
+            while je < st.time.len() && st.time[je] <= t {
+                je += 1;
             }
-            sch_rows.push(i as u32);
-        }
-        martingale[i] = if died { 1.0 } else { 0.0 } - r * lam;
-        prep.xc(i, &mut xc);
-        for k in 0..p {
-            let mut u = -r * (xc[k] * lam - a[k]);
+            let r = eta_s[k].exp();
+            // Not at risk at a death time equal to its entry.
+            let js = d.entry.map_or(0, |e| st.time.partition_point(|&u| u <= e[i]));
+            let mut lam = if je > 0 { cl[je - 1] } else { 0.0 } - if js > 0 { cl[js - 1] } else { 0.0 };
+            for (q, aq) in a.iter_mut().enumerate() {
+                *aq = if je > 0 { ca[(je - 1) * p + q] } else { 0.0 } - if js > 0 { ca[(js - 1) * p + q] } else { 0.0 };
+            }
+            let died = prep.es[k] == 1;
+            let x = prep.xs(k);
             if died {
-                u += xc[k] - st.abar[(je - 1) * p + k];
+                // The row died at death time je - 1: its own increment there is the dying one.
+                let j = je - 1;
+                lam += st.dl_dead[j] - st.dl[j];
+                for (q, aq) in a.iter_mut().enumerate() {
+                    *aq += st.a_dead[j * p + q] - st.a[j * p + q];
+                }
+                sch_rows.push(i as u32);
+                schoenfeld.extend((0..p).map(|q| x[q] - st.abar[j * p + q]));
+                sch_time.push(t);
+                sch_stratum.push(s as u32);
             }
-            score[i * p + k] = u;
+            martingale[i] = if died { 1.0 } else { 0.0 } - r * lam;
+            for q in 0..p {
+                let mut u = -r * (x[q] * lam - a[q]);
+                if died {
+                    u += x[q] - st.abar[(je - 1) * p + q];
+                }
+                score[i * p + q] = u;
+            }
         }
-    }
-    // Schoenfeld residuals in time order within strata, as R.
-    sch_rows.sort_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        (d.stratum_of(a), d.exit[a]).partial_cmp(&(d.stratum_of(b), d.exit[b])).unwrap().then(a.cmp(&b))
-    });
-    let mut schoenfeld = Vec::with_capacity(sch_rows.len() * p);
-    let mut sch_time = Vec::with_capacity(sch_rows.len());
-    let mut sch_stratum = Vec::with_capacity(sch_rows.len());
-    for &i in &sch_rows {
-        let i = i as usize;
-        let s = d.stratum_of(i);
-        let st = &inc[s];
-        let j = st.time.partition_point(|&t| t <= d.exit[i]) - 1;
-        prep.xc(i, &mut xc);
-        for k in 0..p {
-            schoenfeld.push(xc[k] - st.abar[j * p + k]);
-        }
-        sch_time.push(d.exit[i]);
-        sch_stratum.push(s as u32);
     }
     Residuals {
         martingale,
