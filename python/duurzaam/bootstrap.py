@@ -44,7 +44,8 @@ class BootstrapResult(Result):
 
     def __init__(self, names: pd.DataFrame, t0: np.ndarray, t: np.ndarray, v0: np.ndarray | None,
                  v: np.ndarray | None, failed: np.ndarray, accel: np.ndarray | None, conf_level: float,
-                 scheme: str, seed: int, on_failure: str) -> None:
+                 scheme: str, seed: int, on_failure: str,
+                 jackknife: Callable[[], np.ndarray] | None = None) -> None:
         self._names = names
         self.estimate = pd.Series(t0, index=names["quantity_id"], name="estimate")
         self._t, self._v0, self._v = t, v0, v
@@ -52,6 +53,7 @@ class BootstrapResult(Result):
         self.n_resamples = int(len(failed))
         self._ok = ~failed
         self._accel = accel
+        self._jackknife = jackknife
         self.conf_level = conf_level
         self.scheme = scheme
         self.seed = seed
@@ -63,6 +65,16 @@ class BootstrapResult(Result):
 
                 raise DegenerateDataError(msg)
             warnings.warn(msg + " and are left out of the intervals", BootstrapWarning, stacklevel=3)
+
+    @property
+    def acceleration(self) -> np.ndarray:
+        """The BCa acceleration of each quantity, from the jackknife (leave one row, or one cluster,
+        out; computed on first use)."""
+        if self._accel is None:
+            if self._jackknife is None:
+                raise ValueError("BCa intervals need the jackknife, which is not available here")
+            object.__setattr__(self, "_accel", self._jackknife())
+        return self._accel
 
     @property
     def replicates(self) -> pd.DataFrame:
@@ -86,9 +98,7 @@ class BootstrapResult(Result):
             if np.isfinite(t0) and finite.sum() >= 2:
                 kw: dict[str, Any] = {}
                 if type == "bca":
-                    if self._accel is None:
-                        raise ValueError("BCa intervals need the jackknife (bootstrap(..., jackknife=True))")
-                    kw["accel"] = float(self._accel[j])
+                    kw["accel"] = float(self.acceleration[j])
                 if type == "studentized":
                     if self._v is None or not np.isfinite(self._v0[j]):
                         rows.append((np.nan, np.nan))
@@ -157,7 +167,7 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
               scheme: str = "ordinary", strata: str | None = None, cluster: str | None = None, seed: int = 0,
               n_jobs: int | None = None, conf_level: float = 0.95, times: Sequence[float] | None = None,
               quantiles: Sequence[float] | None = None, tau: Sequence[float] | float | None = None,
-              jackknife: bool = True, on_failure: str = "drop", progress: bool | None = None,
+              jackknife: bool | None = None, on_failure: str = "drop", progress: bool | None = None,
               **kwargs: Any) -> BootstrapResult:
     """Bootstrap an estimator.
 
@@ -180,9 +190,10 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
         Replicate ``i`` draws from stream ``i`` of a ChaCha8 generator seeded with ``seed``.
     n_jobs : int, optional
         Threads (default: all cores, or ``DUURZAAM_NUM_THREADS``).
-    jackknife : bool
-        Compute the leave-one-out estimates for the BCa acceleration (leave one cluster out
-        under the cluster schemes; above 2000 units, a grouped jackknife).
+    jackknife : bool, optional
+        When the leave-one-out estimates for the BCa acceleration are computed (leave one
+        cluster out under the cluster schemes; above 2000 units, a grouped jackknife): ``True``
+        now, by default on the first BCa interval asked for, ``False`` never.
     on_failure : {"drop", "raise"}
         Failed replicates (no events, no convergence) are counted and left out with a
         warning, or raise.
@@ -220,25 +231,29 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
         call, names = _logrank_call(frame, data, args, kwargs)
     else:
         call, names = _cox_call(frame, data, args, kwargs)
+    col_names = call.pop("_names")
     bar = _progress_bar(int(n_resamples), progress)
     cb = (lambda done: bar.update(min(done, n_resamples) - bar.n)) if bar is not None else None
     try:
-        r = core_call(_core.bootstrap, call.pop("_names"), frame, progress=cb, **call, **common)
+        r = core_call(_core.bootstrap, col_names, frame, progress=cb, **call, **{**common, "jackknife": False})
     finally:
         if bar is not None:
             bar.close()
     k = int(r["k"]) // 2
     t = np.asarray(r["t"]).reshape(int(n_resamples), 2 * k)
     t0 = np.asarray(r["t0"])
-    accel = None
-    if "jack" in r:
-        g = int(r["jack_groups"])
-        jack = np.asarray(r["jack"]).reshape(g, 2 * k)[:, :k]
+
+    def jackknife_accel() -> np.ndarray:
+        j = core_call(_core.bootstrap, col_names, frame, **call, **{**common, "n_resamples": 0, "jackknife": True})
+        g = int(j["jack_groups"])
+        jack = np.asarray(j["jack"]).reshape(g, 2 * k)[:, :k]
         us = codes if (scheme == "stratified" and g == len(frame)) else None
-        accel = np.array([_core.bca_acceleration(float(t0[j]), np.ascontiguousarray(jack[:, j]), us)
-                          if np.isfinite(jack[:, j]).all() else np.nan for j in range(k)])
+        return np.array([_core.bca_acceleration(float(t0[q]), np.ascontiguousarray(jack[:, q]), us)
+                         if np.isfinite(jack[:, q]).all() else np.nan for q in range(k)])
+
+    accel = jackknife_accel() if jackknife is True else None
     return BootstrapResult(names, t0[:k], t[:, :k], t0[k:], t[:, k:], np.asarray(r["failed"]), accel, conf_level,
-                           scheme, int(seed), on_failure)
+                           scheme, int(seed), on_failure, jackknife=jackknife_accel)
 
 
 def _km_call(frame: Frame, data: Any, args: tuple, kwargs: dict, times, quantiles, tau) -> tuple[dict, pd.DataFrame]:
@@ -356,7 +371,7 @@ def _bootstrap_python(fn: Callable[..., Any], data: Any, args: tuple, kwargs: di
         if bar is not None:
             bar.close()
     accel = None
-    if jackknife and n <= 2000:
+    if jackknife is not False and n <= 2000:
         units = codes if scheme in ("cluster",) or (scheme == "bayesian" and cluster) else np.arange(n)
         jack = []
         for u in np.unique(units):

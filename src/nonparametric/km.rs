@@ -46,18 +46,27 @@ pub struct KmCurve {
     pub se_cumhaz: Vec<f64>,
 }
 
+/// Rows from which the curves of the groups are computed in parallel.
+const PARALLEL_ROWS: usize = 200_000;
+
 /// One curve per group (a single curve without groups), computed from one pass over the data:
 /// tied times go through the dense grid of [`super::grid`], the rest through one sort per group.
 pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec<KmCurve> {
     let k = data.n_groups;
     if !opts.robust {
-        // Curves are independent: groups run in parallel (results do not depend on threads).
+        // Curves are independent: on large data groups run in parallel (results do not depend on
+        // threads); small data (a bootstrap replicate) stay on the calling thread.
+        let par = data.len() >= PARALLEL_ROWS;
         if let Some(grid) = Grid::build(data, w, |i| data.group_of(i), k) {
-            return (0..k).into_par_iter().map(|g| from_table(grid.table(g), opts)).collect();
+            return if par {
+                (0..k).into_par_iter().map(|g| from_table(grid.table(g), opts)).collect()
+            } else {
+                (0..k).map(|g| from_table(grid.table(g), opts)).collect()
+            };
         }
         if data.entry.is_none() {
             let tables = tables_from_records(data, w, |i| data.group_of(i), k);
-            return tables.into_par_iter().map(|t| from_table(t, opts)).collect();
+            return tables.into_iter().map(|t| from_table(t, opts)).collect();
         }
     }
     let blocks = Blocks::new(data, data.group, k);

@@ -134,9 +134,7 @@ pub fn tables_from_records(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usi
         slices.push(head);
         rest = tail;
     }
-    slices
-        .into_par_iter()
-        .map(|part| {
+    let sweep = |part: &mut [(u64, f64)]| {
             part.sort_unstable_by_key(|r| r.0);
             let mut t = RiskTable::default();
             let mut r_exit = 0.0;
@@ -164,8 +162,12 @@ pub fn tables_from_records(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usi
             t.n_event.reverse();
             t.n_censor.reverse();
             t
-        })
-        .collect()
+        };
+    if n >= 200_000 {
+        slices.into_par_iter().map(sweep).collect()
+    } else {
+        slices.into_iter().map(sweep).collect()
+    }
 }
 
 #[cfg(test)]

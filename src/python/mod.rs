@@ -583,6 +583,7 @@ fn bootstrap<'py>(
         }
         let resampler = Resampler::new(n, scheme)?;
         let run_all = |k: usize, t0: Vec<f64>, stat: &(dyn Fn(&[f64], &[f64]) -> Option<Vec<f64>> + Sync)| -> Result<_, Error> {
+            // n_resamples = 0: only the jackknife (asked for later, when a BCa interval is wanted).
             let out = bs::run(&resampler, weight, n_resamples, seed, k, n_threads, &control, stat)?;
             let jack = if jackknife { Some(bs::jackknife(&units, n_units, weight, k, n_threads, &control, stat)?) } else { None };
             Ok((t0, out, jack))
