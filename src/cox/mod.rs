@@ -10,4 +10,4 @@ pub mod zph;
 pub use concordance::{concordance, Concordance};
 pub use fit::{fit, fit_prepared, CoxFit, CoxInput, CoxOptions, Prepared, Ties};
 pub use zph::{zph, Transform, Zph};
-pub use residuals::{baseline, baseline_prepared, residuals, residuals_prepared, robust_var, Baseline, Residuals};
+pub use residuals::{baseline, baseline_prepared, residuals, residuals_prepared, robust_var_prepared, Baseline, Residuals};

@@ -35,101 +35,104 @@ pub struct Residuals {
 struct Steps {
     time: Vec<f64>,
     dl: Vec<f64>,
-    a: Vec<f64>,
     dl_dead: Vec<f64>,
-    a_dead: Vec<f64>,
+    /// Increments of A (p per death time), the dying rows' correction A_D - A, and the mean
+    /// covariates over the tie steps (for the Schoenfeld part).
+    a: Vec<f64>,
+    corr: Vec<f64>,
     abar: Vec<f64>,
 }
 
+/// Reverses the order of the p-long rows of `v` in place.
+fn reverse_rows(v: &mut [f64], p: usize) {
+    let m = v.len() / p.max(1);
+    for i in 0..m / 2 {
+        let (head, tail) = v.split_at_mut((m - 1 - i) * p);
+        head[i * p..(i + 1) * p].swap_with_slice(&mut tail[..p]);
+    }
+}
+
 /// Hazard increments per stratum (ascending time), from one sweep at the fitted coefficients
-/// (`eta` per sorted position).
+/// (`eta` per sorted position). The tie steps enter through scalar sums only:
+/// with mean_k = (S1 + f_k D1) / den_k, A = q0 S1 + q1 D1, A_D = q1 S1 + q2 D1, where
+/// q_j = sum_k wbar f_k^j / den_k^2.
 fn increments(prep: &Prepared, eta: &[f64]) -> Vec<Steps> {
     let p = prep.inp.p;
     let ns = prep.blocks.n_blocks();
     let mut out: Vec<Steps> = (0..ns)
-        .map(|_| Steps { time: vec![], dl: vec![], a: vec![], dl_dead: vec![], a_dead: vec![], abar: vec![] })
+        .map(|_| Steps { time: vec![], dl: vec![], dl_dead: vec![], a: vec![], corr: vec![], abar: vec![] })
         .collect();
     prep.sweep(eta, false, |dt| {
         let st = &mut out[dt.stratum];
         let steps = prep.steps(dt.ndead);
-        let wbar = dt.deadwt / steps.len() as f64;
-        let (mut dl, mut dld) = (0.0, 0.0);
-        let (mut a, mut ad, mut abar) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
-        for f in steps.clone() {
+        let m = steps.len() as f64;
+        let wbar = dt.deadwt / m;
+        let (mut dl, mut dld, mut q0, mut q1, mut q2, mut r0, mut r1) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for f in steps {
             let denom = dt.s0 + f * dt.d0;
             dl += wbar / denom;
             dld += f * wbar / denom;
-            for k in 0..p {
-                let mean = (dt.s1[k] + f * dt.d1[k]) / denom;
-                a[k] += wbar * mean / denom;
-                ad[k] += f * wbar * mean / denom;
-                abar[k] += mean / steps.len() as f64;
-            }
+            let w2 = wbar / (denom * denom);
+            q0 += w2;
+            q1 += f * w2;
+            q2 += f * f * w2;
+            r0 += 1.0 / (denom * m);
+            r1 += f / (denom * m);
         }
         st.time.push(dt.time);
         st.dl.push(dl);
         st.dl_dead.push(dld);
-        st.a.extend_from_slice(&a);
-        st.a_dead.extend_from_slice(&ad);
-        st.abar.extend_from_slice(&abar);
+        for (&s1, &d1) in dt.s1.iter().zip(dt.d1) {
+            let a = q0 * s1 + q1 * d1;
+            st.a.push(a);
+            st.corr.push(q1 * s1 + q2 * d1 - a);
+            st.abar.push(r0 * s1 + r1 * d1);
+        }
     });
     // The sweep runs backwards in time; put each stratum in ascending order.
     for st in &mut out {
-        let m = st.time.len();
         st.time.reverse();
         st.dl.reverse();
         st.dl_dead.reverse();
-        for v in [&mut st.a, &mut st.a_dead, &mut st.abar] {
-            let rows: Vec<Vec<f64>> = v.chunks(p.max(1)).rev().map(|c| c.to_vec()).collect();
-            *v = rows.concat();
-            debug_assert_eq!(v.len(), m * p);
-        }
+        reverse_rows(&mut st.a, p);
+        reverse_rows(&mut st.corr, p);
+        reverse_rows(&mut st.abar, p);
     }
     out
 }
 
-/// Martingale, score and Schoenfeld residuals at the fitted coefficients.
-pub fn residuals_prepared(prep: &Prepared, coef: &[f64]) -> Residuals {
+/// Walks the rows in sorted order (strata in turn, time ascending) and hands each its martingale
+/// and score residual (p values, centred covariates) and, for an event, its Schoenfeld residual:
+/// `f(position, died, martingale, score, schoenfeld)`.
+fn for_each_residual(prep: &Prepared, coef: &[f64], mut f: impl FnMut(usize, bool, f64, &[f64], &[f64])) {
     let p = prep.inp.p;
     let d = &prep.inp.data;
-    let n = d.len();
-    let inc = increments(prep, &prep.eta_sorted(coef));
-    // Cumulative sums per stratum: L[j] and A[j] through death time j.
-    let cums: Vec<(Vec<f64>, Vec<f64>)> = inc
-        .iter()
-        .map(|st| {
-            let m = st.time.len();
-            let (mut cl, mut ca) = (Vec::with_capacity(m), Vec::with_capacity(m * p));
-            let (mut l, mut a) = (0.0, vec![0.0; p]);
-            for j in 0..m {
-                l += st.dl[j];
-                cl.push(l);
-                for k in 0..p {
-                    a[k] += st.a[j * p + k];
-                }
-                ca.extend_from_slice(&a);
-            }
-            (cl, ca)
-        })
-        .collect();
-    let mut martingale = vec![0.0; n];
-    let mut score = vec![0.0; n * p];
-    let mut a = vec![0.0; p];
-    let (mut sch_rows, mut schoenfeld, mut sch_time, mut sch_stratum) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let eta_s = prep.eta_sorted(coef);
-    // Sorted positions, stratum by stratum in time order: the exit pointer only moves forward;
-    // Schoenfeld residuals come out in time order within strata, as R gives them.
-    for (s, (st, (cl, ca))) in inc.iter().zip(&cums).enumerate() {
+    let inc = increments(prep, &eta_s);
+    let (mut a, mut u, mut sch) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
+    for (s, st) in inc.iter().enumerate() {
+        // Cumulative L and A through each death time of the stratum.
+        let m = st.time.len();
+        let mut cl = Vec::with_capacity(m);
+        let mut ca = Vec::with_capacity(m * p);
+        let (mut l, mut acc) = (0.0, vec![0.0; p]);
+        for j in 0..m {
+            l += st.dl[j];
+            cl.push(l);
+            for (q, x) in acc.iter_mut().enumerate() {
+                *x += st.a[j * p + q];
+            }
+            ca.extend_from_slice(&acc);
+        }
         let mut je = 0;
         for k in prep.block_off[s]..prep.block_off[s + 1] {
-            let i = prep.order[k] as usize;
             let t = prep.ts[k];
-            while je < st.time.len() && st.time[je] <= t {
+            while je < m && st.time[je] <= t {
                 je += 1;
             }
             let r = eta_s[k].exp();
             // Not at risk at a death time equal to its entry.
-            let js = d.entry.map_or(0, |e| st.time.partition_point(|&u| u <= e[i]));
+            let js = d.entry.map_or(0, |e| st.time.partition_point(|&v| v <= e[prep.order[k] as usize]));
             let mut lam = if je > 0 { cl[je - 1] } else { 0.0 } - if js > 0 { cl[js - 1] } else { 0.0 };
             for (q, aq) in a.iter_mut().enumerate() {
                 *aq = if je > 0 { ca[(je - 1) * p + q] } else { 0.0 } - if js > 0 { ca[(js - 1) * p + q] } else { 0.0 };
@@ -140,32 +143,89 @@ pub fn residuals_prepared(prep: &Prepared, coef: &[f64]) -> Residuals {
                 // The row died at death time je - 1: its own increment there is the dying one.
                 let j = je - 1;
                 lam += st.dl_dead[j] - st.dl[j];
-                for (q, aq) in a.iter_mut().enumerate() {
-                    *aq += st.a_dead[j * p + q] - st.a[j * p + q];
+                for q in 0..p {
+                    a[q] += st.corr[j * p + q];
+                    sch[q] = x[q] - st.abar[j * p + q];
                 }
-                sch_rows.push(i as u32);
-                schoenfeld.extend((0..p).map(|q| x[q] - st.abar[j * p + q]));
-                sch_time.push(t);
-                sch_stratum.push(s as u32);
             }
-            martingale[i] = if died { 1.0 } else { 0.0 } - r * lam;
             for q in 0..p {
-                let mut u = -r * (x[q] * lam - a[q]);
-                if died {
-                    u += x[q] - st.abar[(je - 1) * p + q];
+                u[q] = -r * (x[q] * lam - a[q]) + if died { sch[q] } else { 0.0 };
+            }
+            f(k, died, if died { 1.0 } else { 0.0 } - r * lam, &u, &sch);
+        }
+    }
+}
+
+/// Martingale, score and Schoenfeld residuals at the fitted coefficients.
+pub fn residuals_prepared(prep: &Prepared, coef: &[f64]) -> Residuals {
+    let p = prep.inp.p;
+    let n = prep.inp.data.len();
+    let mut out = Residuals {
+        martingale: vec![0.0; n],
+        score: vec![0.0; n * p],
+        schoenfeld: Vec::new(),
+        schoenfeld_rows: Vec::new(),
+        schoenfeld_time: Vec::new(),
+        schoenfeld_stratum: Vec::new(),
+    };
+    let mut stratum = 0;
+    for_each_residual(prep, coef, |k, died, mart, u, sch| {
+        while k >= prep.block_off[stratum + 1] {
+            stratum += 1;
+        }
+        let i = prep.order[k] as usize;
+        out.martingale[i] = mart;
+        out.score[i * p..(i + 1) * p].copy_from_slice(u);
+        if died {
+            out.schoenfeld.extend_from_slice(sch);
+            out.schoenfeld_rows.push(i as u32);
+            out.schoenfeld_time.push(prep.ts[k]);
+            out.schoenfeld_stratum.push(stratum as u32);
+        }
+    });
+    out
+}
+
+/// Robust (sandwich) variance, as R's `coxph(robust = TRUE)` and `cluster()`: with
+/// `D_i = w_i (score residual_i) var`, summed within clusters, `D' D`. Streams over the rows:
+/// no n x p residual matrix is kept.
+pub fn robust_var_prepared(prep: &Prepared, coef: &[f64], var: &[f64], cluster: Option<(&[u32], usize)>) -> Vec<f64> {
+    let p = prep.inp.p;
+    let mut out = vec![0.0; p * p];
+    let mut sums = cluster.map(|c| vec![0.0; c.1 * p]);
+    let mut dfb = vec![0.0; p];
+    for_each_residual(prep, coef, |k, _, _, u, _| {
+        let i = prep.order[k] as usize;
+        let wi = prep.ws[k];
+        for (q, dq) in dfb.iter_mut().enumerate() {
+            *dq = wi * (0..p).map(|l| u[l] * var[l * p + q]).sum::<f64>();
+        }
+        match (&mut sums, cluster) {
+            (Some(s), Some((codes, _))) => {
+                let g = codes[i] as usize;
+                for q in 0..p {
+                    s[g * p + q] += dfb[q];
                 }
-                score[i * p + q] = u;
+            }
+            _ => {
+                for a in 0..p {
+                    for b in 0..p {
+                        out[a * p + b] += dfb[a] * dfb[b];
+                    }
+                }
+            }
+        }
+    });
+    if let (Some(s), Some((_, g))) = (sums, cluster) {
+        for c in 0..g {
+            for a in 0..p {
+                for b in 0..p {
+                    out[a * p + b] += s[c * p + a] * s[c * p + b];
+                }
             }
         }
     }
-    Residuals {
-        martingale,
-        score,
-        schoenfeld,
-        schoenfeld_rows: sch_rows,
-        schoenfeld_time: sch_time,
-        schoenfeld_stratum: sch_stratum,
-    }
+    out
 }
 
 /// Baseline cumulative hazard per stratum at every distinct exit time, for covariates at zero
@@ -204,31 +264,6 @@ pub fn baseline_prepared(prep: &Prepared, coef: &[f64]) -> Baseline {
             out.stratum.push(s as u32);
             out.time.push(t);
             out.cumhaz.push(h * shift);
-        }
-    }
-    out
-}
-
-/// Robust (sandwich) variance from dfbeta residuals, as R's `coxph(robust = TRUE)` and
-/// `cluster()`: `D = w * (score residuals) var`, summed within clusters, then `D' D`.
-pub fn robust_var(res: &Residuals, var: &[f64], p: usize, w: impl Fn(usize) -> f64, cluster: Option<(&[u32], usize)>) -> Vec<f64> {
-    let n = res.martingale.len();
-    let n_groups = cluster.map_or(n, |c| c.1);
-    let mut sums = vec![0.0; n_groups * p];
-    for i in 0..n {
-        let g = cluster.map_or(i, |c| c.0[i] as usize);
-        let wi = w(i);
-        for k in 0..p {
-            let dfb: f64 = (0..p).map(|l| res.score[i * p + l] * var[l * p + k]).sum();
-            sums[g * p + k] += wi * dfb;
-        }
-    }
-    let mut out = vec![0.0; p * p];
-    for g in 0..n_groups {
-        for a in 0..p {
-            for b in 0..p {
-                out[a * p + b] += sums[g * p + a] * sums[g * p + b];
-            }
         }
     }
     out

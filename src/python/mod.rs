@@ -7,7 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::cox::{baseline_prepared, fit_prepared, residuals_prepared, robust_var, CoxInput, CoxOptions, Prepared, Ties};
+use crate::cox::{baseline_prepared, fit_prepared, residuals_prepared, robust_var_prepared, CoxInput, CoxOptions, Prepared, Ties};
 use crate::error::Error;
 use crate::bootstrap::Control;
 use crate::optim::NewtonOptions;
@@ -313,14 +313,13 @@ fn cox_fit<'py>(
                 let prep = Prepared::new(inp, ties)?;
                 let fit = fit_prepared(&prep, &opts)?;
                 let rvar = if robust || cluster.is_some() {
-                    let res = residuals_prepared(&prep, &fit.coef);
                     let cl = cluster.map(|c| (c, n_clusters));
                     if let Some((c, k)) = cl {
                         if c.len() != inp.data.len() || c.iter().any(|&g| g as usize >= k) {
                             return Err(Error::InvalidArgument("bad cluster codes".into()));
                         }
                     }
-                    Some(robust_var(&res, &fit.var, inp.p, |i| inp.data.w(i), cl))
+                    Some(robust_var_prepared(&prep, &fit.coef, &fit.var, cl))
                 } else {
                     None
                 };
