@@ -51,6 +51,18 @@ pub struct NewtonResult {
 
 /// Cholesky factor (lower, row-major) of a symmetric positive definite matrix, or None.
 pub fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
+    let (l, bad) = cholesky_pivots(a, p, 0.0, &[]);
+    if bad.is_empty() && l.iter().all(|v| v.is_finite()) {
+        Some(l)
+    } else {
+        None
+    }
+}
+
+/// Cholesky factorisation that skips (and reports) the columns whose pivot is at most `tol`
+/// times their diagonal, or whose diagonal is at most `tol` times `scale` (when given).
+fn cholesky_pivots(a: &[f64], p: usize, tol: f64, scale: &[f64]) -> (Vec<f64>, Vec<usize>) {
+    let mut bad = Vec::new();
     let mut l = vec![0.0; p * p];
     for i in 0..p {
         for j in 0..=i {
@@ -59,16 +71,18 @@ pub fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
                 s -= l[i * p + k] * l[j * p + k];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
-                    return None;
+                let lost = scale.get(i).is_some_and(|&sc| a[i * p + i] <= tol * sc);
+                if lost || !(s > tol * a[i * p + i].abs()) || !(a[i * p + i] > 0.0) || !s.is_finite() {
+                    bad.push(i);
+                } else {
+                    l[i * p + i] = s.sqrt();
                 }
-                l[i * p + i] = s.sqrt();
-            } else {
+            } else if l[j * p + j] > 0.0 {
                 l[i * p + j] = s / l[j * p + j];
             }
         }
     }
-    Some(l)
+    (l, bad)
 }
 
 /// Solves L L' x = b given the Cholesky factor.
@@ -118,27 +132,7 @@ pub fn newton(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], opts: &NewtonOpti
 /// most `tol` times its diagonal, or whose diagonal is at most `tol` times `scale` (when given):
 /// the directions without information.
 pub fn weak_pivots(a: &[f64], p: usize, tol: f64, scale: &[f64]) -> Vec<usize> {
-    let mut bad = Vec::new();
-    let mut l = vec![0.0; p * p];
-    for i in 0..p {
-        for j in 0..=i {
-            let mut s = a[i * p + j];
-            for k in 0..j {
-                s -= l[i * p + k] * l[j * p + k];
-            }
-            if i == j {
-                let lost = scale.get(i).is_some_and(|&sc| a[i * p + i] <= tol * sc);
-                if lost || !(s > tol * a[i * p + i].abs()) || !(a[i * p + i] > 0.0) {
-                    bad.push(i);
-                } else {
-                    l[i * p + i] = s.sqrt();
-                }
-            } else if l[j * p + j] > 0.0 {
-                l[i * p + j] = s / l[j * p + j];
-            }
-        }
-    }
-    bad
+    cholesky_pivots(a, p, tol, scale).1
 }
 
 /// As [`newton`], with the evaluation at `init` already done.

@@ -108,22 +108,22 @@ fn for_each_residual(prep: &Prepared, coef: &[f64], mut f: impl FnMut(usize, boo
     let p = prep.inp.p;
     let d = &prep.inp.data;
     let eta_s = prep.eta_sorted(coef);
-    let inc = increments(prep, &eta_s);
+    let mut inc = increments(prep, &eta_s);
     let (mut a, mut u, mut sch) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
-    for (s, st) in inc.iter().enumerate() {
-        // Cumulative L and A through each death time of the stratum.
+    for (s, st) in inc.iter_mut().enumerate() {
+        // Cumulative L and A through each death time of the stratum (A in place of its
+        // increments: one m x p array less).
         let m = st.time.len();
-        let mut cl = Vec::with_capacity(m);
-        let mut ca = Vec::with_capacity(m * p);
-        let (mut l, mut acc) = (0.0, vec![0.0; p]);
-        for j in 0..m {
-            l += st.dl[j];
-            cl.push(l);
-            for (q, x) in acc.iter_mut().enumerate() {
-                *x += st.a[j * p + q];
+        let cl: Vec<f64> = st.dl.iter().scan(0.0, |c, &x| {
+            *c += x;
+            Some(*c)
+        }).collect();
+        for j in 1..m {
+            for q in 0..p {
+                st.a[j * p + q] += st.a[(j - 1) * p + q];
             }
-            ca.extend_from_slice(&acc);
         }
+        let (st, ca) = (&*st, &st.a);
         let mut je = 0;
         for k in prep.block_off[s]..prep.block_off[s + 1] {
             let t = prep.ts[k];
