@@ -137,3 +137,10 @@ def test_coverage_of_percentile_and_bca_intervals_in_simulation():
     coverage = {k: v / n_sim for k, v in hits.items()}
     for k, v in coverage.items():
         assert 0.93 <= v <= 0.97, coverage
+
+
+def test_backends_give_the_same_replicates(backend):
+    d = rossi()
+    a = dz.bootstrap(dz.cox, d, "week", "arrest", ["fin", "age"], n_resamples=50, seed=4, progress=False)
+    b = dz.bootstrap(dz.cox, backend(d), "week", "arrest", ["fin", "age"], n_resamples=50, seed=4, progress=False)
+    assert a.replicates.to_numpy().tobytes() == b.replicates.to_numpy().tobytes()
