@@ -12,6 +12,7 @@ pub mod error;
 pub mod linalg;
 pub mod nonparametric;
 pub mod optim;
+pub mod parametric;
 pub mod cox;
 pub mod sort;
 

@@ -85,6 +85,24 @@ fn cholesky_pivots(a: &[f64], p: usize, tol: f64, scale: &[f64]) -> (Vec<f64>, V
     (l, bad)
 }
 
+/// Cholesky factor of `a + lambda I` for the smallest lambda in a geometric ladder (relative to
+/// the largest diagonal) that makes it positive definite.
+fn regularized(a: &[f64], p: usize) -> Option<Vec<f64>> {
+    let scale = (0..p).map(|i| a[i * p + i].abs()).fold(0.0f64, f64::max).max(1e-12);
+    let mut lambda = 1e-8 * scale;
+    for _ in 0..30 {
+        let mut b = a.to_vec();
+        for i in 0..p {
+            b[i * p + i] += lambda;
+        }
+        if let Some(l) = cholesky(&b, p) {
+            return Some(l);
+        }
+        lambda *= 10.0;
+    }
+    None
+}
+
 /// Solves L L' x = b given the Cholesky factor.
 pub fn chol_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
     let mut y = b.to_vec();
@@ -142,6 +160,7 @@ pub fn newton_from(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], first: Eval,
         return Err(Error::Degenerate("the log-likelihood is not finite at the initial values".into()));
     }
     let l0 = cholesky(&first.info, p)
+        .or_else(|| regularized(&first.info, p))
         .ok_or_else(|| Error::Degenerate("the information matrix is singular at the initial values".into()))?;
     let step0 = chol_solve(&l0, p, &first.score);
     let score_test = step0.iter().zip(&first.score).map(|(a, b)| a * b).sum();
@@ -155,8 +174,8 @@ pub fn newton_from(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], first: Eval,
     while iter < opts.max_iter {
         iter += 1;
         let e = f(&newbeta);
-        let chol = if finite(&e) { cholesky(&e.info, p) } else { None };
-        if let Some(l) = &chol {
+        let plain = if finite(&e) { cholesky(&e.info, p) } else { None };
+        if let Some(l) = &plain {
             if (1.0 - best.loglik / e.loglik).abs() <= opts.eps {
                 let var = chol_inverse(l, p);
                 return Ok(NewtonResult {
@@ -172,6 +191,9 @@ pub fn newton_from(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], first: Eval,
                 });
             }
         }
+        // Away from the optimum a likelihood need not be concave (AFT models): the step then
+        // uses the information with a ridge added until it is positive definite.
+        let chol = plain.or_else(|| if finite(&e) { regularized(&e.info, p) } else { None });
         match chol {
             Some(l) if e.loglik >= best.loglik => {
                 halving = 0.0;
@@ -188,7 +210,9 @@ pub fn newton_from(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], first: Eval,
         }
     }
     // Out of iterations: report the last good point, flagged as not converged.
-    let l = cholesky(&best.info, p).ok_or_else(|| Error::Degenerate("the information matrix is singular".into()))?;
+    let l = cholesky(&best.info, p)
+        .or_else(|| regularized(&best.info, p))
+        .ok_or_else(|| Error::Degenerate("the information matrix is singular".into()))?;
     Ok(NewtonResult {
         var: chol_inverse(&l, p),
         beta,

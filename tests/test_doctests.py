@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox", "duurzaam.bootstrap"]
+MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox", "duurzaam.bootstrap", "duurzaam.parametric"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -12,6 +12,7 @@ from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
 from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
+from .parametric import AftFit, aft
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "nelson_aalen",
     "logrank",
     "cox",
+    "aft",
+    "AftFit",
     "bootstrap",
     "BootstrapResult",
     "BootstrapWarning",

@@ -103,3 +103,6 @@ def concordance(exit: npt.NDArray[np.float64], event: npt.NDArray[Any], lp: npt.
                 entry: npt.NDArray[np.float64] | None = None, weight: npt.NDArray[np.float64] | None = None,
                 strata: npt.NDArray[np.uint32] | None = None, n_strata: int = 1,
                 cluster: npt.NDArray[np.uint32] | None = None, n_clusters: int = 0) -> tuple[float, ...]: ...
+def aft_fit(kind: npt.NDArray[np.uint8], t1: npt.NDArray[np.float64], t2: npt.NDArray[np.float64],
+            x: npt.NDArray[np.float64], dist: str, weight: npt.NDArray[np.float64] | None = None,
+            max_iter: int = 30, eps: float = 1e-9) -> dict[str, Any]: ...

@@ -672,6 +672,58 @@ fn bca_acceleration(t0: f64, theta_minus: F64<'_>, unit_strata: Option<U32<'_>>)
     Ok(iv::acceleration(&iv::jackknife_influence(t0, slice(&theta_minus)?, us)))
 }
 
+/// An accelerated failure time model. `kind`: 0 exact, 1 right-censored, 2 left-censored,
+/// 3 interval-censored (t1, t2); times on the original scale.
+#[pyfunction]
+#[pyo3(signature = (kind, t1, t2, x, dist, weight=None, max_iter=30, eps=1e-9))]
+#[allow(clippy::too_many_arguments)]
+fn aft_fit<'py>(
+    py: Python<'py>,
+    kind: PyReadonlyArray1<'py, u8>,
+    t1: F64<'py>,
+    t2: F64<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    dist: &str,
+    weight: Option<F64<'py>>,
+    max_iter: usize,
+    eps: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    use crate::parametric::{fit, AftInput, Dist, Obs};
+    let dist = Dist::parse(dist).map_err(to_py)?;
+    let (kind, t1, t2) = (slice(&kind)?, slice(&t1)?, slice(&t2)?);
+    let xs = x.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?;
+    let p = x.shape()[1];
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let r = py
+        .detach(|| -> Result<_, Error> {
+            let obs: Vec<Obs> = kind
+                .iter()
+                .zip(t1.iter().zip(t2))
+                .map(|(&k, (&a, &b))| match k {
+                    0 => Obs::Exact(a),
+                    1 => Obs::Right(a),
+                    2 => Obs::Left(b),
+                    _ => Obs::Interval(a, b),
+                })
+                .collect();
+            let opts = NewtonOptions { max_iter, eps };
+            let full = fit(AftInput { obs: &obs, x: xs, p, weight }, dist, &opts)?;
+            let ones = vec![1.0; obs.len()];
+            let null = fit(AftInput { obs: &obs, x: &ones, p: 1, weight }, dist, &opts)?;
+            Ok((full, null.loglik))
+        })
+        .map_err(to_py)?;
+    let (f, null) = r;
+    let out = PyDict::new(py);
+    out.set_item("coef", f.coef.into_pyarray(py))?;
+    out.set_item("scale", f.scale)?;
+    out.set_item("var", f.var.into_pyarray(py))?;
+    out.set_item("loglik", (null, f.loglik))?;
+    out.set_item("iter", f.iter)?;
+    out.set_item("converged", f.converged)?;
+    Ok(out)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -688,6 +740,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cox_details, m)?)?;
     m.add_function(wrap_pyfunction!(cox_zph, m)?)?;
     m.add_function(wrap_pyfunction!(concordance, m)?)?;
+    m.add_function(wrap_pyfunction!(aft_fit, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(boot_interval, m)?)?;
     m.add_function(wrap_pyfunction!(resample_weights, m)?)?;

@@ -1,0 +1,5 @@
+//! Parametric accelerated failure time models, as R's `survreg`.
+
+pub mod aft;
+
+pub use aft::{fit, AftFit, AftInput, Dist, Obs};

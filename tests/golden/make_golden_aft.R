@@ -1,0 +1,45 @@
+# Golden values for dz.aft, written by R's survival::survreg.
+#   Rscript tests/golden/make_golden_aft.R     (from the repository root)
+suppressPackageStartupMessages({ library(survival); library(jsonlite) })
+shared <- file.path("..", "shared", "data")
+rossi <- read.csv(file.path(shared, "rossi.csv"))
+lung <- read.csv(file.path(shared, "lung.csv"))
+# Monthly register data: a job started "somewhere in month k", so in (k - 1, k]; some are still
+# without a job at the end (right-censored), some had one before follow-up (left-censored).
+set.seed(20261124)
+gen <- local({
+  n <- 500
+  arm <- rbinom(n, 1, 0.5); age <- round(runif(n, 18, 60))
+  t <- rweibull(n, shape = 1.4, scale = exp(2.2 + 0.3 * arm - 0.01 * (age - 40)))
+  cens <- sample(6:24, n, replace = TRUE)
+  lower <- ifelse(t > cens, cens, floor(t)); upper <- ifelse(t > cens, NA, floor(t) + 1)
+  lower[lower == 0] <- NA  # left-censored: a job before the first month ended
+  data.frame(lower = lower, upper = upper, arm = arm, age = age, w = round(runif(n, 0.5, 2), 2))
+})
+write.csv(gen, file.path("tests", "golden", "data", "gen_interval.csv"), row.names = FALSE)
+gen <- read.csv(file.path("tests", "golden", "data", "gen_interval.csv"))
+case <- function(name, dataset, data, formula, dist, covariates, duration = NULL, event = NULL,
+                 lower = NULL, upper = NULL, weights = NULL) {
+  args <- list(formula = formula, data = data, dist = dist)
+  if (!is.null(weights)) args$weights <- data[[weights]]
+  f <- do.call(survreg, args)
+  list(name = name, dataset = dataset, dist = dist, covariates = covariates, duration = duration,
+       event = event, lower = lower, upper = upper, weights = weights,
+       coef = unname(coef(f)), scale = f$scale, var = unname(f$var), loglik = f$loglik)
+}
+cases <- list(
+  case("rossi_weibull", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio, "weibull", c("fin", "age", "prio"), "week", "arrest"),
+  case("rossi_exponential", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio, "exponential", c("fin", "age", "prio"), "week", "arrest"),
+  case("rossi_lognormal", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio + wexp, "lognormal", c("fin", "age", "prio", "wexp"), "week", "arrest"),
+  case("rossi_loglogistic", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio, "loglogistic", c("fin", "age", "prio"), "week", "arrest"),
+  case("lung_weibull", "lung", lung, Surv(time, status) ~ age + sex + ph.ecog, "weibull", c("age", "sex", "ph.ecog"), "time", "status"),
+  case("interval_weibull", "gen_interval", gen, Surv(lower, upper, type = "interval2") ~ arm + age, "weibull", c("arm", "age"),
+       lower = "lower", upper = "upper"),
+  case("interval_lognormal_weighted", "gen_interval", gen, Surv(lower, upper, type = "interval2") ~ arm + age, "lognormal",
+       c("arm", "age"), lower = "lower", upper = "upper", weights = "w"),
+  case("interval_loglogistic", "gen_interval", gen, Surv(lower, upper, type = "interval2") ~ arm + age, "loglogistic",
+       c("arm", "age"), lower = "lower", upper = "upper")
+)
+writeLines(toJSON(list(meta = list(R = R.version.string, survival = as.character(packageVersion("survival"))), cases = cases),
+                  digits = I(17), na = "string", auto_unbox = TRUE), file.path("tests", "golden", "aft.json"))
+cat("aft golden values written\n")
