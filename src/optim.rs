@@ -23,12 +23,16 @@ pub struct Eval {
 pub struct NewtonOptions {
     pub max_iter: usize,
     pub eps: f64,
+    /// When > 0, convergence also needs the next Newton step to be below `step_tol (1 + |b|)`
+    /// in every parameter (for Fisher scoring, whose convergence is not quadratic, and for flat
+    /// directions that the log-likelihood criterion does not see).
+    pub step_tol: f64,
 }
 
 impl Default for NewtonOptions {
     fn default() -> Self {
         // R: coxph.control(eps = 1e-9, iter.max = 20)
-        NewtonOptions { max_iter: 20, eps: 1e-9 }
+        NewtonOptions { max_iter: 20, eps: 1e-9, step_tol: 0.0 }
     }
 }
 
@@ -176,7 +180,11 @@ pub fn newton_from(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], first: Eval,
         let e = f(&newbeta);
         let plain = if finite(&e) { cholesky(&e.info, p) } else { None };
         if let Some(l) = &plain {
-            if (1.0 - best.loglik / e.loglik).abs() <= opts.eps {
+            let small_step = opts.step_tol <= 0.0 || {
+                let step = chol_solve(l, p, &e.score);
+                step.iter().zip(&newbeta).all(|(d, b)| d.abs() <= opts.step_tol * (1.0 + b.abs()))
+            };
+            if small_step && (1.0 - best.loglik / e.loglik).abs() <= opts.eps {
                 let var = chol_inverse(l, p);
                 return Ok(NewtonResult {
                     beta: newbeta,
@@ -194,8 +202,11 @@ pub fn newton_from(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], first: Eval,
         // Away from the optimum a likelihood need not be concave (AFT models): the step then
         // uses the information with a ridge added until it is positive definite.
         let chol = plain.or_else(|| if finite(&e) { regularized(&e.info, p) } else { None });
+        // "Not worse" allows for rounding in the log-likelihood, which near the optimum can
+        // fall by a few ulps along a tiny step.
+        let not_worse = e.loglik >= best.loglik - 1e-13 * best.loglik.abs();
         match chol {
-            Some(l) if e.loglik >= best.loglik => {
+            Some(l) if not_worse => {
                 halving = 0.0;
                 let step = chol_solve(&l, p, &e.score);
                 beta = newbeta.clone();

@@ -12,7 +12,7 @@ from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
 from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
-from .parametric import AftFit, aft
+from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "cox",
     "aft",
     "AftFit",
+    "discrete_hazard",
+    "DiscreteHazardFit",
     "bootstrap",
     "BootstrapResult",
     "BootstrapWarning",

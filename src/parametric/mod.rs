@@ -1,5 +1,6 @@
 //! Parametric accelerated failure time models, as R's `survreg`.
 
 pub mod aft;
+pub mod discrete;
 
 pub use aft::{fit, AftFit, AftInput, Dist, Obs};

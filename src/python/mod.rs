@@ -305,7 +305,7 @@ fn cox_fit<'py>(
     let args = CoxArgs { exit, event, x, entry, weight, strata, n_strata, offset };
     let sl = args.slices()?;
     let cluster = cluster.as_ref().map(slice).transpose()?;
-    let opts = CoxOptions { ties, newton: NewtonOptions { max_iter, eps }, init };
+    let opts = CoxOptions { ties, newton: NewtonOptions { max_iter, eps, step_tol: 0.0 }, init };
     let mut codes = Vec::new();
     let (fit, rvar) = py
         .detach(|| {
@@ -706,7 +706,7 @@ fn aft_fit<'py>(
                     _ => Obs::Interval(a, b),
                 })
                 .collect();
-            let opts = NewtonOptions { max_iter, eps };
+            let opts = NewtonOptions { max_iter, eps, step_tol: 1e-9 };
             let full = fit(AftInput { obs: &obs, x: xs, p, weight }, dist, &opts)?;
             let ones = vec![1.0; obs.len()];
             let null = fit(AftInput { obs: &obs, x: &ones, p: 1, weight }, dist, &opts)?;
@@ -719,6 +719,55 @@ fn aft_fit<'py>(
     out.set_item("scale", f.scale)?;
     out.set_item("var", f.var.into_pyarray(py))?;
     out.set_item("loglik", (null, f.loglik))?;
+    out.set_item("iter", f.iter)?;
+    out.set_item("converged", f.converged)?;
+    Ok(out)
+}
+
+/// Discrete-time hazard model on person-periods generated in the core.
+#[pyfunction]
+#[pyo3(signature = (duration, event, x, link="logit", degree=None, entry=None, weight=None, cluster=None, n_clusters=0, max_iter=50, eps=1e-10))]
+#[allow(clippy::too_many_arguments)]
+fn discrete_hazard<'py>(
+    py: Python<'py>,
+    duration: U32<'py>,
+    event: EventArray<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    link: &str,
+    degree: Option<usize>,
+    entry: Option<U32<'py>>,
+    weight: Option<F64<'py>>,
+    cluster: Option<U32<'py>>,
+    n_clusters: usize,
+    max_iter: usize,
+    eps: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    use crate::parametric::discrete::{fit, Baseline, DiscreteInput, Link};
+    let link = Link::parse(link).map_err(to_py)?;
+    let baseline = degree.map_or(Baseline::Period, Baseline::Poly);
+    let duration = slice(&duration)?;
+    let ev = event.slice()?;
+    let xs = x.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?;
+    let p = x.shape()[1];
+    let entry = entry.as_ref().map(slice).transpose()?;
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let cluster = cluster.as_ref().map(slice).transpose()?;
+    let f = py
+        .detach(|| -> Result<_, Error> {
+            let codes = ev.codes()?;
+            let inp = DiscreteInput { duration, event: &codes, entry, x: xs, p, weight };
+            fit(inp, link, baseline, cluster.map(|c| (c, n_clusters)), &NewtonOptions { max_iter, eps, step_tol: 1e-8 })
+        })
+        .map_err(to_py)?;
+    let out = PyDict::new(py);
+    out.set_item("coef", f.coef.into_pyarray(py))?;
+    out.set_item("var", f.var.into_pyarray(py))?;
+    if let Some(v) = f.robust_var {
+        out.set_item("robust_var", v.into_pyarray(py))?;
+    }
+    out.set_item("loglik", f.loglik)?;
+    out.set_item("n_periods", f.n_periods)?;
+    out.set_item("person_periods", f.person_periods)?;
     out.set_item("iter", f.iter)?;
     out.set_item("converged", f.converged)?;
     Ok(out)
@@ -741,6 +790,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cox_zph, m)?)?;
     m.add_function(wrap_pyfunction!(concordance, m)?)?;
     m.add_function(wrap_pyfunction!(aft_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(discrete_hazard, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(boot_interval, m)?)?;
     m.add_function(wrap_pyfunction!(resample_weights, m)?)?;
