@@ -144,3 +144,17 @@ def test_backends_give_the_same_replicates(backend):
     a = dz.bootstrap(dz.cox, d, "week", "arrest", ["fin", "age"], n_resamples=50, seed=4, progress=False)
     b = dz.bootstrap(dz.cox, backend(d), "week", "arrest", ["fin", "age"], n_resamples=50, seed=4, progress=False)
     assert a.replicates.to_numpy().tobytes() == b.replicates.to_numpy().tobytes()
+
+
+def test_aft_bootstrap_is_reproducible_and_close_to_the_model_se():
+    a = dz.bootstrap(dz.aft, rossi(), "week", "arrest", ["fin", "age"], n_resamples=300, seed=8, n_jobs=1,
+                     progress=False)
+    b = dz.bootstrap(dz.aft, rossi(), "week", "arrest", ["fin", "age"], n_resamples=300, seed=8, n_jobs=2,
+                     progress=False)
+    assert a.replicates.to_numpy().tobytes() == b.replicates.to_numpy().tobytes()
+    assert list(a.estimate.index) == ["(Intercept)", "fin", "age", "Log(scale)"]
+    fit = dz.aft(rossi(), "week", "arrest", ["fin", "age"])
+    np.testing.assert_allclose(a.estimate.to_numpy()[:3], fit.coef.to_numpy(), rtol=1e-10)
+    # the bootstrap standard error of a well-determined coefficient is near the model-based one
+    se_boot = a.summary.set_index("quantity").loc["fin", "se"]
+    assert 0.7 < se_boot / fit.summary.loc["fin", "se"] < 1.3

@@ -173,8 +173,8 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
 
     Parameters
     ----------
-    estimator : dz.kaplan_meier, dz.logrank, dz.cox, or a callable
-        The three estimators run in the core. Kaplan-Meier reports S(t) at ``times``, the
+    estimator : dz.kaplan_meier, dz.logrank, dz.cox, dz.aft, or a callable
+        These four estimators run in the core. Kaplan-Meier reports S(t) at ``times``, the
         ``quantiles`` (0.5 = median) and the RMST up to each ``tau`` per group, and with groups
         also each group against the first: the difference in S(t) and the difference and ratio
         of the RMST. The log-rank test reports its statistic, the Cox model its coefficients
@@ -217,8 +217,9 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     threads = default_threads() if n_jobs is None else max(1, int(n_jobs))
     from .cox import cox
     from .nonparametric import kaplan_meier, logrank
+    from .parametric import aft
 
-    if estimator not in (kaplan_meier, logrank, cox):
+    if estimator not in (kaplan_meier, logrank, cox, aft):
         return _bootstrap_python(estimator, data, args, kwargs, n_resamples, scheme, strata, cluster, seed,
                                  conf_level, jackknife, on_failure, progress)
     frame = Frame(data)
@@ -229,6 +230,8 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
         call, names = _km_call(frame, data, args, kwargs, times, quantiles, tau)
     elif estimator is logrank:
         call, names = _logrank_call(frame, data, args, kwargs)
+    elif estimator is aft:
+        call, names = _aft_call(frame, data, args, kwargs)
     else:
         call, names = _cox_call(frame, data, args, kwargs)
     col_names = call.pop("_names")
@@ -326,6 +329,22 @@ def _cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict,
                 entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
                 strata=s_codes, n_strata=ns, offset=frame.numeric(offset) if offset else None, ties=ties, _names=names)
     return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
+
+
+def _aft_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
+    from .parametric import DISTS, _aft_inputs
+
+    duration, event, covariates = (list(args) + [None, None, None])[:3]
+    covariates = kwargs.pop("covariates", covariates)
+    dist = kwargs.pop("dist", "weibull")
+    if dist not in DISTS:
+        raise ValueError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
+    lower, upper, weights = kwargs.pop("lower", None), kwargs.pop("upper", None), kwargs.pop("weights", None)
+    kind, t1, t2, X, terms, _, w = _aft_inputs(frame, data, duration, event, covariates, lower, upper, weights)
+    names = ["(Intercept)"] + terms + (["Log(scale)"] if dist != "exponential" else [])
+    call = dict(estimator="aft", exit=t1, event=np.zeros(len(t1), dtype=np.uint8), x=X, weight=w, aft_kind=kind,
+                aft_t2=t2, dist=dist, _names={"duration": duration, "event": event, "weights": weights})
+    return call, pd.DataFrame({"quantity_id": names, "quantity": names, "group": [""] * len(names)})
 
 
 def _as_values(out: Any) -> pd.Series:

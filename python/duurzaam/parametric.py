@@ -104,39 +104,11 @@ def _survivor(dist: str, z: np.ndarray) -> np.ndarray:
     return np.vectorize(lambda v: 0.5 * erfc(v / sqrt(2)))(z)
 
 
-def aft(data: Any, duration: str | None, event: str | None, covariates: str | Sequence[str], *,
-        dist: str = "weibull", lower: str | None = None, upper: str | None = None, weights: str | None = None,
-        conf_level: float = 0.95, max_iter: int = 30) -> AftFit:
-    """Accelerated failure time model, as R's ``survreg``: ``log T = x'b + scale * W``.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame, polars.DataFrame or dict of 1-D arrays
-    duration, event : str or None
-        Right-censored data: time (> 0) and 0/1 event.
-    covariates : list of str or str
-        Numeric columns, or a formula right-hand side (formulaic); an intercept is added.
-    dist : {"weibull", "exponential", "lognormal", "loglogistic"}
-    lower, upper : str, optional
-        Interval-censored data instead of duration/event: the event happened in
-        ``(lower, upper]``; ``lower`` 0 (or missing) means left-censored at ``upper``, ``upper``
-        missing (or infinite) right-censored at ``lower``, equal values an exact time.
-    weights : str, optional
-        Case weights.
-
-    Examples
-    --------
-    >>> import duurzaam as dz
-    >>> fit = dz.aft(dz.datasets.load_rossi(), "week", "arrest", ["fin", "age", "prio"])
-    >>> fit.summary["coef"].round(4).tolist()
-    [3.7738, 0.2495, 0.0478, -0.0698, -0.3367]
-    """
-    if dist not in DISTS:
-        raise ValueError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
-    conf_level = check_level(conf_level)
-    frame = Frame(data)
+def _aft_inputs(frame: Frame, data: Any, duration: str | None, event: str | None, covariates: Any,
+                lower: str | None, upper: str | None, weights: str | None) -> tuple:
+    """Observation kinds (0 exact, 1 right, 2 left, 3 interval), the two times, the design with
+    its intercept, term names, formula spec and weights, validated."""
     n = len(frame)
-    names: dict[str, str | None] = {"duration": duration, "event": event, "weights": weights}
     if lower is not None or upper is not None:
         if lower is None or upper is None or duration is not None or event is not None:
             raise ValueError("give either duration and event, or lower and upper (with duration=None, event=None)")
@@ -177,8 +149,45 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
         if bad.size:
             raise InputError(f"column '{weights}': weight is not positive ({frame.where(int(bad[0]))})",
                              column=weights, row=int(bad[0]))
-    r = core_call(_core.aft_fit, names, frame, np.ascontiguousarray(kind), np.ascontiguousarray(t1, dtype=np.float64),
-                  np.ascontiguousarray(t2, dtype=np.float64), X, dist, weight=w, max_iter=int(max_iter))
+    return (np.ascontiguousarray(kind), np.ascontiguousarray(t1, dtype=np.float64),
+            np.ascontiguousarray(t2, dtype=np.float64), X, terms, spec, w)
+
+
+def aft(data: Any, duration: str | None, event: str | None, covariates: str | Sequence[str], *,
+        dist: str = "weibull", lower: str | None = None, upper: str | None = None, weights: str | None = None,
+        conf_level: float = 0.95, max_iter: int = 30) -> AftFit:
+    """Accelerated failure time model, as R's ``survreg``: ``log T = x'b + scale * W``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, polars.DataFrame or dict of 1-D arrays
+    duration, event : str or None
+        Right-censored data: time (> 0) and 0/1 event.
+    covariates : list of str or str
+        Numeric columns, or a formula right-hand side (formulaic); an intercept is added.
+    dist : {"weibull", "exponential", "lognormal", "loglogistic"}
+    lower, upper : str, optional
+        Interval-censored data instead of duration/event: the event happened in
+        ``(lower, upper]``; ``lower`` 0 (or missing) means left-censored at ``upper``, ``upper``
+        missing (or infinite) right-censored at ``lower``, equal values an exact time.
+    weights : str, optional
+        Case weights.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> fit = dz.aft(dz.datasets.load_rossi(), "week", "arrest", ["fin", "age", "prio"])
+    >>> fit.summary["coef"].round(4).tolist()
+    [3.7738, 0.2495, 0.0478, -0.0698, -0.3367]
+    """
+    if dist not in DISTS:
+        raise ValueError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
+    conf_level = check_level(conf_level)
+    frame = Frame(data)
+    n = len(frame)
+    names: dict[str, str | None] = {"duration": duration, "event": event, "weights": weights}
+    kind, t1, t2, X, terms, spec, w = _aft_inputs(frame, data, duration, event, covariates, lower, upper, weights)
+    r = core_call(_core.aft_fit, names, frame, kind, t1, t2, X, dist, weight=w, max_iter=int(max_iter))
     return AftFit(r, ["(Intercept)"] + terms, dist, conf_level, n, spec)
 
 

@@ -119,3 +119,19 @@ pub fn cox_statistic(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&
     out.extend((0..p).map(|j| r.var[j * p + j]));
     Some(out)
 }
+
+/// AFT coefficients (and log scale) with their variances, refitted on reweighted data; `None`
+/// when the replicate does not converge.
+pub fn aft_statistic(obs: &[crate::parametric::Obs], x: &[f64], p: usize, dist: crate::parametric::Dist, w: &[f64], opts: &NewtonOptions) -> Option<Vec<f64>> {
+    let f = crate::parametric::fit(crate::parametric::AftInput { obs, x, p, weight: Some(w) }, dist, opts).ok()?;
+    if !f.converged {
+        return None;
+    }
+    let q = f.var.len().isqrt();
+    let mut out = f.coef.clone();
+    if q > p {
+        out.push(f.scale.ln());
+    }
+    out.extend((0..q).map(|j| f.var[j * q + j]));
+    Some(out)
+}

@@ -169,6 +169,9 @@ fn evaluate(inp: &AftInput, d: &Std, theta: &[f64]) -> Eval {
     let mut info = vec![0.0; q * q];
     for (i, &o) in inp.obs.iter().enumerate() {
         let w = inp.weight.map_or(1.0, |w| w[i]);
+        if w == 0.0 {
+            continue; // left out of a bootstrap replicate
+        }
         let x = &inp.x[i * p..(i + 1) * p];
         let eta: f64 = x.iter().zip(&theta[..p]).map(|(a, b)| a * b).sum();
         let (l, le, ls, lee, les, lss) = contribution(d, o, eta, s);

@@ -508,7 +508,7 @@ fn with_progress<T: Send>(py: Python<'_>, control: &Control, callback: Option<&B
 /// replicate matrix `t` (n_resamples x k, values then variances), the failed replicates and the
 /// jackknife values for the BCa acceleration.
 #[pyfunction]
-#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None))]
+#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull"))]
 #[allow(clippy::too_many_arguments)]
 fn bootstrap<'py>(
     py: Python<'py>,
@@ -539,8 +539,14 @@ fn bootstrap<'py>(
     n_threads: usize,
     jackknife: bool,
     progress: Option<Bound<'py, PyAny>>,
+    aft_kind: Option<PyReadonlyArray1<'py, u8>>,
+    aft_t2: Option<F64<'py>>,
+    dist: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     use crate::bootstrap::{self as bs, stats, Control, Resampler, Scheme};
+    let aft_kind = aft_kind.as_ref().map(slice).transpose()?;
+    let aft_t2 = aft_t2.as_ref().map(slice).transpose()?;
+    let aft_dist = crate::parametric::Dist::parse(dist).map_err(to_py)?;
     let exit = slice(&exit)?;
     let ev = event.slice()?;
     let entry = entry.as_ref().map(slice).transpose()?;
@@ -572,6 +578,31 @@ fn bootstrap<'py>(
     let control = Control::default();
     let mut codes_buf = Vec::new();
     let work = || -> Result<_, Error> {
+        if estimator == "aft" {
+            // Observations coded by the Python layer (validated there); no SurvData.
+            let (kind, t2) = (aft_kind.unwrap_or(&[]), aft_t2.unwrap_or(&[]));
+            let obs: Vec<crate::parametric::Obs> = kind
+                .iter()
+                .zip(exit.iter().zip(t2))
+                .map(|(&k, (&a, &b))| match k {
+                    0 => crate::parametric::Obs::Exact(a),
+                    1 => crate::parametric::Obs::Right(a),
+                    2 => crate::parametric::Obs::Left(b),
+                    _ => crate::parametric::Obs::Interval(a, b),
+                })
+                .collect();
+            let x = xs.ok_or_else(|| Error::InvalidArgument("aft needs x".into()))?;
+            let resampler = Resampler::new(n, scheme)?;
+            let nopt = NewtonOptions { max_iter: 30, eps: 1e-9, step_tol: 1e-9 };
+            let ones = vec![1.0; n];
+            let t0 = stats::aft_statistic(&obs, x, p, aft_dist, weight.unwrap_or(&ones), &nopt)
+                .ok_or_else(|| Error::Degenerate("the model does not converge on the full data".into()))?;
+            let k = t0.len();
+            let stat = |w: &[f64], _: &[f64]| stats::aft_statistic(&obs, x, p, aft_dist, w, &nopt);
+            let out = bs::run(&resampler, weight, n_resamples, seed, k, n_threads, &control, &stat)?;
+            let jack = if jackknife { Some(bs::jackknife(&units, n_units, weight, k, n_threads, &control, &stat)?) } else { None };
+            return Ok((t0, out, jack));
+        }
         codes_buf = ev.codes()?;
         let mut d = SurvData::new(exit, &codes_buf, entry, weight)?;
         if let Some(g) = group {
