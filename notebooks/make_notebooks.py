@@ -34,6 +34,10 @@ rossi = [
         "km"
     ),
     new_code_cell(
+        "%matplotlib inline\n"
+        "ax = km.plot(xlabel='weeks since release', at_risk_times=[0, 13, 26, 39, 52])"
+    ),
+    new_code_cell(
         "at = km.survival_at([26, 52])\n"
         "at"
     ),
@@ -148,6 +152,7 @@ rossi = [
         "GLOBAL 17.6944153  7 0.013428\n"
         "```"
     ),
+    new_code_cell("ax = fit.plot()  # hazard ratios with their 95% intervals"),
     new_code_cell(
         "zph = fit.ph_test()\n"
         "assert np.allclose(zph.loc[['fin', 'age', 'wexp', 'GLOBAL'], 'chisq'], [0.0624298, 5.9739817, 4.2245956, 17.6944153], atol=5e-7)\n"

@@ -127,6 +127,13 @@ class BootstrapResult(Result):
         out.insert(out.columns.get_loc("bias") + 1, "se", se)
         return out
 
+    def plot(self, quantity: str | int = 0, ax: Any = None, **kwargs: Any) -> Any:
+        """Histogram of a quantity's replicates with its interval
+        (:func:`duurzaam.plotting.plot_bootstrap`)."""
+        from .plotting import plot_bootstrap
+
+        return plot_bootstrap(self, quantity, ax, **kwargs)
+
     def _title(self) -> str:
         return f"Bootstrap ({self.n_resamples} resamples, {self.scheme}, seed {self.seed})"
 

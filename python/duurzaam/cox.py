@@ -287,6 +287,18 @@ class CoxFit(Result):
             out[i] = np.exp(-h * np.exp(lp[i]))
         return pd.DataFrame(out, columns=ts)
 
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Forest plot of the hazard ratios (:func:`duurzaam.plotting.plot_forest`)."""
+        from .plotting import plot_forest
+
+        return plot_forest(self, ax, **kwargs)
+
+    def plot_ph(self, term: str, ax: Any = None, **kwargs: Any) -> Any:
+        """Scaled Schoenfeld residuals of ``term`` over time (:func:`duurzaam.plotting.plot_schoenfeld`)."""
+        from .plotting import plot_schoenfeld
+
+        return plot_schoenfeld(self, term, ax, **kwargs)
+
     def _title(self) -> str:
         return f"Cox proportional hazards model ({self.ties} ties)"
 

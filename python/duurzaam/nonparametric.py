@@ -162,6 +162,13 @@ class KaplanMeier(Result):
                 rows.append({"_group": lvl, "tau": float(t), "rmst": r, "std_err": se, "lower": r - z * se, "upper": r + z * se})
         return self._frame(rows)
 
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Curves with confidence bands and a number-at-risk table; see
+        :func:`duurzaam.plotting.plot_km` for the options (``share_event=True``: 1 - S)."""
+        from .plotting import plot_km
+
+        return plot_km(self, ax, **kwargs)
+
     def _title(self) -> str:
         return "Kaplan-Meier estimate"
 

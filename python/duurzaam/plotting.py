@@ -1,0 +1,139 @@
+"""Plots for evaluators: Kaplan-Meier curves with confidence bands and a number-at-risk table,
+a forest plot of hazard ratios, the bootstrap distribution with its interval, and the scaled
+Schoenfeld residuals of the proportional-hazards test. Every function draws on a matplotlib Axes
+(made when not given) and returns it, so plots compose."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from .bootstrap import BootstrapResult
+    from .cox import CoxFit
+    from .nonparametric import KaplanMeier
+
+
+def _axes(ax: Any) -> Any:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(7, 4.5))[1]
+
+
+def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk: bool = True,
+            share_event: bool = False, at_risk_times: Sequence[float] | None = None,
+            xlabel: str = "time", ylabel: str | None = None) -> Axes:
+    """Kaplan-Meier curves (one per group) as step functions with shaded confidence bands;
+    ``share_event=True`` draws 1 - S(t) ("share in work"). ``at_risk`` adds the number at risk
+    at ``at_risk_times`` (default: the x ticks) in a table under the axis."""
+    ax = _axes(ax)
+    t = km.table
+    labels = km.levels if km.group is not None else [None]
+    for lvl in labels:
+        part = t if km.group is None else t[t[km.group] == lvl]
+        x = np.concatenate([[0.0], part["time"].to_numpy()])
+        y = np.concatenate([[1.0], part["survival"].to_numpy()])
+        lo = np.concatenate([[1.0], part["lower"].to_numpy()])
+        hi = np.concatenate([[1.0], part["upper"].to_numpy()])
+        if share_event:
+            y, lo, hi = 1 - y, 1 - hi, 1 - lo
+        name = "all" if lvl is None else f"{km.group} = {lvl}"
+        line = ax.step(x, y, where="post", label=name)[0]
+        if ci:
+            ok = np.isfinite(lo) & np.isfinite(hi)
+            ax.fill_between(x[ok], lo[ok], hi[ok], step="post", alpha=0.2, color=line.get_color(), linewidth=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or ("share with the event" if share_event else "share without the event"))
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(left=0)
+    if km.group is not None:
+        ax.legend(loc="best", frameon=False)
+    if at_risk:
+        ticks = np.asarray(at_risk_times if at_risk_times is not None else
+                           [v for v in ax.get_xticks() if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]], dtype=float)
+        rows = []
+        for lvl in labels:
+            part = t if km.group is None else t[t[km.group] == lvl]
+            times, risk = part["time"].to_numpy(), part["n_risk"].to_numpy()
+            counts = []
+            for tick in ticks:
+                k = np.searchsorted(times, tick, side="left")  # first time >= tick: at risk just after it
+                counts.append(risk[k] if k < len(risk) else 0.0)
+            rows.append(counts)
+        # Numbers under the tick positions (x in data units, y in axes units), one row a group.
+        from matplotlib.transforms import blended_transform_factory
+
+        tr = blended_transform_factory(ax.transData, ax.transAxes)
+        top = -0.3
+        ax.text(0.0, top, "number at risk", transform=ax.transAxes, ha="left", va="bottom", fontsize=8)
+        for r, (lvl, counts) in enumerate(zip(labels, rows)):
+            y = top - 0.07 * (r + 1)
+            ax.text(-0.06, y, "all" if lvl is None else str(lvl), transform=ax.transAxes, ha="right", va="bottom",
+                    fontsize=8, gid="at_risk_label")
+            for tick, c in zip(ticks, counts):
+                ax.text(tick, y, f"{c:g}", transform=tr, ha="center", va="bottom", fontsize=8, gid=f"at_risk:{r}:{tick:g}")
+        ax.figure.subplots_adjust(bottom=0.3 + 0.07 * len(labels), left=0.14)
+    return ax
+
+
+def plot_forest(fit: CoxFit, ax: Axes | None = None, *, terms: Sequence[str] | None = None) -> Axes:
+    """Hazard ratios with their confidence intervals on a log axis, one row per term."""
+    ax = _axes(ax)
+    s = fit.summary
+    if terms is not None:
+        s = s.loc[list(terms)]
+    y = np.arange(len(s))[::-1]
+    ax.errorbar(s["exp_coef"], y, xerr=[s["exp_coef"] - s["exp_lower"], s["exp_upper"] - s["exp_coef"]],
+                fmt="o", color="black", capsize=3)
+    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels(list(s.index))
+    ax.set_xlabel(f"hazard ratio ({fit.conf_level:.0%} CI)")
+    return ax
+
+
+def plot_bootstrap(bs: BootstrapResult, quantity: str | int = 0, ax: Axes | None = None, *,
+                   type: str = "percentile", bins: int = 40) -> Axes:
+    """Histogram of one quantity's replicates with the estimate and the interval of ``type``."""
+    ax = _axes(ax)
+    cols = list(bs.estimate.index)
+    j = cols.index(quantity) if isinstance(quantity, str) else int(quantity)
+    reps = bs.replicates.iloc[:, j].to_numpy()
+    reps = reps[np.isfinite(reps)]
+    ci = bs.ci(type).iloc[j]
+    ax.hist(reps, bins=bins, color="lightsteelblue", edgecolor="white")
+    ax.axvline(float(bs.estimate.iloc[j]), color="black", label="estimate")
+    for v in (ci["lower"], ci["upper"]):
+        ax.axvline(float(v), color="firebrick", linestyle="--")
+    ax.set_xlabel(cols[j])
+    ax.set_ylabel("replicates")
+    ax.set_title(f"{bs.n_resamples - bs.failed} replicates, {bs.conf_level:.0%} {type} interval")
+    return ax
+
+
+def plot_schoenfeld(fit: CoxFit, term: str, ax: Axes | None = None, *, transform: str = "km") -> Axes:
+    """Scaled Schoenfeld residuals of one term against transformed time, with a lowess-free
+    running mean: a trend means the hazard ratio changes over time (see ``fit.ph_test()``)."""
+    ax = _axes(ax)
+    j = fit.terms.index(term)
+    sch = fit.residuals("scaledsch")[:, j]
+    from . import _core
+
+    z = _core.cox_zph(coef=fit.coef.to_numpy().tolist(), ties=fit.ties, transform=transform, **fit._args)
+    g = np.asarray(z["g"])
+    order = np.argsort(g, kind="stable")
+    ax.scatter(g, sch, s=8, alpha=0.5, color="grey")
+    k = max(5, len(g) // 10)
+    smooth = np.convolve(sch[order], np.ones(k) / k, mode="valid")
+    ax.plot(g[order][k // 2: k // 2 + len(smooth)], smooth, color="firebrick")
+    ax.axhline(float(fit.coef.iloc[j]), color="black", linestyle="--", linewidth=1)
+    ax.set_xlabel(f"time ({transform} scale)")
+    ax.set_ylabel(f"beta(t) for {term}")
+    return ax

@@ -1,0 +1,71 @@
+"""Plots fail loudly when they break: the tests assert on what was drawn (step data equal to the
+table, bands, the at-risk table's numbers, the forest plot's points), not on pixels."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import duurzaam as dz  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def rossi():
+    return dz.datasets.load_rossi()
+
+
+def test_km_curves_bands_and_at_risk_table():
+    km = dz.kaplan_meier(rossi(), "week", "arrest", group="fin")
+    ax = km.plot(at_risk_times=[0, 26, 52])
+    lines = ax.get_lines()
+    assert len(lines) == 2
+    t = km.table
+    for line, lvl in zip(lines, km.levels):
+        part = t[t["fin"] == lvl]
+        np.testing.assert_array_equal(line.get_xdata()[1:], part["time"])
+        np.testing.assert_array_equal(line.get_ydata()[1:], part["survival"])
+        assert line.get_ydata()[0] == 1.0
+    assert len(ax.collections) == 2  # one confidence band per arm
+    at_risk = {t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("at_risk:")}
+    # at risk at week 26: R's summary(fit, times = 26) n.risk = 187 (fin = 0) and 194 (fin = 1)
+    assert at_risk["at_risk:0:26"] == "187" and at_risk["at_risk:1:26"] == "194"
+    assert at_risk["at_risk:0:0"] == "216" and at_risk["at_risk:1:0"] == "216"
+
+
+def test_share_in_work_is_one_minus_survival():
+    km = dz.kaplan_meier(rossi(), "week", "arrest")
+    ax = km.plot(share_event=True, at_risk=False, ci=False)
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata()[1:], 1 - km.table["survival"])
+    assert not ax.texts and not ax.collections
+
+
+def test_forest_plot_draws_hazard_ratios():
+    fit = dz.cox(rossi(), "week", "arrest", ["fin", "age", "prio"])
+    ax = fit.plot()
+    pts = ax.get_lines()[0]
+    np.testing.assert_allclose(sorted(pts.get_xdata()), sorted(fit.summary["exp_coef"]))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["fin", "age", "prio"]
+    assert ax.get_xscale() == "log"
+
+
+def test_bootstrap_and_schoenfeld_plots():
+    bs = dz.bootstrap(dz.cox, rossi(), "week", "arrest", ["fin", "age"], n_resamples=100, seed=1, progress=False)
+    ax = bs.plot("fin")
+    ci = bs.ci("percentile").iloc[0]
+    vlines = [ln.get_xdata()[0] for ln in ax.get_lines()]
+    assert vlines[0] == pytest.approx(bs.estimate["fin"])
+    assert vlines[1:] == pytest.approx([ci["lower"], ci["upper"]])
+    fit = dz.cox(rossi(), "week", "arrest", ["fin", "age"])
+    ax2 = fit.plot_ph("age")
+    assert len(ax2.collections[0].get_offsets()) == 114  # one point per event
