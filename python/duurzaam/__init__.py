@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from . import datasets, errors
+from . import datasets, disclosure, errors
 from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
 from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
@@ -35,6 +35,7 @@ __all__ = [
     "NelsonAalen",
     "Logrank",
     "datasets",
+    "disclosure",
     "errors",
     "DuurzaamError",
     "InputError",

@@ -162,6 +162,13 @@ class KaplanMeier(Result):
                 rows.append({"_group": lvl, "tau": float(t), "rmst": r, "std_err": se, "lower": r - z * se, "upper": r + z * se})
         return self._frame(rows)
 
+    def safe_table(self, round_to: int = 5, min_count: int = 10) -> tuple[pd.DataFrame, Any]:
+        """The table recomputed from rounded counts, safe to publish from microdata, and a report
+        of what was rounded, merged and suppressed (:func:`duurzaam.disclosure.safe_km_table`)."""
+        from .disclosure import safe_km_table
+
+        return safe_km_table(self, round_to=round_to, min_count=min_count)
+
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Curves with confidence bands and a number-at-risk table; see
         :func:`duurzaam.plotting.plot_km` for the options (``share_event=True``: 1 - S)."""
