@@ -113,3 +113,15 @@ def test_boolean_events_and_results_are_immutable():
     assert "Kaplan-Meier" in repr(km) and "<table" in km._repr_html_()
     lr = dz.logrank(df, "months", "employed", "arm")
     assert "Log-rank" in repr(lr) and "<table" in lr._repr_html_()
+
+
+def test_every_result_has_a_tidy_frame():
+    r = dz.datasets.load_rossi()
+    km = dz.kaplan_meier(r, "week", "arrest", group="fin")
+    assert km.to_frame().equals(km.table)
+    assert list(dz.logrank(r, "week", "arrest", "fin").to_frame().columns)[-3:] == ["statistic", "df", "p_value"]
+    assert "term" in dz.cox(r, "week", "arrest", ["fin"]).to_frame().columns
+    assert "term" in dz.aft(r, "week", "arrest", ["fin"]).to_frame().columns
+    assert "cumhaz" in dz.nelson_aalen(r, "week", "arrest").to_frame().columns
+    bs = dz.bootstrap(dz.logrank, r, "week", "arrest", "fin", n_resamples=20, progress=False)
+    assert "se" in bs.to_frame().columns

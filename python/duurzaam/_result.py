@@ -25,6 +25,10 @@ class Result:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} results are immutable")
 
+    def to_frame(self) -> pd.DataFrame:
+        """The result as one tidy table (a copy), ready for CSV, Excel or LaTeX export."""
+        return self._summary_frame().reset_index()
+
     # Subclasses provide a title, a few "key: value" lines and a compact summary table.
     def _title(self) -> str:
         return type(self).__name__

@@ -162,6 +162,10 @@ class KaplanMeier(Result):
                 rows.append({"_group": lvl, "tau": float(t), "rmst": r, "std_err": se, "lower": r - z * se, "upper": r + z * se})
         return self._frame(rows)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The full table (one row per group and distinct time)."""
+        return self.table
+
     def safe_table(self, round_to: int = 5, min_count: int = 10) -> tuple[pd.DataFrame, Any]:
         """The table recomputed from rounded counts, safe to publish from microdata, and a report
         of what was rounded, merged and suppressed (:func:`duurzaam.disclosure.safe_km_table`)."""
@@ -257,6 +261,10 @@ class NelsonAalen(Result):
         ``sum d / n^2`` (R's ``survfit(...)$std.chaz``)."""
         return self._table.copy()
 
+    def to_frame(self) -> pd.DataFrame:
+        """The full table."""
+        return self.table
+
     def _title(self) -> str:
         return "Nelson-Aalen cumulative hazard"
 
@@ -316,6 +324,10 @@ class Logrank(Result):
     def var(self) -> pd.DataFrame:
         """Variance matrix of observed - expected."""
         return self._var.copy()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The observed/expected table with the test in every row (``statistic, df, p_value``)."""
+        return self.table.assign(statistic=self.statistic, df=self.df, p_value=self.p_value)
 
     def _title(self) -> str:
         if self.rho == 0 and self.gamma == 0:
