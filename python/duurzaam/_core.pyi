@@ -6,6 +6,29 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+__all__ = [
+    "CoreDegenerateError",
+    "CoreError",
+    "CoreInputError",
+    "CoreSingularError",
+    "__version__",
+    "aft_fit",
+    "bca_acceleration",
+    "boot_interval",
+    "bootstrap",
+    "chisq_sf",
+    "concordance",
+    "cox_details",
+    "cox_fit",
+    "cox_zph",
+    "discrete_hazard",
+    "factorize_i64",
+    "kaplan_meier",
+    "km_quantile",
+    "km_rmst",
+    "logrank",
+    "resample_weights",
+]
 
 class CoreError(ValueError): ...
 class CoreInputError(CoreError): ...
@@ -93,7 +116,38 @@ def cox_zph(
     ties: str = "efron",
     transform: str = "km",
 ) -> dict[str, Any]: ...
-def bootstrap(estimator: str, exit: npt.NDArray[np.float64], event: npt.NDArray[Any], **kwargs: Any) -> dict[str, Any]: ...
+def bootstrap(
+    estimator: str,
+    exit: npt.NDArray[np.float64],
+    event: npt.NDArray[Any],
+    entry: npt.NDArray[np.float64] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    group: npt.NDArray[np.uint32] | None = None,
+    n_groups: int = 1,
+    strata: npt.NDArray[np.uint32] | None = None,
+    n_strata: int = 1,
+    x: npt.NDArray[np.float64] | None = None,
+    offset: npt.NDArray[np.float64] | None = None,
+    ties: str = "efron",
+    times: list[float] = ...,
+    quantiles: list[float] = ...,
+    taus: list[float] = ...,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    rho: float = 0.0,
+    gamma: float = 0.0,
+    scheme: str = "ordinary",
+    scheme_codes: npt.NDArray[np.uint32] | None = None,
+    n_scheme_codes: int = 0,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    n_threads: int = 1,
+    jackknife: bool = True,
+    progress: Any = None,
+    aft_kind: npt.NDArray[np.uint8] | None = None,
+    aft_t2: npt.NDArray[np.float64] | None = None,
+    dist: str = "weibull",
+) -> dict[str, Any]: ...
 def boot_interval(kind: str, t0: float, t: npt.NDArray[np.float64], conf: float, accel: float = ..., v0: float = ...,
                   v: npt.NDArray[np.float64] | None = None) -> tuple[float, float]: ...
 def bca_acceleration(t0: float, theta_minus: npt.NDArray[np.float64], unit_strata: npt.NDArray[np.uint32] | None = None) -> float: ...
