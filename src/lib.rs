@@ -6,6 +6,7 @@
 //! only place that speaks pyo3.
 
 pub mod bootstrap;
+pub mod competing;
 pub mod data;
 pub mod dist;
 pub mod error;

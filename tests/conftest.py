@@ -30,7 +30,7 @@ def register_panel(n: int) -> pd.DataFrame:
 def load_dataset(name: str) -> pd.DataFrame:
     if name in ("lung", "veteran", "rossi"):
         return pd.read_csv(SHARED / f"{name}.csv")
-    if name.startswith("gen_"):
+    if name.startswith("gen_") or name == "mgus2":
         return pd.read_csv(GOLDEN / "data" / f"{name}.csv")
     if name == "register_1e6":
         return register_panel(1_000_000)

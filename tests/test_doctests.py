@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox", "duurzaam.bootstrap", "duurzaam.parametric", "duurzaam.disclosure"]
+MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox", "duurzaam.bootstrap", "duurzaam.parametric", "duurzaam.disclosure", "duurzaam.competing"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -11,6 +11,7 @@ from . import datasets, disclosure, errors
 from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
 from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
+from .competing import CumulativeIncidence, cumulative_incidence
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen
@@ -22,6 +23,8 @@ __all__ = [
     "logrank",
     "cox",
     "aft",
+    "cumulative_incidence",
+    "CumulativeIncidence",
     "AftFit",
     "discrete_hazard",
     "DiscreteHazardFit",

@@ -21,6 +21,7 @@ __all__ = [
     "cox_details",
     "cox_fit",
     "cox_zph",
+    "cumulative_incidence",
     "discrete_hazard",
     "factorize_i64",
     "kaplan_meier",
@@ -164,3 +165,6 @@ def discrete_hazard(duration: npt.NDArray[np.uint32], event: npt.NDArray[Any], x
                     link: str = "logit", degree: int | None = None, entry: npt.NDArray[np.uint32] | None = None,
                     weight: npt.NDArray[np.float64] | None = None, cluster: npt.NDArray[np.uint32] | None = None,
                     n_clusters: int = 0, max_iter: int = 50, eps: float = 1e-10) -> dict[str, Any]: ...
+def cumulative_incidence(exit: npt.NDArray[np.float64], cause: npt.NDArray[np.float64],
+                         entry: npt.NDArray[np.float64] | None = None, weight: npt.NDArray[np.float64] | None = None,
+                         group: npt.NDArray[np.uint32] | None = None, n_groups: int = 1) -> tuple[int, list[dict[str, Any]]]: ...
