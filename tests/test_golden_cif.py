@@ -45,3 +45,25 @@ def test_bad_causes():
         dz.cumulative_incidence(d, "t", "e")
     with pytest.raises(ValueError, match=r"column 'e': cause is not a whole number.*row 1"):
         dz.cumulative_incidence({"t": [1.0, 2.0], "e": [0, 1.5]}, "t", "e")
+
+
+@pytest.mark.parametrize("case", golden("cause_specific.json")["cause_specific"], ids=lambda c: f"cause{c['cause']}")
+def test_cause_specific_cox_against_r(case):
+    d = load_dataset("gen_compete")
+    f = dz.cause_specific_cox(d, "months", "status", "C(arm) + w", cause=case["cause"])
+    assert_close(f.coef, arr(case["coef"]), rtol=1e-6, what="coef")
+    assert_close(f.var.to_numpy(), arr(case["var"]).reshape(3, 3), rtol=1e-6, what="var")
+    assert_close(f.loglik, arr(case["loglik"]), rtol=1e-8, what="loglik")
+
+
+def test_bootstrap_of_the_incidence_is_reproducible_and_centred():
+    d = load_dataset("gen_compete")
+    a = dz.bootstrap(dz.cumulative_incidence, d, "months", "status", group="arm", times=[6, 12], n_resamples=200,
+                     scheme="stratified", strata="arm", seed=3, n_jobs=1, progress=False)
+    b = dz.bootstrap(dz.cumulative_incidence, d, "months", "status", group="arm", times=[6, 12], n_resamples=200,
+                     scheme="stratified", strata="arm", seed=3, n_jobs=2, progress=False)
+    assert a.replicates.to_numpy().tobytes() == b.replicates.to_numpy().tobytes()
+    ci = dz.cumulative_incidence(d, "months", "status", group="arm").at([6, 12])
+    np.testing.assert_allclose(a.estimate.to_numpy(), ci["cif"].to_numpy(), rtol=1e-12)
+    s = a.summary
+    assert ((s["lower"] <= s["estimate"]) & (s["estimate"] <= s["upper"])).all()

@@ -11,7 +11,7 @@ from . import datasets, disclosure, errors
 from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
 from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
-from .competing import CumulativeIncidence, cumulative_incidence
+from .competing import CumulativeIncidence, cause_specific_cox, cumulative_incidence
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen
@@ -24,6 +24,7 @@ __all__ = [
     "cox",
     "aft",
     "cumulative_incidence",
+    "cause_specific_cox",
     "CumulativeIncidence",
     "AftFit",
     "discrete_hazard",

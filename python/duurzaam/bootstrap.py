@@ -180,8 +180,8 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
 
     Parameters
     ----------
-    estimator : dz.kaplan_meier, dz.logrank, dz.cox, dz.aft, or a callable
-        These four estimators run in the core. Kaplan-Meier reports S(t) at ``times``, the
+    estimator : dz.kaplan_meier, dz.logrank, dz.cox, dz.aft, dz.cumulative_incidence, or a callable
+        These five estimators run in the core (the cumulative incidence at ``times``). Kaplan-Meier reports S(t) at ``times``, the
         ``quantiles`` (0.5 = median) and the RMST up to each ``tau`` per group, and with groups
         also each group against the first: the difference in S(t) and the difference and ratio
         of the RMST. The log-rank test reports its statistic, the Cox model its coefficients
@@ -224,9 +224,10 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     threads = default_threads() if n_jobs is None else max(1, int(n_jobs))
     from .cox import cox
     from .nonparametric import kaplan_meier, logrank
+    from .competing import cumulative_incidence
     from .parametric import aft
 
-    if estimator not in (kaplan_meier, logrank, cox, aft):
+    if estimator not in (kaplan_meier, logrank, cox, aft, cumulative_incidence):
         return _bootstrap_python(estimator, data, args, kwargs, n_resamples, scheme, strata, cluster, seed,
                                  conf_level, jackknife, on_failure, progress)
     frame = Frame(data)
@@ -239,6 +240,8 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
         call, names = _logrank_call(frame, data, args, kwargs)
     elif estimator is aft:
         call, names = _aft_call(frame, data, args, kwargs)
+    elif estimator is cumulative_incidence:
+        call, names = _cif_call(frame, args, kwargs, times)
     else:
         call, names = _cox_call(frame, data, args, kwargs)
     col_names = call.pop("_names")
@@ -336,6 +339,32 @@ def _cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict,
                 entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
                 strata=s_codes, n_strata=ns, offset=frame.numeric(offset) if offset else None, ties=ties, _names=names)
     return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
+
+
+def _cif_call(frame: Frame, args: tuple, kwargs: dict, times) -> tuple[dict, pd.DataFrame]:
+    duration, event = args[:2]
+    group, entry, weights = kwargs.pop("group", None), kwargs.pop("entry", None), kwargs.pop("weights", None)
+    if kwargs:
+        raise TypeError(f"unexpected arguments for cumulative_incidence: {', '.join(kwargs)}")
+    if not times:
+        raise ValueError("give times= for the cumulative incidence to bootstrap")
+    causes = frame.numeric(event)
+    k = int(np.nanmax(causes)) if np.isfinite(causes).all() else 0
+    codes, levels, ng = None, [None], 1
+    if group is not None:
+        codes, levels = frame.codes(group)
+        ng = len(levels)
+    times = [float(t) for t in times]
+    rows = [(f"cif(cause={c}, t={t:g})", "" if lvl is None else str(lvl))
+            for lvl in levels for c in range(1, k + 1) for t in times]
+    table = pd.DataFrame(rows, columns=["quantity", "group"])
+    table.insert(0, "quantity_id", [f"{q} [{g}]" if g else q for q, g in rows])
+    call = dict(estimator="cumulative_incidence", exit=frame.numeric(duration),
+                event=np.ascontiguousarray(causes > 0, dtype=np.uint8), causes=causes,
+                entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
+                group=codes, n_groups=ng, times=times,
+                _names={"duration": duration, "event": event, "entry": entry, "weights": weights, "group": group})
+    return call, table
 
 
 def _aft_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:

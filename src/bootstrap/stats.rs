@@ -135,3 +135,31 @@ pub fn aft_statistic(obs: &[crate::parametric::Obs], x: &[f64], p: usize, dist: 
     out.extend((0..q).map(|j| f.var[j * q + j]));
     Some(out)
 }
+
+/// Cumulative incidence of each cause at `times`, per group (group, cause, time order), values
+/// then variances (NaN after a group's last time).
+pub fn cif_statistic(data: &SurvData, cause: &[u8], k: usize, times: &[f64], w: Option<&[f64]>) -> Vec<f64> {
+    let mut d = *data;
+    d.weight = w;
+    let curves = crate::competing::cumulative_incidence(&d, cause, k);
+    let (mut val, mut var) = (Vec::new(), Vec::new());
+    for c in &curves {
+        for cc in 0..k {
+            for &t in times {
+                let j = c.time.partition_point(|&x| x <= t);
+                if c.time.is_empty() || t > *c.time.last().unwrap() {
+                    val.push(f64::NAN);
+                    var.push(f64::NAN);
+                } else if j == 0 {
+                    val.push(0.0);
+                    var.push(0.0);
+                } else {
+                    val.push(c.cif[(j - 1) * k + cc]);
+                    var.push(c.se[(j - 1) * k + cc].powi(2));
+                }
+            }
+        }
+    }
+    val.extend(var);
+    val
+}

@@ -69,7 +69,7 @@ fn curve(data: &SurvData, cause: &[u8], k: usize, by_exit: &[u32], by_entry: Opt
     let mut n_cause = vec![0.0; m * k];
     for &i in by_exit {
         let i = i as usize;
-        if cause[i] > 0 {
+        if cause[i] > 0 && w(i) > 0.0 {
             n_cause[pos_of(data.exit[i]) * k + cause[i] as usize - 1] += w(i);
         }
     }

@@ -508,7 +508,7 @@ fn with_progress<T: Send>(py: Python<'_>, control: &Control, callback: Option<&B
 /// replicate matrix `t` (n_resamples x k, values then variances), the failed replicates and the
 /// jackknife values for the BCa acceleration.
 #[pyfunction]
-#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull"))]
+#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None))]
 #[allow(clippy::too_many_arguments)]
 fn bootstrap<'py>(
     py: Python<'py>,
@@ -542,7 +542,9 @@ fn bootstrap<'py>(
     aft_kind: Option<PyReadonlyArray1<'py, u8>>,
     aft_t2: Option<F64<'py>>,
     dist: &str,
+    causes: Option<F64<'py>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let causes = causes.as_ref().map(slice).transpose()?;
     use crate::bootstrap::{self as bs, stats, Control, Resampler, Scheme};
     let aft_kind = aft_kind.as_ref().map(slice).transpose()?;
     let aft_t2 = aft_t2.as_ref().map(slice).transpose()?;
@@ -624,6 +626,11 @@ fn bootstrap<'py>(
                 let k = 2 * spec.len(d.n_groups);
                 let t0 = stats::km_statistic(&d, weight, &spec);
                 run_all(k, t0, &|w, _| Some(stats::km_statistic(&d, Some(w), &spec)))
+            }
+            "cumulative_incidence" => {
+                let (cc, k) = crate::competing::cif::cause_codes(causes.ok_or_else(|| Error::InvalidArgument("causes missing".into()))?)?;
+                let t0 = stats::cif_statistic(&d, &cc, k, &times, weight);
+                run_all(t0.len(), t0, &|w, _| Some(stats::cif_statistic(&d, &cc, k, &times, Some(w))))
             }
             "logrank" => {
                 let lo = LogrankOptions { rho, gamma };

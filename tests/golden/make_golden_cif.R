@@ -41,6 +41,13 @@ cases <- list(
   case("gen_arm_entry", "gen_compete", survfit(Surv(entry, months, factor(status)) ~ arm, data = gen, id = id),
        "months", "status", group = "arm", entry = "entry")
 )
+# cause-specific Cox models: work (1) and other exits (2), the other cause censored
+cs <- lapply(1:2, function(k) {
+  f <- coxph(Surv(months, status == k) ~ arm + w, data = gen)
+  list(cause = k, coef = unname(coef(f)), var = unname(f$var), loglik = f$loglik)
+})
+writeLines(toJSON(list(cause_specific = cs), digits = I(17), na = "string", auto_unbox = TRUE, matrix = "rowmajor"),
+           file.path("tests", "golden", "cause_specific.json"))
 writeLines(toJSON(list(meta = list(R = R.version.string, survival = as.character(packageVersion("survival"))), cases = cases),
                   digits = I(17), na = "string", auto_unbox = TRUE, matrix = "rowmajor"), file.path("tests", "golden", "cif.json"))
 cat("cif golden values written\n")
