@@ -69,3 +69,14 @@ def test_bootstrap_and_schoenfeld_plots():
     fit = dz.cox(rossi(), "week", "arrest", ["fin", "age"])
     ax2 = fit.plot_ph("age")
     assert len(ax2.collections[0].get_offsets()) == 114  # one point per event
+
+
+def test_cumulative_incidence_plot():
+    d = {"months": [1, 2, 2, 3, 4, 5, 5, 6, 7, 8], "exit": [1, 2, 0, 1, 0, 2, 1, 1, 0, 2]}
+    ci = dz.cumulative_incidence(d, "months", "exit")
+    ax = ci.plot(labels={1: "work", 2: "other exit"})
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == ["work", "other exit"]
+    t = ci.table
+    np.testing.assert_array_equal(lines[0].get_ydata()[1:], t[t.cause == 1]["cif"])
+    assert len(ax.collections) == 2

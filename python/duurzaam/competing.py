@@ -72,6 +72,12 @@ class CumulativeIncidence(Result):
                 rows.append((*key, t, *vals))
         return pd.DataFrame(rows, columns=keys + ["time", "cif", "std_err", "lower", "upper"])
 
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Curves per cause and group with bands (:func:`duurzaam.plotting.plot_cif`)."""
+        from .plotting import plot_cif
+
+        return plot_cif(self, ax, **kwargs)
+
     def _title(self) -> str:
         return f"Cumulative incidence ({self.n_causes} causes)"
 

@@ -82,6 +82,34 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
     return ax
 
 
+def plot_cif(ci: Any, ax: Axes | None = None, *, causes: Sequence[int] | None = None, band: bool = True,
+             xlabel: str = "time", labels: dict[int, str] | None = None) -> Axes:
+    """Cumulative incidence curves, one per cause (and group), as steps with log-scale bands.
+    ``labels`` names the causes (e.g. ``{1: "work", 2: "other exit"}``)."""
+    ax = _axes(ax)
+    t = ci.table
+    causes = list(causes) if causes is not None else list(range(1, ci.n_causes + 1))
+    levels = ci.levels if ci.group is not None else [None]
+    for c in causes:
+        for lvl in levels:
+            part = t[(t["cause"] == c) & ((t[ci.group] == lvl) if ci.group is not None else True)]
+            x = np.concatenate([[0.0], part["time"].to_numpy()])
+            y = np.concatenate([[0.0], part["cif"].to_numpy()])
+            name = (labels or {}).get(c, f"cause {c}") + ("" if lvl is None else f", {ci.group} = {lvl}")
+            line = ax.step(x, y, where="post", label=name)[0]
+            if band:
+                lo = np.concatenate([[0.0], part["lower"].to_numpy()])
+                hi = np.concatenate([[0.0], part["upper"].to_numpy()])
+                ok = np.isfinite(lo) & np.isfinite(hi)
+                ax.fill_between(x[ok], lo[ok], hi[ok], step="post", alpha=0.2, color=line.get_color(), linewidth=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("cumulative incidence")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(left=0)
+    ax.legend(loc="best", frameon=False)
+    return ax
+
+
 def plot_forest(fit: CoxFit, ax: Axes | None = None, *, terms: Sequence[str] | None = None) -> Axes:
     """Hazard ratios with their confidence intervals on a log axis, one row per term."""
     ax = _axes(ax)
