@@ -101,6 +101,18 @@ def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[n
     return x, names, spec, spans
 
 
+def _newdata_design(newdata: Any, spec: Any, columns: Sequence[str]) -> np.ndarray:
+    """The covariate matrix of new data: through the formula's model spec (same coding as the
+    fit), or the numeric ``columns``."""
+    frame = Frame(newdata)
+    if spec is not None:
+        nd = newdata.to_pandas() if frame._kind == "polars" else pd.DataFrame(newdata) if frame._kind == "dict" else newdata
+        mm = spec.get_model_matrix(nd.reset_index(drop=True))
+        return mm.drop(columns=[c for c in mm.columns if c == "Intercept"]).to_numpy(dtype=np.float64)
+    cols = list(columns)
+    return np.column_stack([frame.numeric(c) for c in cols]) if cols else np.empty((len(frame), 0))
+
+
 class CoxFit(Result):
     """A fitted Cox proportional hazards model; built by :func:`cox`."""
 
@@ -262,12 +274,7 @@ class CoxFit(Result):
         column of a model with an offset) at ``times``, as R's ``survfit(fit, newdata)``.
         Returns one row per newdata row and one column per time."""
         frame = Frame(newdata)
-        if self._model_spec is not None:
-            nd = newdata.to_pandas() if frame._kind == "polars" else pd.DataFrame(newdata) if frame._kind == "dict" else newdata
-            mm = self._model_spec.get_model_matrix(nd.reset_index(drop=True))
-            x = mm.drop(columns=[c for c in mm.columns if c == "Intercept"]).to_numpy(dtype=np.float64)
-        else:
-            x = np.column_stack([frame.numeric(c) for c in self.terms])
+        x = _newdata_design(newdata, self._model_spec, self.terms)
         lp = x @ self.coef.to_numpy()
         if self._args["offset"] is not None:  # the baseline is at the mean offset, as R
             lp = lp + frame.numeric(self._offset_name) - float(np.mean(self._args["offset"]))

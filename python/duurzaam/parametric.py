@@ -13,7 +13,7 @@ import pandas as pd
 from . import _core
 from ._input import Frame, check_level, core_call
 from ._result import Result
-from .cox import ConvergenceWarning, _chisq_test, _design, _norm_two_sided
+from .cox import ConvergenceWarning, _chisq_test, _design, _newdata_design, _norm_two_sided
 from .errors import InputError
 from .nonparametric import _z
 
@@ -60,13 +60,7 @@ class AftFit(Result):
         return self._summary.copy()
 
     def _x(self, newdata: Any) -> np.ndarray:
-        frame = Frame(newdata)
-        if self._spec is not None:
-            nd = newdata.to_pandas() if frame._kind == "polars" else pd.DataFrame(newdata) if frame._kind == "dict" else newdata
-            mm = self._spec.get_model_matrix(nd.reset_index(drop=True))
-            x = mm.drop(columns=[c for c in mm.columns if c == "Intercept"]).to_numpy(dtype=np.float64)
-        else:
-            x = np.column_stack([frame.numeric(c) for c in self.terms[1:]]) if len(self.terms) > 1 else np.empty((len(frame), 0))
+        x = _newdata_design(newdata, self._spec, self.terms[1:])
         return np.column_stack([np.ones(len(x)), x])
 
     def predict_survival(self, newdata: Any, times: float | Sequence[float]) -> pd.DataFrame:
@@ -253,14 +247,7 @@ class DiscreteHazardFit(Result):
         else:
             u = ts / self.t_max
             base = sum(b[j] * u**j for j in range(self.degree + 1))
-        frame = Frame(newdata)
-        if self._spec is not None:
-            nd = newdata.to_pandas() if frame._kind == "polars" else pd.DataFrame(newdata) if frame._kind == "dict" else newdata
-            mm = self._spec.get_model_matrix(nd.reset_index(drop=True))
-            x = mm.drop(columns=[c for c in mm.columns if c == "Intercept"]).to_numpy(dtype=np.float64)
-        else:
-            cov = list(self._covariates)
-            x = np.column_stack([frame.numeric(c) for c in cov]) if cov else np.empty((len(frame), 0))
+        x = _newdata_design(newdata, self._spec, [] if isinstance(self._covariates, str) else self._covariates)
         eta = base[None, :] + (x @ b[self._n_base:])[:, None]
         h = 1 / (1 + np.exp(-eta)) if self.link == "logit" else -np.expm1(-np.exp(eta))
         return pd.DataFrame(h, columns=ts)
