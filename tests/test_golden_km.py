@@ -19,7 +19,7 @@ def fit(case, backend=lambda d: d):
     data = backend(load_dataset(case["dataset"]))
     return dz.kaplan_meier(
         data, case["duration"], case["event"], group=case["group"], entry=case["entry"],
-        weights=case["weights"], robust=case["robust"], conf_type=case["conf_type"],
+        weights=case["weights"], robust=case["robust"], conf_type=case["conf_type"], cluster=case.get("cluster"),
     )
 
 

@@ -46,6 +46,8 @@ def kaplan_meier(
     robust: bool = False,
     conf_type: str = "log",
     conf_level: float = 0.95,
+    cluster: npt.NDArray[np.uint32] | None = None,
+    n_clusters: int = 0,
 ) -> list[dict[str, Any]]: ...
 def km_quantile(
     time: npt.NDArray[np.float64],

@@ -28,7 +28,8 @@ def _common(data: Any, duration: str, event: str, entry: str | None, weights: st
 
 
 def _curves(data: Any, duration: str, event: str, group: str | None, entry: str | None, weights: str | None,
-            robust: bool, conf_type: str, conf_level: float) -> tuple[list[dict[str, Any]], list[Any]]:
+            robust: bool, conf_type: str, conf_level: float,
+            cluster: str | None = None) -> tuple[list[dict[str, Any]], list[Any]]:
     """The core's per-group curves (Kaplan-Meier and Nelson-Aalen columns) and the group levels."""
     frame, cols, names = _common(data, duration, event, entry, weights)
     codes, levels, n_groups = None, [None], 1
@@ -36,8 +37,12 @@ def _curves(data: Any, duration: str, event: str, group: str | None, entry: str 
         names["group"] = group
         codes, levels = frame.codes(group)
         n_groups = len(levels)
+    cl, n_cl = None, 0
+    if cluster is not None:
+        cl, cl_levels = frame.codes(cluster)
+        n_cl = len(cl_levels)
     curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
-                       codes, n_groups, robust, conf_type, conf_level)
+                       codes, n_groups, robust, conf_type, conf_level, cluster=cl, n_clusters=n_cl)
     return curves, levels
 
 
@@ -199,7 +204,7 @@ class KaplanMeier(Result):
 
 def kaplan_meier(data: Any, duration: str = "months", event: str = "employed", *, group: str | None = None,
                  entry: str | None = None, weights: str | None = None, robust: bool = False,
-                 conf_type: str = "log", conf_level: float = 0.95) -> KaplanMeier:
+                 conf_type: str = "log", conf_level: float = 0.95, cluster: str | None = None) -> KaplanMeier:
     """Kaplan-Meier estimate of the survival function, as R's ``survfit``.
 
     Parameters
@@ -222,6 +227,9 @@ def kaplan_meier(data: Any, duration: str = "months", event: str = "employed", *
         Scale of the pointwise confidence interval; ``"log"`` is R's default.
     conf_level : float
         Level of the confidence intervals.
+    cluster : str, optional
+        Cluster column (municipality, case worker): the infinitesimal-jackknife variance with the
+        influence summed within clusters, as R's ``survfit(..., cluster = )``; implies ``robust``.
 
     Returns
     -------
@@ -240,9 +248,10 @@ def kaplan_meier(data: Any, duration: str = "months", event: str = "employed", *
     if conf_type not in _CONF_TYPES:
         raise ValueError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
     conf_level = check_level(conf_level)
-    curves, levels = _curves(data, duration, event, group, entry, weights, bool(robust), conf_type, conf_level)
+    robust = bool(robust) or cluster is not None
+    curves, levels = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level, cluster)
     n = np.array([c["n_rows"] for c in curves])
-    return KaplanMeier(curves, group, levels, n, conf_type, conf_level, bool(robust), weights is not None)
+    return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None)
 
 
 class NelsonAalen(Result):

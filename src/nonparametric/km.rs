@@ -52,7 +52,15 @@ const PARALLEL_ROWS: usize = 200_000;
 /// One curve per group (a single curve without groups), computed from one pass over the data:
 /// tied times go through the dense grid of [`super::grid`], the rest through one sort per group.
 pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec<KmCurve> {
+    kaplan_meier_clustered(data, w, opts, None)
+}
+
+/// As [`kaplan_meier`]; with `cluster` (codes 0..G per row) the infinitesimal-jackknife variance
+/// sums the influence within clusters first (R's `survfit(..., cluster = )`), which implies
+/// `robust`.
+pub fn kaplan_meier_clustered(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions, cluster: Option<(&[u32], usize)>) -> Vec<KmCurve> {
     let k = data.n_groups;
+    let opts = &KmOptions { robust: opts.robust || cluster.is_some(), ..*opts };
     if !opts.robust {
         // Curves are independent: on large data groups run in parallel (results do not depend on
         // threads); small data (a bootstrap replicate) stay on the calling thread.
@@ -74,17 +82,24 @@ pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec
         .into_par_iter()
         .map(|g| {
             let (ex, en) = blocks.block(g);
-            curve(data, w, ex, en, opts)
+            curve_clustered(data, w, ex, en, opts, cluster)
         })
         .collect()
 }
 
 /// The curve of the rows `by_exit` (sorted by exit; `by_entry` sorted by entry).
 pub fn curve(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, opts: &KmOptions) -> KmCurve {
+    curve_clustered(data, w, by_exit, by_entry, opts, None)
+}
+
+fn curve_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, opts: &KmOptions, cluster: Option<(&[u32], usize)>) -> KmCurve {
     let table = RiskTable::build(data, w, by_exit, by_entry);
     let mut c = from_table(table, &KmOptions { robust: false, ..*opts });
     if opts.robust {
-        let v = ij_variance(data, w, by_exit, by_entry, &c.table, &c.surv);
+        let v = match cluster {
+            None => ij_variance(data, w, by_exit, by_entry, &c.table, &c.surv),
+            Some(cl) => ij_variance_clustered(data, w, by_exit, by_entry, &c.table, &c.surv, cl),
+        };
         for (j, &vj) in v.iter().enumerate() {
             c.se_log[j] = if vj == 0.0 { 0.0 } else { vj / c.surv[j] };
         }
@@ -206,6 +221,75 @@ fn ij_variance(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Op
             out.push(0.0);
         } else {
             let v = done.get() + a * a * s2.get() - 2.0 * a * s2b.get() + s2bb.get();
+            out.push(surv[j] * v.max(0.0).sqrt());
+        }
+    }
+    out
+}
+
+/// The infinitesimal-jackknife standard error of S(t) with the influence summed within clusters:
+/// `var S(t) = S(t)^2 sum_g u_g(t)^2`, `u_g(t) = A(t) W_g + V_g`, where W_g is the weight of the
+/// cluster's rows still at risk and V_g collects `-w B` of those and the frozen influence of the
+/// rows that left. The three sums over clusters are updated as rows enter and leave: O(n + m).
+fn ij_variance_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, table: &RiskTable, surv: &[f64], cluster: (&[u32], usize)) -> Vec<f64> {
+    let (codes, g_n) = cluster;
+    let wt = |i: usize| w.map_or(1.0, |w| w[i]);
+    let m = table.len();
+    struct Sums {
+        wg: Vec<f64>,
+        vg: Vec<f64>,
+        sw2: Acc,
+        swv: Acc,
+        sv2: Acc,
+    }
+    impl Sums {
+        fn change(&mut self, g: usize, dw: f64, dv: f64) {
+            let (w0, v0) = (self.wg[g], self.vg[g]);
+            let (w1, v1) = (w0 + dw, v0 + dv);
+            self.sw2.add(w1 * w1 - w0 * w0);
+            self.swv.add(w1 * v1 - w0 * v0);
+            self.sv2.add(v1 * v1 - v0 * v0);
+            self.wg[g] = w1;
+            self.vg[g] = v1;
+        }
+    }
+    let mut sums = Sums { wg: vec![0.0; g_n], vg: vec![0.0; g_n], sw2: Acc::default(), swv: Acc::default(), sv2: Acc::default() };
+    if by_entry.is_none() {
+        for &i in by_exit {
+            sums.change(codes[i as usize] as usize, wt(i as usize), 0.0);
+        }
+    }
+    let mut out = Vec::with_capacity(m);
+    let (mut p, mut q) = (0usize, 0usize);
+    let mut a = 0.0;
+    let mut dead = false;
+    for j in 0..m {
+        let t = table.time[j];
+        if let (Some(entry), Some(be)) = (data.entry, by_entry) {
+            while p < be.len() && entry[be[p] as usize] < t {
+                let i = be[p] as usize;
+                sums.change(codes[i] as usize, wt(i), -wt(i) * a);
+                p += 1;
+            }
+        }
+        let (n, d) = (table.n_risk[j], table.n_event[j]);
+        if d > 0.0 {
+            if n - d <= 0.0 {
+                dead = true;
+            } else {
+                a += d / (n * (n - d));
+            }
+        }
+        while q < by_exit.len() && data.exit[by_exit[q] as usize] == t {
+            let i = by_exit[q] as usize;
+            let jump = if data.event[i] == 1 && !dead { 1.0 / (n - d) } else { 0.0 };
+            sums.change(codes[i] as usize, -wt(i), wt(i) * (a - jump));
+            q += 1;
+        }
+        if dead || surv[j] == 0.0 {
+            out.push(0.0);
+        } else {
+            let v = a * a * sums.sw2.get() + 2.0 * a * sums.swv.get() + sums.sv2.get();
             out.push(surv[j] * v.max(0.0).sqrt());
         }
     }
@@ -424,6 +508,27 @@ mod tests {
                 assert!((fast[gi].surv[j] - slow.surv[j]).abs() < 1e-14);
                 assert!((fast[gi].se_surv[j] - slow.se_surv[j]).abs() < 1e-14);
             }
+        }
+    }
+
+    // R: survfit(Surv(t, e) ~ 1, cluster = c[, weights = w])$std.err (robust, on the S scale)
+    #[test]
+    fn test_r_cluster_robust() {
+        let t = [1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 5.0, 6.0, 7.0, 8.0];
+        let e = [1u8, 1, 0, 1, 0, 1, 1, 1, 0, 1];
+        let c = [0u32, 0, 1, 1, 2, 2, 0, 1, 2, 0];
+        let w = [1.0, 2.0, 1.0, 0.5, 1.0, 1.0, 3.0, 1.0, 1.0, 2.0];
+        let d = SurvData::new(&t, &e, None, None).unwrap();
+        let cur = &kaplan_meier_clustered(&d, None, &KmOptions::default(), Some((&c, 3)))[0];
+        let want = [0.07348469, 0.14696938, 0.12618518, 0.12618518, 0.08522730, 0.09513087, 0.09513087, 0.0];
+        for j in 0..8 {
+            assert!((cur.se_surv[j] - want[j]).abs() < 5e-9, "{j}: {}", cur.se_surv[j]);
+        }
+        let dw = SurvData::new(&t, &e, None, Some(&w)).unwrap();
+        let cur = &kaplan_meier_clustered(&dw, dw.weight, &KmOptions::default(), Some((&c, 3)))[0];
+        let want = [0.03701163, 0.11103488, 0.08780991, 0.08780991, 0.09661755, 0.05744315, 0.05744315, 0.0];
+        for j in 0..8 {
+            assert!((cur.se_surv[j] - want[j]).abs() < 5e-9, "w {j}: {}", cur.se_surv[j]);
         }
     }
 

@@ -91,7 +91,7 @@ fn rows_per_code(codes: Option<&[u32]>, k: usize, n: usize) -> Vec<usize> {
 
 /// Kaplan-Meier (and Nelson-Aalen) curves, one dict of arrays per group.
 #[pyfunction]
-#[pyo3(signature = (exit, event, entry=None, weight=None, group=None, n_groups=1, robust=false, conf_type="log", conf_level=0.95))]
+#[pyo3(signature = (exit, event, entry=None, weight=None, group=None, n_groups=1, robust=false, conf_type="log", conf_level=0.95, cluster=None, n_clusters=0))]
 #[allow(clippy::too_many_arguments)]
 fn kaplan_meier<'py>(
     py: Python<'py>,
@@ -104,7 +104,10 @@ fn kaplan_meier<'py>(
     robust: bool,
     conf_type: &str,
     conf_level: f64,
+    cluster: Option<U32<'py>>,
+    n_clusters: usize,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let cluster = cluster.as_ref().map(slice).transpose()?;
     let conf_type = ConfType::parse(conf_type).map_err(to_py)?;
     if !(conf_level > 0.0 && conf_level < 1.0) {
         return Err(PyValueError::new_err("conf_level must lie strictly between 0 and 1"));
@@ -121,7 +124,13 @@ fn kaplan_meier<'py>(
             if let Some(g) = group {
                 d = d.with_groups(g, n_groups)?;
             }
-            Ok((np_::kaplan_meier(&d, d.weight, &opts), rows_per_code(group, n_groups, d.len())))
+            if let Some(c) = cluster {
+                if c.len() != d.len() || c.iter().any(|&g| g as usize >= n_clusters) {
+                    return Err(Error::InvalidArgument("bad cluster codes".into()));
+                }
+            }
+            let cl = cluster.map(|c| (c, n_clusters));
+            Ok((np_::km::kaplan_meier_clustered(&d, d.weight, &opts, cl), rows_per_code(group, n_groups, d.len())))
         })
         .map_err(to_py)?;
     let (curves, rows) = curves;

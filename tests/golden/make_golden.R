@@ -67,6 +67,11 @@ write.csv(gen_entry, file.path(data_dir, "gen_entry.csv"), row.names = FALSE)
 
 gen_ties <- read.csv(file.path(data_dir, "gen_ties.csv"))
 gen_entry <- read.csv(file.path(data_dir, "gen_entry.csv"))
+# clusters (a deterministic column, so the random draws above are unchanged)
+gen_ties$cl <- seq_len(nrow(gen_ties)) %% 23
+gen_entry$cl <- seq_len(nrow(gen_entry)) %% 17
+write.csv(gen_ties, file.path(data_dir, "gen_ties.csv"), row.names = FALSE)
+write.csv(gen_entry, file.path(data_dir, "gen_entry.csv"), row.names = FALSE)
 
 # The register-sized panel: 1e6 rows with 36 monthly times, made by an integer formula that the
 # tests repeat exactly (tests/golden_data.py: register_panel). No random numbers, no file.
@@ -84,7 +89,7 @@ register_panel <- function(n) {
 # Kaplan-Meier cases
 km_case <- function(name, data, formula, conf.type = "log", weights = NULL, robust = FALSE,
                     id = NULL, times, tau, dataset, duration, event, group = NULL, entry = NULL,
-                    wname = NULL) {
+                    wname = NULL, cluster = NULL) {
   data$.w <- if (is.null(weights)) rep(1, nrow(data)) else data[[weights]]
   data$.id <- seq_len(nrow(data))
   args <- list(formula = formula, data = data, conf.type = conf.type)
@@ -92,6 +97,7 @@ km_case <- function(name, data, formula, conf.type = "log", weights = NULL, robu
   # Always explicit: R's default turns robust on by itself for non-integer case weights.
   args$robust <- robust
   if (robust && !is.null(entry)) args$id <- data$.id
+  if (!is.null(cluster)) args$cluster <- data[[cluster]]
   fit <- do.call(survfit, args)
   s <- summary(fit, censored = TRUE)
   strata <- if (is.null(s$strata)) rep("", length(s$time)) else sub("^[^=]*=", "", as.character(s$strata))
@@ -104,7 +110,7 @@ km_case <- function(name, data, formula, conf.type = "log", weights = NULL, robu
   # Nelson-Aalen from the same fit
   list(
     name = name, dataset = dataset, duration = duration, event = event, group = group,
-    entry = entry, weights = wname, robust = robust, conf_type = conf.type,
+    entry = entry, weights = wname, robust = robust, conf_type = conf.type, cluster = cluster,
     table = list(group = strata, time = s$time, n_risk = s$n.risk, n_event = s$n.event,
                  n_censor = s$n.censor, survival = s$surv, std_err = s$std.err,
                  lower = s$lower, upper = s$upper),
@@ -141,6 +147,14 @@ km_cases <- list(
           times = c(1, 5, 10, 20), tau = 15, dataset = "gen_entry", duration = "months", event = "employed",
           group = "arm", entry = "entry", wname = "w")
 )
+km_cases <- c(km_cases, list(
+  km_case("ties_weighted_cluster", gen_ties, Surv(months, employed) ~ arm, weights = "w", robust = TRUE,
+          times = c(6, 12), tau = 12, dataset = "gen_ties", duration = "months", event = "employed", group = "arm",
+          wname = "w", cluster = "cl"),
+  km_case("entry_cluster", gen_entry, Surv(entry, months, employed) ~ arm, robust = TRUE, times = c(1, 5, 10),
+          tau = 10, dataset = "gen_entry", duration = "months", event = "employed", group = "arm", entry = "entry",
+          cluster = "cl")
+))
 write_json_golden(list(meta = meta, cases = km_cases), "km.json")
 
 # ---------------------------------------------------------------------------------------------
