@@ -161,70 +161,15 @@ impl Acc {
     }
 }
 
-/// Standard error of S(t) by the infinitesimal jackknife, in one ascending sweep.
+/// Standard error of S(t) by the infinitesimal jackknife: the clustered sweep below with every
+/// row its own cluster.
 ///
 /// With `A(t) = sum_{t_j <= t} d_j / (n_j (n_j - d_j))` and `B_i = A(entry_i)`, a row still at risk
 /// at t has `U_i / S = A(t) - B_i`; a row that left at `x_i <= t` has the constant
-/// `A(x_i) - B_i - event_i / (n - d)(x_i)`. The at-risk part is kept as running sums of `w^2`,
-/// `w^2 B` and `w^2 B^2`, so the sweep is O(n).
+/// `A(x_i) - B_i - event_i / (n - d)(x_i)`, and `var S(t) = S(t)^2 sum_i (w_i U_i / S)^2`.
 fn ij_variance(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, table: &RiskTable, surv: &[f64]) -> Vec<f64> {
-    let wt = |i: usize| w.map_or(1.0, |w| w[i]);
-    let m = table.len();
-    let mut out = Vec::with_capacity(m);
-    let (mut s2, mut s2b, mut s2bb, mut done) = (Acc::default(), Acc::default(), Acc::default(), Acc::default());
-    // B_i per row, for rows that entered late; rows without an entry time have B = 0.
-    let mut b_of = if by_entry.is_some() { vec![0.0; data.len()] } else { Vec::new() };
-    if by_entry.is_none() {
-        for &i in by_exit {
-            let wi = wt(i as usize);
-            s2.add(wi * wi);
-        }
-    }
-    let (mut p, mut q) = (0usize, 0usize);
-    let mut a = 0.0;
-    let mut dead = false;
-    for j in 0..m {
-        let t = table.time[j];
-        if let (Some(entry), Some(be)) = (data.entry, by_entry) {
-            while p < be.len() && entry[be[p] as usize] < t {
-                let i = be[p] as usize;
-                let wi2 = wt(i) * wt(i);
-                s2.add(wi2);
-                s2b.add(wi2 * a);
-                s2bb.add(wi2 * a * a);
-                b_of[i] = a;
-                p += 1;
-            }
-        }
-        let (n, d) = (table.n_risk[j], table.n_event[j]);
-        if d > 0.0 {
-            if n - d <= 0.0 {
-                dead = true;
-            } else {
-                a += d / (n * (n - d));
-            }
-        }
-        while q < by_exit.len() && data.exit[by_exit[q] as usize] == t {
-            let i = by_exit[q] as usize;
-            let wi2 = wt(i) * wt(i);
-            let b = if by_entry.is_some() { b_of[i] } else { 0.0 };
-            s2.add(-wi2);
-            s2b.add(-wi2 * b);
-            s2bb.add(-wi2 * b * b);
-            if !dead {
-                let u = a - b - if data.event[i] == 1 { 1.0 / (n - d) } else { 0.0 };
-                done.add(wi2 * u * u);
-            }
-            q += 1;
-        }
-        if dead || surv[j] == 0.0 {
-            out.push(0.0);
-        } else {
-            let v = done.get() + a * a * s2.get() - 2.0 * a * s2b.get() + s2bb.get();
-            out.push(surv[j] * v.max(0.0).sqrt());
-        }
-    }
-    out
+    let own: Vec<u32> = (0..data.len() as u32).collect();
+    ij_variance_clustered(data, w, by_exit, by_entry, table, surv, (&own, data.len()))
 }
 
 /// The infinitesimal-jackknife standard error of S(t) with the influence summed within clusters:
