@@ -14,13 +14,14 @@ from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
 from .competing import CumulativeIncidence, cause_specific_cox, cumulative_incidence
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
-from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen
+from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen, pairwise_logrank
 
 __all__ = [
     "__version__",
     "kaplan_meier",
     "nelson_aalen",
     "logrank",
+    "pairwise_logrank",
     "cox",
     "aft",
     "cumulative_incidence",

@@ -334,6 +334,19 @@ class Logrank(Result):
         """Variance matrix of observed - expected."""
         return self._var.copy()
 
+    def trend(self, scores: Any = None) -> Any:
+        """Log-rank test for trend over ordered groups (e.g. increasing intensity of guidance):
+        ``(s'(O - E))^2 / (s' V s)`` on 1 df, with ``scores`` s per group in table order
+        (default 1, 2, ..., k). Returns a :class:`duurzaam.TestResult`."""
+        from .cox import _chisq_test
+
+        k = len(self._table)
+        s = np.arange(1, k + 1, dtype=float) if scores is None else np.asarray(scores, dtype=float)
+        if s.shape != (k,) or not np.isfinite(s).all():
+            raise ValueError(f"scores must be {k} finite numbers, one per group")
+        d = self._table["observed"].to_numpy() - self._table["expected"].to_numpy()
+        return _chisq_test(float((s @ d) ** 2 / (s @ self._var.to_numpy() @ s)), 1)
+
     def to_frame(self) -> pd.DataFrame:
         """The observed/expected table with the test in every row (``statistic, df, p_value``)."""
         return self.table.assign(statistic=self.statistic, df=self.df, p_value=self.p_value)
@@ -351,6 +364,54 @@ class Logrank(Result):
 
     def _summary_frame(self) -> pd.DataFrame:
         return self._table.set_index("group")
+
+
+def pairwise_logrank(data: Any, duration: str, event: str, group: str, *, reference: Any = None,
+                     adjust: str = "holm", **kwargs: Any) -> pd.DataFrame:
+    """Log-rank tests between pairs of groups: all pairs, or each group against ``reference``,
+    with p-values adjusted by ``"holm"`` (default), ``"bonferroni"`` or ``"none"``. Other keyword
+    arguments go to :func:`logrank` (strata, rho, gamma, entry, weights).
+
+    Returns ``group_1, group_2, statistic, p_value, p_adjusted``.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> r = dz.datasets.load_rossi()
+    >>> dz.pairwise_logrank(r, "week", "arrest", "prio").shape[1]
+    5
+    """
+    if adjust not in ("holm", "bonferroni", "none"):
+        raise ValueError(f"adjust must be 'holm', 'bonferroni' or 'none', not {adjust!r}")
+    frame = Frame(data)
+    codes, levels = frame.codes(group)
+    if reference is not None and reference not in levels:
+        raise ValueError(f"reference {reference!r} is not a level of column '{group}'")
+    if reference is None:
+        pairs = [(a, b) for i, a in enumerate(levels) for b in levels[i + 1:]]
+    else:
+        pairs = [(reference, b) for b in levels if b != reference]
+    df = data if isinstance(data, pd.DataFrame) else (data.to_pandas() if frame._kind == "polars" else pd.DataFrame(data))
+    labels = np.asarray(levels, dtype=object)[codes]
+    rows = []
+    for a, b in pairs:
+        sub = df[(labels == a) | (labels == b)]
+        lr = logrank(sub, duration, event, group, **kwargs)
+        rows.append((a, b, lr.statistic, lr.p_value))
+    out = pd.DataFrame(rows, columns=["group_1", "group_2", "statistic", "p_value"])
+    p = out["p_value"].to_numpy()
+    m = len(p)
+    if adjust == "bonferroni":
+        adj = np.minimum(1.0, p * m)
+    elif adjust == "holm":
+        order = np.argsort(p, kind="stable")
+        stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+        adj = np.empty(m)
+        adj[order] = np.minimum(1.0, stepped)
+    else:
+        adj = p.copy()
+    out["p_adjusted"] = adj
+    return out
 
 
 def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | None = None, rho: float = 0.0,
