@@ -34,3 +34,12 @@ def test_pairwise_logrank_with_holm_and_bonferroni():
     assert_close(bonf["p_adjusted"], arr(G["bonferroni"]), what="bonferroni")
     ref = dz.pairwise_logrank(d, "time", "status", "celltype", reference="squamous")
     assert len(ref) == 3 and (ref["group_1"] == "squamous").all()
+
+
+def test_rmst_contrast_against_r():
+    km = dz.kaplan_meier(load_dataset("rossi"), "week", "arrest", group="fin")
+    c = km.rmst_contrast(52)
+    cols = ["difference", "diff_se", "diff_lower", "diff_upper", "ratio", "ratio_lower", "ratio_upper"]
+    assert_close(c[cols].to_numpy()[0], arr(G["rmst_contrast"]), what="rmst contrast")
+    with pytest.raises(ValueError, match="reference"):
+        km.rmst_contrast(52, reference=7)

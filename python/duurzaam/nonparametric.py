@@ -185,6 +185,33 @@ class KaplanMeier(Result):
 
         return plot_km(self, ax, **kwargs)
 
+    def rmst_contrast(self, tau: float, reference: Any = None) -> pd.DataFrame:
+        """Difference and ratio of the RMST up to ``tau`` of each group against ``reference``
+        (default: the first level), with analytic intervals: the difference's variance is the sum
+        of the two (independent groups), the ratio's interval is computed on the log scale by the
+        delta method. Returns ``group, reference, tau, difference, diff_se, diff_lower,
+        diff_upper, ratio, ratio_lower, ratio_upper``. For bootstrap intervals use
+        ``dz.bootstrap(dz.kaplan_meier, ..., tau=[tau])``."""
+        if self.group is None:
+            raise ValueError("RMST contrasts need groups (kaplan_meier(..., group=...))")
+        ref = self.levels[0] if reference is None else reference
+        if ref not in self.levels:
+            raise ValueError(f"reference {ref!r} is not a level of '{self.group}'")
+        r = self.rmst(tau).set_index(self.group)
+        z = _z(self.conf_level)
+        rows = []
+        for lvl in self.levels:
+            if lvl == ref:
+                continue
+            a, b = r.loc[lvl], r.loc[ref]
+            diff, se = a["rmst"] - b["rmst"], float(np.hypot(a["std_err"], b["std_err"]))
+            ratio = a["rmst"] / b["rmst"]
+            se_log = float(np.hypot(a["std_err"] / a["rmst"], b["std_err"] / b["rmst"]))
+            rows.append((lvl, ref, float(tau), diff, se, diff - z * se, diff + z * se, ratio,
+                         ratio * np.exp(-z * se_log), ratio * np.exp(z * se_log)))
+        return pd.DataFrame(rows, columns=["group", "reference", "tau", "difference", "diff_se", "diff_lower",
+                                           "diff_upper", "ratio", "ratio_lower", "ratio_upper"])
+
     def _title(self) -> str:
         return "Kaplan-Meier estimate"
 

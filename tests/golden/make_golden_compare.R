@@ -13,7 +13,14 @@ pw <- apply(pairs, 2, function(p) {
   s <- survdiff(Surv(time, status) ~ celltype, data = d)
   c(s$chisq, pchisq(s$chisq, 1, lower.tail = FALSE))
 })
-out <- list(
+# RMST contrast of fin = 1 against fin = 0 on rossi at 52 weeks, from print(survfit, rmean = 52)
+rossi <- read.csv(file.path("..", "shared", "data", "rossi.csv"))
+tab <- summary(survfit(Surv(week, arrest) ~ fin, data = rossi), rmean = 52)$table
+m <- tab[, "rmean"]; se <- tab[, "se(rmean)"]; z <- qnorm(0.975)
+dif <- m[2] - m[1]; dse <- sqrt(se[1]^2 + se[2]^2)
+ratio <- m[2] / m[1]; lse <- sqrt((se[1] / m[1])^2 + (se[2] / m[2])^2)
+rmst_contrast <- unname(c(dif, dse, dif - z * dse, dif + z * dse, ratio, ratio * exp(-z * lse), ratio * exp(z * lse)))
+out <- list(rmst_contrast = rmst_contrast,
   trend_default = trend(seq_along(lv)), trend_scores = trend(c(0, 1, 4, 9)),
   pairs = t(pairs), statistic = pw[1, ], p = pw[2, ],
   holm = p.adjust(pw[2, ], "holm"), bonferroni = p.adjust(pw[2, ], "bonferroni")
