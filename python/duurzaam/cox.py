@@ -101,6 +101,23 @@ def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[n
     return x, names, spec, spans
 
 
+def _coef_table(b: np.ndarray, se_model: np.ndarray, se_robust: np.ndarray | None, names: list[str],
+                conf_level: float) -> pd.DataFrame:
+    """``coef, se, [robust_se], z, p_value, lower, upper`` per term; z, p and the interval use the
+    robust standard error when there is one."""
+    se = se_model if se_robust is None else se_robust
+    z = b / se
+    zc = _z(conf_level)
+    out = pd.DataFrame({"coef": b, "se": se_model}, index=pd.Index(names, name="term"))
+    if se_robust is not None:
+        out["robust_se"] = se_robust
+    out["z"] = z
+    out["p_value"] = _norm_two_sided(z)
+    out["lower"] = b - zc * se
+    out["upper"] = b + zc * se
+    return out
+
+
 def _newdata_design(newdata: Any, spec: Any, columns: Sequence[str]) -> np.ndarray:
     """The covariate matrix of new data: through the formula's model spec (same coding as the
     fit), or the numeric ``columns``."""
@@ -142,19 +159,10 @@ class CoxFit(Result):
         self._details: dict[str, Any] | None = None
 
         b = self.coef.to_numpy()
-        se_model = np.sqrt(np.diag(self.naive_var.to_numpy()))
-        se = np.sqrt(np.diag(self.var.to_numpy()))
-        z = b / se
-        zc = _z(conf_level)
-        with np.errstate(over="ignore"):
-            summary = pd.DataFrame({"coef": b, "exp_coef": np.exp(b), "se": se_model}, index=pd.Index(names, name="term"))
-        if rv is not None:
-            summary["robust_se"] = se
-        summary["z"] = z
-        summary["p_value"] = _norm_two_sided(z)
-        summary["lower"] = b - zc * se
-        summary["upper"] = b + zc * se
+        summary = _coef_table(b, np.sqrt(np.diag(self.naive_var.to_numpy())),
+                              np.sqrt(np.diag(self.var.to_numpy())) if rv is not None else None, names, conf_level)
         with np.errstate(over="ignore"):  # an infinite coefficient is warned about below
+            summary.insert(1, "exp_coef", np.exp(b))
             summary["exp_lower"] = np.exp(summary["lower"])
             summary["exp_upper"] = np.exp(summary["upper"])
         self._summary = summary

@@ -13,9 +13,8 @@ import pandas as pd
 from . import _core
 from ._input import Frame, check_level, core_call
 from ._result import Result
-from .cox import ConvergenceWarning, _chisq_test, _design, _newdata_design, _norm_two_sided
+from .cox import ConvergenceWarning, _chisq_test, _coef_table, _design, _newdata_design
 from .errors import InputError
-from .nonparametric import _z
 
 DISTS = ("weibull", "exponential", "lognormal", "loglogistic")
 
@@ -40,12 +39,7 @@ class AftFit(Result):
         self.conf_level = conf_level
         self.aic = -2 * self.loglik[1] + 2 * q
         est = np.concatenate([self.coef.to_numpy(), [math.log(self.scale)] if free else []])
-        se = np.sqrt(np.diag(self.var.to_numpy()))
-        z = est / se
-        zc = _z(conf_level)
-        self._summary = pd.DataFrame({"coef": est, "se": se, "z": z, "p_value": _norm_two_sided(z),
-                                      "lower": est - zc * se, "upper": est + zc * se},
-                                     index=pd.Index(names, name="term"))
+        self._summary = _coef_table(est, np.sqrt(np.diag(self.var.to_numpy())), None, names, conf_level)
         self.lr_test = _chisq_test(2 * (self.loglik[1] - self.loglik[0]), p - 1)
         self._spec = spec
         self._freeze()
@@ -208,19 +202,9 @@ class DiscreteHazardFit(Result):
         self.iter = int(r["iter"])
         self.converged = bool(r["converged"])
         self.conf_level = conf_level
-        b = self.coef.to_numpy()
-        se_model = np.sqrt(np.diag(self.naive_var.to_numpy()))
-        se = np.sqrt(np.diag(self.var.to_numpy()))
-        z = b / se
-        zc = _z(conf_level)
-        summary = pd.DataFrame({"coef": b, "se": se_model}, index=pd.Index(names, name="term"))
-        if rv is not None:
-            summary["robust_se"] = se
-        summary["z"] = z
-        summary["p_value"] = _norm_two_sided(z)
-        summary["lower"] = b - zc * se
-        summary["upper"] = b + zc * se
-        self._summary = summary
+        self._summary = _coef_table(self.coef.to_numpy(), np.sqrt(np.diag(self.naive_var.to_numpy())),
+                                    np.sqrt(np.diag(self.var.to_numpy())) if rv is not None else None, names,
+                                    conf_level)
         self._spec = spec
         self._n_base = len(base)
         self._covariates = covariates
