@@ -12,6 +12,11 @@ pub enum Field {
     Weight,
     Group,
     Strata,
+    /// Panel columns (register data turned into spells).
+    Person,
+    Period,
+    Status,
+    Origin,
 }
 
 impl Field {
@@ -23,6 +28,10 @@ impl Field {
             Field::Weight => "weights",
             Field::Group => "group",
             Field::Strata => "strata",
+            Field::Person => "person",
+            Field::Period => "period",
+            Field::Status => "status",
+            Field::Origin => "origin",
         }
     }
 }

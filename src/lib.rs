@@ -16,6 +16,7 @@ pub mod optim;
 pub mod parametric;
 pub mod cox;
 pub mod sort;
+pub mod spells;
 
 #[cfg(feature = "python")]
 mod python;

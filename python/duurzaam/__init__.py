@@ -14,6 +14,7 @@ from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
 from .competing import CumulativeIncidence, cause_specific_cox, cumulative_incidence
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
+from .spells import Occupancy, Spells, drop_summary, spells
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen, pairwise_logrank
 
 __all__ = [
@@ -31,6 +32,10 @@ __all__ = [
     "discrete_hazard",
     "DiscreteHazardFit",
     "bootstrap",
+    "spells",
+    "drop_summary",
+    "Spells",
+    "Occupancy",
     "BootstrapResult",
     "BootstrapWarning",
     "CoxFit",

@@ -165,3 +165,32 @@ def plot_schoenfeld(fit: CoxFit, term: str, ax: Axes | None = None, *, transform
     ax.set_xlabel(f"time ({transform} scale)")
     ax.set_ylabel(f"beta(t) for {term}")
     return ax
+
+
+def plot_occupancy(occ: Any, ax: Any = None, *, states: Sequence[Any] | None = None, xlabel: str = "months since start") -> Any:
+    """State occupancy as stacked areas over time, one Axes per group (returned as an array of
+    Axes when grouped, else one Axes)."""
+    import matplotlib.pyplot as plt
+
+    t = occ.table
+    states = list(states) if states is not None else list(occ.states)
+    levels = list(dict.fromkeys(t[occ.group])) if occ.group is not None else [None]
+    if ax is None:
+        fig, axes = plt.subplots(1, len(levels), figsize=(3.2 * len(levels) + 1, 3.6), sharey=True, squeeze=False)
+        axes = axes[0]
+    else:
+        axes = np.atleast_1d(ax)
+        if len(axes) != len(levels):
+            raise ValueError(f"give {len(levels)} Axes, one per group")
+    for a, lvl in zip(axes, levels):
+        part = t if lvl is None else t[t[occ.group] == lvl]
+        wide = part.pivot_table(index="time", columns="state", values="share", sort=False)[states]
+        a.stackplot(wide.index.to_numpy(), wide.to_numpy().T, labels=[str(s) for s in states], step="post", alpha=0.85)
+        a.set_xlim(0, wide.index.max())
+        a.set_ylim(0, 1)
+        a.set_xlabel(xlabel)
+        if lvl is not None:
+            a.set_title(str(lvl), fontsize=9)
+    axes[0].set_ylabel("share in state")
+    axes[-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
+    return axes if occ.group is not None else axes[0]

@@ -14,6 +14,8 @@ use crate::optim::NewtonOptions;
 use crate::nonparametric::{self as np_, ConfType, KmOptions, LogrankOptions};
 use crate::SurvData;
 
+mod spells;
+
 create_exception!(_core, CoreError, PyValueError, "An error reported by the duurzaam core.");
 create_exception!(_core, CoreInputError, CoreError, "A bad value in an input column: args = (field, row, reason).");
 create_exception!(_core, CoreDegenerateError, CoreError, "The data cannot support the computation.");
@@ -884,6 +886,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(discrete_hazard, m)?)?;
     m.add_function(wrap_pyfunction!(cumulative_incidence, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
+    m.add_function(wrap_pyfunction!(spells::build_spells, m)?)?;
+    m.add_class::<spells::SpellTable>()?;
     m.add_function(wrap_pyfunction!(boot_interval, m)?)?;
     m.add_function(wrap_pyfunction!(resample_weights, m)?)?;
     m.add_function(wrap_pyfunction!(bca_acceleration, m)?)?;

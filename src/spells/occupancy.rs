@@ -1,0 +1,189 @@
+//! State occupancy: the share of a group in each state at each time since the origin, by the
+//! Aalen-Johansen estimator of a multi-state model (R: `survfit(Surv(tstart, tstop, state) ~ g,
+//! id = id, istate = ...)`), not a cross-tab that ignores who is still observed.
+//!
+//! A spell covering periods `a..=b` (relative to the origin, clipped at 0) is the counting-process
+//! interval `(a, b + 1]` in its state; at `b + 1` the person moves to the next spell's state, or
+//! leaves the risk set when the data end or the next period is unobserved. The occupancy at time
+//! `t` is then the share in each state in period `origin + t`. The initial distribution is that of
+//! the persons at risk at time 0 (R's default `p0`); persons first observed later enter the risk
+//! set of their state then (delayed entry).
+
+use super::build::Spells;
+use crate::error::{Error, Result};
+
+/// One group's occupancy curve on the whole-number times 0..=horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occupancy {
+    /// `pstate[t * n_states + s]`
+    pub pstate: Vec<f64>,
+    /// Weighted number at risk in each state just before the transitions at t (`n_risk[t * n_states + s]`).
+    pub n_risk: Vec<f64>,
+    /// Weighted number of transitions out of each state at t.
+    pub n_transition: Vec<f64>,
+    /// Weighted number leaving observation (censored) from each state at t.
+    pub n_censor: Vec<f64>,
+    pub n_states: usize,
+    pub horizon: usize,
+}
+
+/// Occupancy per group. `group[p]` is the group code of person `p`, `u32::MAX` to leave the person
+/// out; `weight[p]` an optional person weight (> 0).
+pub fn occupancy(
+    spells: &Spells,
+    origin: &[i64],
+    group: &[u32],
+    n_groups: usize,
+    weight: Option<&[f64]>,
+    n_states: usize,
+    horizon: usize,
+) -> Result<Vec<Occupancy>> {
+    let n_persons = spells.first.len() - 1;
+    if origin.len() != n_persons
+        || group.len() != n_persons
+        || weight.is_some_and(|w| w.len() != n_persons)
+    {
+        return Err(Error::InvalidArgument(
+            "origin, group and weight need one value per person".into(),
+        ));
+    }
+    if horizon == 0 || horizon > 100_000 {
+        return Err(Error::InvalidArgument(format!(
+            "horizon must be between 1 and 100000 periods, not {horizon}"
+        )));
+    }
+    let (k, t_len) = (n_states, horizon + 1);
+    let mut n_risk_diff = vec![vec![0.0; (t_len + 1) * k]; n_groups];
+    let mut trans = vec![vec![0.0; t_len * k * k]; n_groups];
+    let mut cens = vec![vec![0.0; t_len * k]; n_groups];
+    let mut p0 = vec![vec![0.0; k]; n_groups];
+    for p in 0..n_persons {
+        let g = group[p];
+        if g == u32::MAX {
+            continue;
+        }
+        let g = g as usize;
+        if g >= n_groups {
+            return Err(Error::InvalidArgument("group code out of range".into()));
+        }
+        let o = origin[p];
+        if o == i64::MIN {
+            continue;
+        }
+        let w = weight.map_or(1.0, |w| w[p]);
+        for j in spells.of(p) {
+            if spells.end[j] < o {
+                continue;
+            }
+            let a = (spells.start[j] - o).max(0);
+            if a >= horizon as i64 {
+                break;
+            }
+            let s = spells.state[j] as usize;
+            let mut b = spells.end[j] + 1 - o;
+            let mut next = spells.next[j];
+            if b > horizon as i64 {
+                b = horizon as i64;
+                next = -1;
+            }
+            let (a, b) = (a as usize, b as usize);
+            if a == 0 {
+                p0[g][s] += w;
+            }
+            // at risk at t for a < t <= b
+            n_risk_diff[g][(a + 1) * k + s] += w;
+            n_risk_diff[g][(b + 1) * k + s] -= w;
+            if next >= 0 {
+                trans[g][(b * k + s) * k + next as usize] += w;
+            } else {
+                cens[g][b * k + s] += w;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(n_groups);
+    for g in 0..n_groups {
+        let total: f64 = p0[g].iter().sum();
+        if total <= 0.0 {
+            return Err(Error::Degenerate(format!(
+                "group {g} has nobody observed at time 0"
+            )));
+        }
+        let mut pstate = vec![0.0; t_len * k];
+        let mut n_risk = vec![0.0; t_len * k];
+        let mut n_tr = vec![0.0; t_len * k];
+        let mut p: Vec<f64> = p0[g].iter().map(|x| x / total).collect();
+        let mut risk = vec![0.0; k];
+        pstate[..k].copy_from_slice(&p);
+        for t in 1..t_len {
+            for s in 0..k {
+                risk[s] += n_risk_diff[g][t * k + s];
+                n_risk[t * k + s] = risk[s];
+            }
+            let prev = p.clone();
+            for s in 0..k {
+                if risk[s] <= 0.0 {
+                    continue;
+                }
+                let row = &trans[g][(t * k + s) * k..(t * k + s + 1) * k];
+                let out_s: f64 = row.iter().sum();
+                n_tr[t * k + s] = out_s;
+                if out_s == 0.0 {
+                    continue;
+                }
+                for (d, &x) in row.iter().enumerate() {
+                    p[d] += prev[s] * x / risk[s];
+                }
+                p[s] -= prev[s] * out_s / risk[s];
+            }
+            pstate[t * k..(t + 1) * k].copy_from_slice(&p);
+        }
+        out.push(Occupancy {
+            pstate,
+            n_risk,
+            n_transition: n_tr,
+            n_censor: cens[g].clone(),
+            n_states: k,
+            horizon,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::build::{build_spells, Panel};
+    use super::*;
+
+    #[test]
+    fn complete_follow_up_is_the_cross_tab() {
+        // Without censoring the occupancy is the plain share in each state per period.
+        let person = [0, 0, 0, 1, 1, 1, 2, 2, 2];
+        let period = [0, 1, 2, 0, 1, 2, 0, 1, 2];
+        let state = [0, 1, 1, 0, 0, 1, 0, 2, 0];
+        let sp = build_spells(
+            &Panel {
+                person: &person,
+                period: &period,
+                state: &state,
+                n_persons: 3,
+                n_states: 3,
+            },
+            &[0, 0, 0],
+            false,
+        )
+        .unwrap();
+        let occ = occupancy(&sp, &[0, 0, 0], &[0, 0, 0], 1, None, 3, 2).unwrap();
+        let p = &occ[0].pstate;
+        assert_eq!(&p[0..3], &[1.0, 0.0, 0.0]);
+        assert!(
+            (p[3] - 1.0 / 3.0).abs() < 1e-15
+                && (p[4] - 1.0 / 3.0).abs() < 1e-15
+                && (p[5] - 1.0 / 3.0).abs() < 1e-15
+        );
+        assert!(
+            (p[6] - 1.0 / 3.0).abs() < 1e-15
+                && (p[7] - 2.0 / 3.0).abs() < 1e-15
+                && p[8].abs() < 1e-15
+        );
+    }
+}

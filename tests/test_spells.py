@@ -1,0 +1,279 @@
+"""dz.spells: panel to spells, the outcome rules, state occupancy.
+
+Golden values (tests/golden/spells.json from make_golden_spells.R) come from an R implementation
+written independently of the Rust code (spells by filling short gaps and run-length encoding) and
+from R survival's survfit (Kaplan-Meier and the multi-state Aalen-Johansen estimate). Hand-built
+panels pin every rule; property tests check the partition of person-months into spells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import duurzaam as dz
+from conftest import GOLDEN, assert_close, golden
+
+G = golden("spells.json")
+PANEL = pd.read_csv(GOLDEN / "data" / "gen_panel.csv")
+
+
+@pytest.fixture(scope="module")
+def golden_spells():
+    return dz.spells(PANEL, "person_id", "month", "status", max_gap={"work": 1})
+
+
+def test_spell_count_matches_r(golden_spells):
+    assert len(golden_spells.table) == G["n_spells"]
+
+
+OUTCOMES = {
+    "work_any": lambda sp: sp.time_to("work", origin="origin", covariates=["arm"]),
+    "work6_start": lambda sp: sp.time_to("work", origin="origin", min_duration=6, covariates=["arm"]),
+    "work6_confirmed": lambda sp: sp.time_to("work", origin="origin", min_duration=6, event_at="confirmed",
+                                             covariates=["arm"]),
+    "exit_lag0": lambda sp: sp.time_to_exit("benefit", origin="origin", causes={"work": 1}, covariates=["arm"]),
+    "exit_lag1": lambda sp: sp.time_to_exit("benefit", origin="origin", causes={"work": 1}, confirm_lag=1,
+                                            covariates=["arm"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUTCOMES))
+def test_outcome_rows_match_r(golden_spells, name):
+    ours = OUTCOMES[name](golden_spells).set_index("person_id")
+    r = pd.DataFrame(G["outcomes"][name])
+    kept = r[r["reason"] == "kept"].set_index("person_id")
+    assert list(ours.index) == list(kept.index)
+    for col in ("duration", "event", "entry"):
+        np.testing.assert_array_equal(ours[col].to_numpy(float), kept[col].to_numpy(float), err_msg=col)
+    dropped = r[r["reason"] != "kept"]["reason"].value_counts().to_dict()
+    assert ours.attrs["dropped"] == dropped
+
+
+@pytest.mark.parametrize("name", ["work_any", "work6_start", "work6_confirmed"])
+def test_km_of_the_outcome_matches_r(golden_spells, name):
+    d = OUTCOMES[name](golden_spells)
+    km = dz.kaplan_meier(d, "duration", "event", group="arm", entry="entry")
+    at = km.survival_at([6, 12, 18])
+    exp = G["km"][name]
+    assert list(at["arm"]) == exp["arm"]
+    assert_close(at["survival"], exp["survival"], what="survival")
+    assert_close(at["std_err"], exp["std_err"], what="std_err")
+
+
+def test_occupancy_matches_r_multistate(golden_spells):
+    occ = golden_spells.occupancy(origin="origin", group="arm", times=[6, 12, 18])
+    exp = G["occupancy"]
+    w = occ.wide()
+    assert list(w.index.get_level_values(0)) == exp["arm"]
+    assert_close(w[exp["states"]].to_numpy(), np.asarray(exp["pstate"]), rtol=1e-10, what="pstate")
+    t = occ.at()
+    risk = t.pivot_table(index=["arm", "time"], columns="state", values="n_risk", sort=False)[exp["states"]]
+    np.testing.assert_array_equal(risk.to_numpy(), np.asarray(exp["n_risk"], dtype=float))
+
+
+# -- hand-built panels ----------------------------------------------------------------------
+
+def panel(rows: dict[int, str], origin: dict[int, int] | None = None) -> pd.DataFrame:
+    """{person: "BBWWB..."} with B benefit, W work, O other, E education, . missing, _ no row;
+    periods from 0."""
+    code = {"B": "benefit", "W": "work", "O": "other", "E": "education", ".": None}
+    out = []
+    for p, s in rows.items():
+        for t, ch in enumerate(s):
+            if ch != "_":
+                out.append({"id": p, "month": t, "status": code[ch], "start": (origin or {}).get(p, 0)})
+    return pd.DataFrame(out)
+
+
+def test_gap_tolerance_and_end_reasons():
+    d = panel({1: "BWWBWWO", 2: "BWW.WWB", 3: "BWW__WW"})
+    strict = dz.spells(d, "id", "month", "status").table
+    assert list(strict[strict.person == 1]["state"]) == ["benefit", "work", "benefit", "work", "other"]
+    t = dz.spells(d, "id", "month", "status", max_gap={"work": 1}).table
+    one = t[t.person == 1]
+    assert list(one["state"]) == ["benefit", "work", "other"]
+    assert one["duration"].tolist() == [1, 5, 1] and one["n_bridged"].tolist() == [0, 1, 0]
+    assert one["end_reason"].tolist() == ["work", "other", "end of panel"]
+    two = t[t.person == 2]
+    assert list(two["state"]) == ["benefit", "work", "benefit"]  # a missing month bridged too
+    three = t[t.person == 3]  # two months without rows: more than the gap allows
+    assert list(three["state"]) == ["benefit", "work", "work"]
+    assert three["end_reason"].tolist() == ["work", "gap in the data", "end of panel"]
+    # every state may get its own gap; an int applies to all
+    assert len(dz.spells(d, "id", "month", "status", max_gap=2).table.query("person == 3")) == 2
+
+
+def test_left_panel_versus_end_of_panel_and_left_censoring():
+    d = panel({1: "WWBBB", 2: "_BBB_"})
+    t = dz.spells(d, "id", "month", "status").table
+    assert t["left_censored"].tolist() == [True, False, False]
+    assert t["end_reason"].tolist() == ["benefit", "end of panel", "left the panel"]
+
+
+def test_time_to_work_rules():
+    d = panel({
+        1: "BBBWWWWWWW",   # job from month 3 lasting 7: event at 3 (k=6), confirmed at 9
+        2: "BBWWBBWWWWWW",  # short job, then a sustained one from month 6
+        3: "BBBBBBBBWW",   # job in the last months: undetermined for k = 6
+        4: "WWWBBB",       # in work at the start: dropped
+        5: "BBBB",         # no job: censored at the end
+        6: "BWWWWWWW",     # job starts in the month after the origin
+    })
+    sp = dz.spells(d, "id", "month", "status")
+    any_job = sp.time_to("work", origin="start").set_index("id")
+    assert any_job.loc[[1, 2, 3, 5, 6], "duration"].tolist() == [3, 2, 8, 3, 1]
+    assert any_job.loc[[1, 2, 3, 5, 6], "event"].tolist() == [1, 1, 1, 0, 1]
+    assert any_job.attrs["dropped"] == {"in the target state at the start": 1}
+    k6 = sp.time_to("work", origin="start", min_duration=6).set_index("id")
+    assert k6.loc[[1, 2, 3, 5, 6], "duration"].tolist() == [3, 6, 7, 3, 1]
+    assert k6.loc[[1, 2, 3, 5, 6], "event"].tolist() == [1, 1, 0, 0, 1]
+    assert k6.loc[3, "reason"] == "undetermined at the end of the data"
+    conf = sp.time_to("work", origin="start", min_duration=6, event_at="confirmed").set_index("id")
+    assert conf.loc[[1, 2, 3, 5, 6], "duration"].tolist() == [9, 12, 10, 4, 7]
+    assert conf.loc[[1, 2, 3, 5, 6], "event"].tolist() == [1, 1, 0, 0, 1]
+    capped = sp.time_to("work", origin="start", min_duration=6, horizon=4).set_index("id")
+    assert capped.loc[2, ["duration", "event", "reason"]].tolist() == [4, 0, "administrative censoring (horizon)"]
+
+
+def test_origin_after_the_data_and_missing_origin_are_dropped_and_counted():
+    d = panel({1: "BBWW", 2: "BBBB", 3: "BBBW"}, origin={1: 0, 2: 10, 3: 0})
+    d.loc[d.id == 3, "start"] = np.nan
+    out = dz.spells(d, "id", "month", "status").time_to("work", origin="start")
+    assert out["id"].tolist() == [1]
+    assert out.attrs["dropped"] == {"no data after the origin": 1, "no origin": 1}
+    s = dz.drop_summary(out)
+    assert s["count"].sum() == 3
+
+
+def test_delayed_entry_for_people_already_on_benefit():
+    # Benefit started 5 months before the panel: enters at 5, leaves for work at 5 + 3.
+    d = panel({1: "BBBWW", 2: "_BBBB"})
+    d["benefit_start"] = np.where(d.id == 1, -5, 1)
+    ex = dz.spells(d, "id", "month", "status").time_to_exit("benefit", origin="benefit_start").set_index("id")
+    assert ex.loc[1, ["entry", "duration", "event"]].tolist() == [5, 8, 1]
+    assert ex.loc[2, ["entry", "duration", "event"]].tolist() == [0, 3, 0]  # censored: end of panel
+
+
+def test_exit_confirmation_lag():
+    d = panel({1: "BBWWW", 2: "BBWBB", 3: "BBOOO", 4: "BBBW"})
+    sp = dz.spells(d, "id", "month", "status")
+    lag0 = sp.time_to_exit("benefit", origin="start", causes={"work": 1}).set_index("id")
+    assert lag0["event"].tolist() == [1, 1, 2, 1]
+    assert lag0["cause"].tolist() == ["work", "work", "other", "work"]
+    lag1 = sp.time_to_exit("benefit", origin="start", causes={"work": 1}, confirm_lag=1).set_index("id")
+    assert lag1["event"].tolist() == [1, 2, 2, 0]
+    assert lag1.loc[4, ["duration", "reason"]].tolist() == [2, "undetermined at the end of the data"]
+    every = sp.time_to_exit("benefit", origin="start").attrs["causes"]
+    assert every == {1: "other", 2: "work"}  # each destination its own code, in state order
+
+
+def test_hours_threshold_reclassifies_work():
+    d = panel({1: "BWWWB"})
+    d["hours"] = [np.nan, 8.0, 20.0, 30.0, np.nan]
+    sp = dz.spells(d, "id", "month", "status", hours="hours", min_hours=12)
+    assert sp.table["state"].tolist() == ["benefit", "work below threshold", "work", "benefit"]
+    assert sp.summary_counts.loc["work rows below a threshold", "count"] == 1
+    assert sp.time_to("work", origin="start").loc[0, "duration"] == 2
+
+
+def test_uitval_job_to_benefit():
+    d = panel({1: "BWWWBB", 2: "BWWOO", 3: "BBWWW", 4: "WWBB"}, origin={1: 0, 2: 0, 3: 0, 4: 0})
+    jobs = dz.spells(d, "id", "month", "status").spell_durations("work", ends_in="benefit", origin="start")
+    assert jobs["id"].tolist() == [1, 2, 3]
+    assert jobs["duration"].tolist() == [3, 2, 3]
+    assert jobs["event"].tolist() == [1, 0, 0]
+    assert jobs.attrs["dropped"]["left-censored spell (start unknown)"] == 1
+
+
+def test_dates_and_periods_as_the_period_column():
+    d = panel({1: "BBWW", 2: "BBBB"})
+    d["date"] = pd.Timestamp("2023-11-01") + pd.to_timedelta(d["month"] * 31, unit="D")
+    d["start_date"] = pd.Timestamp("2023-11-15")
+    t = dz.spells(d, "id", "date", "status").table
+    assert t["start"].tolist()[:2] == [pd.Timestamp("2023-11-01"), pd.Timestamp("2024-01-01")]
+    out = dz.spells(d, "id", "date", "status").time_to("work", origin="start_date")
+    assert out["duration"].tolist() == [2, 3]
+    d["per"] = pd.PeriodIndex(d["date"], freq="M")
+    assert dz.spells(d, "id", "per", "status").table["end"].iloc[1] == pd.Period("2024-02", "M")
+
+
+def test_bad_panels_get_clear_errors():
+    d = panel({1: "BBW"})
+    dup = pd.concat([d, d.iloc[[1]]], ignore_index=True)
+    with pytest.raises(dz.InputError, match="column 'month'.*second row for the same person and period"):
+        dz.spells(dup, "id", "month", "status")
+    with pytest.raises(dz.InputError, match="column 'month'.*whole numbers"):
+        dz.spells(d.assign(month=d.month + 0.5), "id", "month", "status")
+    with pytest.raises(dz.InputError, match="max_gap names 'job'"):
+        dz.spells(d, "id", "month", "status", max_gap={"job": 1})
+    with pytest.raises(dz.InputError, match="'job' is not a state"):
+        dz.spells(d, "id", "month", "status").time_to("job", origin="start")
+    with pytest.raises(dz.InputError, match="column 'start' must be constant within a person"):
+        dz.spells(d.assign(start=[0, 1, 0]), "id", "month", "status").time_to("work", origin="start")
+    with pytest.raises(dz.ColumnNotFoundError):
+        dz.spells(d, "id", "month", "state")
+
+
+# -- properties ------------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="BWO._", min_size=1, max_size=14), min_size=1, max_size=6),
+       st.integers(0, 2), st.randoms(use_true_random=False))
+def test_every_person_month_is_in_at_most_one_spell(rows, gap, rnd):
+    d = panel(dict(enumerate(rows)))
+    if d.empty or d["status"].notna().sum() == 0:
+        return
+    d = d.sample(frac=1.0, random_state=rnd.randint(0, 10_000))  # row order must not matter
+    sp = dz.spells(d, "id", "month", "status", max_gap=gap, keep_rows=True)
+    t = sp.table
+    rs = sp.row_spell
+    observed = d["status"].notna().to_numpy()
+    assert (rs[observed] >= 0).all()  # every observed row is in a spell
+    # a row's period lies inside its spell and the person matches
+    inside = rs >= 0
+    months = d["month"].to_numpy()[inside]
+    ids = d["id"].to_numpy()[inside]
+    sel = t.iloc[rs[inside]]
+    assert ((sel["start"].to_numpy() <= months) & (months <= sel["end"].to_numpy())).all()
+    assert (sel["person"].to_numpy() == ids).all()
+    # spells of a person do not overlap; rows per spell add up to the rows assigned
+    for _, g in t.groupby("person"):
+        assert (g["start"].to_numpy()[1:] > g["end"].to_numpy()[:-1]).all()
+    assert t["n_rows"].sum() == inside.sum()
+    if gap == 0:
+        # without bridging, durations sum to the observed months
+        assert t["duration"].sum() == observed.sum()
+        assert (t["n_bridged"] == 0).all()
+
+
+def test_end_to_end_share_still_employed_at_12_months():
+    """Generated panel -> spells -> job durations -> KM share still in work at 12 months; the
+    tailored arm, generated with a 0.7 job-loss multiplier, keeps more jobs than control."""
+    p = dz.datasets.four_arm_panel(n_persons=3000, seed=7)
+    sp = dz.spells(p, "person_id", "month", "status", max_gap={"work": 1})
+    jobs = sp.spell_durations("work", ends_in="benefit", origin="programme_start", covariates=["arm"])
+    km = dz.kaplan_meier(jobs, "duration", "event", group="arm")
+    s12 = km.survival_at([12]).set_index("arm")["survival"]
+    assert 0.3 < s12["control"] < 0.95
+    assert s12["tailored guidance"] > s12["control"]
+    fit = dz.cox(jobs, "duration", "event", "C(arm)")
+    hr = fit.summary.loc["C(arm)[T.tailored guidance]", "exp_coef"]
+    assert 0.5 < hr < 0.9  # the generator's 0.7
+
+
+def test_occupancy_plot_stacks_one_area_per_state(golden_spells):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    occ = golden_spells.occupancy(origin="origin", group="arm", times=[6, 12])
+    axes = occ.plot()
+    assert len(axes) == 4
+    assert len(axes[0].collections) == len(occ.states)  # one PolyCollection per state
+    assert axes[3].get_title() == "tailored guidance"
+    # the stacked top edge is 1 at every time: the shares add up
+    top = axes[0].collections[-1].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(1.0)
