@@ -34,6 +34,9 @@ def test_pairwise_logrank_with_holm_and_bonferroni():
     assert_close(bonf["p_adjusted"], arr(G["bonferroni"]), what="bonferroni")
     ref = dz.pairwise_logrank(d, "time", "status", "celltype", reference="squamous")
     assert len(ref) == 3 and (ref["group_1"] == "squamous").all()
+    # a categorical arm column: each pair is tested without the arms that are not in it
+    cat = dz.pairwise_logrank(d.assign(celltype=d["celltype"].astype("category")), "time", "status", "celltype")
+    assert_close(cat["statistic"], arr(G["statistic"]), what="statistic, categorical")
 
 
 def test_rmst_contrast_against_r():

@@ -423,6 +423,8 @@ def pairwise_logrank(data: Any, duration: str, event: str, group: str, *, refere
     rows = []
     for a, b in pairs:
         sub = df[(labels == a) | (labels == b)]
+        if isinstance(sub[group].dtype, pd.CategoricalDtype):  # the other arms have no rows here
+            sub = sub.assign(**{group: sub[group].cat.remove_unused_categories()})
         lr = logrank(sub, duration, event, group, **kwargs)
         rows.append((a, b, lr.statistic, lr.p_value))
     out = pd.DataFrame(rows, columns=["group_1", "group_2", "statistic", "p_value"])
