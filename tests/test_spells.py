@@ -105,6 +105,11 @@ def test_gap_tolerance_and_end_reasons():
     assert three["end_reason"].tolist() == ["work", "gap in the data", "end of panel"]
     # every state may get its own gap; an int applies to all
     assert len(dz.spells(d, "id", "month", "status", max_gap=2).table.query("person == 3")) == 2
+    # bridging unobserved months only: the missing month and the two months without rows
+    miss = dz.spells(d, "id", "month", "status", max_unobserved=2).table
+    assert miss.query("person == 2")["state"].tolist() == ["benefit", "work", "benefit"]
+    assert miss.query("person == 3")["state"].tolist() == ["benefit", "work"]
+    assert miss.query("person == 1")["state"].tolist() == ["benefit", "work", "benefit", "work", "other"]
 
 
 def test_left_panel_versus_end_of_panel_and_left_censoring():
@@ -222,13 +227,13 @@ def test_bad_panels_get_clear_errors():
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet="BWO._", min_size=1, max_size=14), min_size=1, max_size=6),
-       st.integers(0, 2), st.randoms(use_true_random=False))
-def test_every_person_month_is_in_at_most_one_spell(rows, gap, rnd):
+       st.integers(0, 2), st.integers(0, 2), st.randoms(use_true_random=False))
+def test_every_person_month_is_in_at_most_one_spell(rows, gap, unobserved, rnd):
     d = panel(dict(enumerate(rows)))
     if d.empty or d["status"].notna().sum() == 0:
         return
     d = d.sample(frac=1.0, random_state=rnd.randint(0, 10_000))  # row order must not matter
-    sp = dz.spells(d, "id", "month", "status", max_gap=gap, keep_rows=True)
+    sp = dz.spells(d, "id", "month", "status", max_gap=gap, max_unobserved=unobserved, keep_rows=True)
     t = sp.table
     rs = sp.row_spell
     observed = d["status"].notna().to_numpy()
@@ -244,7 +249,7 @@ def test_every_person_month_is_in_at_most_one_spell(rows, gap, rnd):
     for _, g in t.groupby("person"):
         assert (g["start"].to_numpy()[1:] > g["end"].to_numpy()[:-1]).all()
     assert t["n_rows"].sum() == inside.sum()
-    if gap == 0:
+    if gap == 0 and unobserved == 0:
         # without bridging, durations sum to the observed months
         assert t["duration"].sum() == observed.sum()
         assert (t["n_bridged"] == 0).all()

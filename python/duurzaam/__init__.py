@@ -14,6 +14,7 @@ from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
 from .competing import CumulativeIncidence, cause_specific_cox, cumulative_incidence
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
+from .report import Evaluation, evaluate_panel
 from .spells import Occupancy, Spells, drop_summary, spells
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen, pairwise_logrank
 
@@ -33,6 +34,8 @@ __all__ = [
     "DiscreteHazardFit",
     "bootstrap",
     "spells",
+    "evaluate_panel",
+    "Evaluation",
     "drop_summary",
     "Spells",
     "Occupancy",

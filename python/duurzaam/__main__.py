@@ -1,7 +1,10 @@
 """Command line for pipelines: ``duurzaam`` (or ``python -m duurzaam``).
 
-``duurzaam demo`` runs the bundled example evaluation (the rossi financial-aid experiment: KM by
-arm, survival at 26 and 52 weeks, RMST, log-rank, the adjusted Cox model and its PH test).
+``duurzaam demo --out DIR`` runs the example evaluation end to end: a generated four-arm register
+panel -> spells -> time to sustained work by arm (Kaplan-Meier, log-rank, Cox, RMST differences
+with bootstrap intervals), exits from benefit for work versus other reasons, state occupancy, job
+retention -> an HTML report with plots and CSV tables in DIR. ``duurzaam demo --dataset rossi``
+runs the rossi financial-aid experiment instead (KM by arm, RMST, log-rank, Cox and its PH test).
 ``duurzaam km | logrank | cox | aft DATA ...`` runs one estimator on a CSV or Parquet file and
 writes its tables as CSV or JSON.
 """
@@ -16,6 +19,29 @@ from typing import Any
 import pandas as pd
 
 import duurzaam as dz
+
+
+def demo_panel(out: Path | None, n_persons: int, seed: int, n_resamples: int) -> int:
+    panel = dz.datasets.four_arm_panel(n_persons=n_persons, seed=seed)
+    print("duurzaam", dz.__version__, "- example evaluation: a four-arm re-integration experiment (generated panel)")
+    print(f"{panel['person_id'].nunique()} persons, {len(panel)} person-months, "
+          f"{panel['municipality'].nunique()} municipalities\n")
+    ev = dz.evaluate_panel(panel, person="person_id", period="month", status="status", arm="arm",
+                           origin="programme_start", cluster="municipality", covariates=["age", "female", "C(education)"],
+                           hours="hours", min_hours=12, sustained=6, times=(6, 12, 18), n_resamples=n_resamples,
+                           seed=seed, title="Four-arm experiment: time to sustained work")
+    with pd.option_context("display.width", 140, "display.precision", 3, "display.max_columns", 20):
+        print(ev, "\n")
+        print("RMST difference against control (months without sustained work, first 18 months):")
+        print(ev.tables["rmst"].to_string(index=False), "\n")
+        print("Hazard ratios of sustained work (Cox, robust SE by municipality):")
+        print(ev.tables["cox"][["term", "exp_coef", "exp_lower", "exp_upper", "p_value"]].to_string(index=False), "\n")
+        print("Share in each state (multi-state Aalen-Johansen):")
+        print(ev.tables["occupancy_at"].to_string(index=False))
+    if out is not None:
+        path = ev.write(out)
+        print(f"\nreport written to {path} (tables as CSV, figures as PNG in {out}/)")
+    return 0
 
 
 def demo(out: Path | None) -> int:
@@ -81,8 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="duurzaam", description="duurzaam: survival analysis of employment. "
                                      "Run an estimator on a CSV or Parquet file and write its tables.")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="run the example evaluation on the bundled rossi data")
-    p_demo.add_argument("--out", type=Path, default=None, help="folder to write the result tables to (CSV)")
+    p_demo = sub.add_parser("demo", help="run the example evaluation (a generated four-arm panel, or rossi)")
+    p_demo.add_argument("--out", type=Path, default=None, help="folder for the report (HTML), tables (CSV) and figures")
+    p_demo.add_argument("--dataset", choices=["panel", "rossi"], default="panel",
+                        help="panel: a generated four-arm register panel (default); rossi: the bundled rossi data")
+    p_demo.add_argument("--persons", type=int, default=2000, help="persons in the generated panel (default 2000)")
+    p_demo.add_argument("--seed", type=int, default=2024, help="seed of the panel and the bootstrap (default 2024)")
+    p_demo.add_argument("--resamples", type=int, default=500, help="bootstrap resamples (default 500; 0: none)")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("data", type=Path, help="input file: .csv, or .parquet")
@@ -116,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     p_aft.add_argument("--dist", default="weibull", choices=["weibull", "exponential", "lognormal", "loglogistic"])
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return demo(args.out)
+        if args.dataset == "rossi":
+            return demo(args.out)
+        return demo_panel(args.out, args.persons, args.seed, args.resamples)
     try:
         data = _read(args.data)
         if args.command == "km":

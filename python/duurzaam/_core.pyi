@@ -1,6 +1,6 @@
 """Type stubs of the native module (src/python/mod.rs). Users call the duurzaam package, not this."""
 
-from typing import Any
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
@@ -11,11 +11,13 @@ __all__ = [
     "CoreError",
     "CoreInputError",
     "CoreSingularError",
+    "SpellTable",
     "__version__",
     "aft_fit",
     "bca_acceleration",
     "boot_interval",
     "bootstrap",
+    "build_spells",
     "chisq_sf",
     "concordance",
     "cox_details",
@@ -171,6 +173,7 @@ def discrete_hazard(duration: npt.NDArray[np.uint32], event: npt.NDArray[Any], x
 def cumulative_incidence(exit: npt.NDArray[np.float64], cause: npt.NDArray[np.float64],
                          entry: npt.NDArray[np.float64] | None = None, weight: npt.NDArray[np.float64] | None = None,
                          group: npt.NDArray[np.uint32] | None = None, n_groups: int = 1) -> tuple[int, list[dict[str, Any]]]: ...
+@final
 class SpellTable:
     def arrays(self) -> dict[str, Any]: ...
     def first_entry(self, origin: npt.NDArray[np.int64], target: list[bool], min_len: int, confirmed: bool,
@@ -180,4 +183,5 @@ class SpellTable:
     def occupancy(self, origin: npt.NDArray[np.int64], group: npt.NDArray[np.uint32], n_groups: int, n_states: int,
                   horizon: int, weight: npt.NDArray[np.float64] | None = None) -> list[dict[str, Any]]: ...
 def build_spells(person: npt.NDArray[np.uint32], period: npt.NDArray[np.int64], state: npt.NDArray[np.uint8],
-                 n_persons: int, n_states: int, max_gap: list[int], keep_rows: bool = False) -> SpellTable: ...
+                 n_persons: int, n_states: int, max_gap: list[int], max_unobserved: int = 0,
+                 keep_rows: bool = False) -> SpellTable: ...

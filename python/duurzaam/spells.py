@@ -205,7 +205,7 @@ class Spells(Result):
         except ValueError:
             raise InputError(f"{what} {label!r} is not a state of the panel (states: {', '.join(map(str, self.states))})") from None
 
-    def _person_values(self, column: str) -> np.ndarray:
+    def _person_values(self, column: str) -> pd.Series:
         """A per-person value from a panel column: the value on the person's first row."""
         s = _series(self._frame.raw(column))
         _, first = np.unique(self._person_codes, return_index=True)
@@ -562,7 +562,7 @@ class Occupancy(Result):
 
 
 def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | Mapping[Any, int] = 0,
-           missing: Iterable[Any] | None = None, hours: str | None = None, min_hours: float | None = None,
+           max_unobserved: int = 0, missing: Iterable[Any] | None = None, hours: str | None = None, min_hours: float | None = None,
            earnings: str | None = None, min_earnings: float | None = None, work: Any = "work",
            below_threshold: Any = "work below threshold", keep_rows: bool = False) -> Spells:
     """Builds employment spells from a long register panel (one row per person per period).
@@ -578,6 +578,10 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
         The longest interruption, in periods, that does not end a spell: one number for every
         state, or per state (``{"work": 1}``: a one-month interruption does not end a job). The
         interrupting periods (another state, or no row at all) become part of the spell.
+    max_unobserved : int
+        The longest stretch of unobserved periods alone (no row, or a missing status) that does
+        not end a spell of any state: a month missing from the register inside a benefit spell
+        does not end it, while a month in work does (unless ``max_gap`` says otherwise).
     missing : iterable, optional
         Status labels that mean "not observed" (missing status values always do). Unobserved
         periods end a spell unless bridged by ``max_gap``.
@@ -651,8 +655,10 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
     if min(gaps) < 0:
         raise ValueError("max_gap must be >= 0")
     names = {"person": person, "period": period, "status": status}
+    if int(max_unobserved) < 0:
+        raise ValueError("max_unobserved must be >= 0")
     core = core_call(_core.build_spells, names, frame, np.ascontiguousarray(pcodes, dtype=np.uint32), periods,
-                     np.ascontiguousarray(state), len(persons), len(labels), gaps, keep_rows)
+                     np.ascontiguousarray(state), len(persons), len(labels), gaps, int(max_unobserved), keep_rows)
     return Spells(core, persons, labels, clock, frame, np.asarray(pcodes), counts, person)
 
 

@@ -142,7 +142,8 @@ impl SpellTable {
 
 /// Builds spells from panel columns: person codes, integer periods, state codes (255 = unobserved).
 #[pyfunction]
-#[pyo3(signature = (person, period, state, n_persons, n_states, max_gap, keep_rows=false))]
+#[pyo3(signature = (person, period, state, n_persons, n_states, max_gap, max_unobserved=0, keep_rows=false))]
+#[allow(clippy::too_many_arguments)]
 pub fn build_spells<'py>(
     py: Python<'py>,
     person: PyReadonlyArray1<'py, u32>,
@@ -151,6 +152,7 @@ pub fn build_spells<'py>(
     n_persons: usize,
     n_states: usize,
     max_gap: Vec<i64>,
+    max_unobserved: i64,
     keep_rows: bool,
 ) -> PyResult<SpellTable> {
     let (person, period, state) = (slice(&person)?, slice(&period)?, slice(&state)?);
@@ -163,7 +165,7 @@ pub fn build_spells<'py>(
                 n_persons,
                 n_states,
             };
-            spells::build_spells(&panel, &max_gap, keep_rows)
+            spells::build_spells(&panel, &max_gap, max_unobserved, keep_rows)
         })
         .map_err(to_py)?;
     Ok(SpellTable { inner })

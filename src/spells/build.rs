@@ -6,7 +6,8 @@
 //! 2. A *run* is a stretch of rows of one person in one state over consecutive periods. A period
 //!    with no row, or a row whose state is [`UNOBSERVED`], is not observed.
 //! 3. Runs of state `s` separated by at most `max_gap[s]` periods (observed in other states or not
-//!    observed at all) are joined into one spell; the periods in between belong to that spell
+//!    observed at all), or by at most `max_unobserved` periods that are all unobserved, are joined
+//!    into one spell; the periods in between belong to that spell
 //!    (`n_bridged` counts them) and to no other spell.
 //! 4. Every observed row belongs to exactly one spell (`row_spell`), or to none when its state is
 //!    unobserved and it was not bridged.
@@ -165,9 +166,19 @@ fn row_order(panel: &Panel<'_>) -> Option<Vec<u32>> {
 }
 
 /// Builds the spells of every person. `max_gap[s]` is the longest interruption (in periods) that
-/// does not end a spell of state `s`. With `keep_rows`, `row_spell` maps rows to spells.
-pub fn build_spells(panel: &Panel<'_>, max_gap: &[i64], keep_rows: bool) -> Result<Spells> {
+/// does not end a spell of state `s`; `max_unobserved` the longest stretch of unobserved periods
+/// alone (no row, or an unobserved state) that does not end a spell of any state. With
+/// `keep_rows`, `row_spell` maps rows to spells.
+pub fn build_spells(
+    panel: &Panel<'_>,
+    max_gap: &[i64],
+    max_unobserved: i64,
+    keep_rows: bool,
+) -> Result<Spells> {
     validate(panel, max_gap)?;
+    if max_unobserved < 0 {
+        return Err(Error::InvalidArgument("max_unobserved must be >= 0".into()));
+    }
     let n = panel.person.len();
     let order = row_order(panel);
     let row = |k: usize| -> usize {
@@ -237,12 +248,20 @@ pub fn build_spells(panel: &Panel<'_>, max_gap: &[i64], keep_rows: bool) -> Resu
                 continue;
             }
             let gap = max_gap[s as usize];
+            let reach = gap.max(max_unobserved);
             let (start, mut end, mut last) = (runs[i].start, runs[i].end, i);
             let mut j = i + 1;
-            while j < runs.len() && runs[j].start - end - 1 <= gap {
-                if runs[j].state == s {
+            // Whether everything since the spell's current end is unobserved (holes, or rows
+            // with an unobserved state): such a stretch may be bridged up to `max_unobserved`.
+            let mut only_unobserved = true;
+            while j < runs.len() && runs[j].start - end - 1 <= reach {
+                let interruption = runs[j].start - end - 1;
+                if runs[j].state == s && (interruption <= gap || only_unobserved) {
                     end = runs[j].end;
                     last = j;
+                    only_unobserved = true;
+                } else if runs[j].state != UNOBSERVED {
+                    only_unobserved = false;
                 }
                 j += 1;
             }
@@ -308,14 +327,15 @@ mod tests {
         let person = [0, 0, 0, 0, 0, 0, 1, 1];
         let period = [0, 1, 2, 3, 4, 6, 3, 4];
         let state = [0, 0, 1, 0, 0, 2, 1, 1];
-        let no_gap = build_spells(&panel(&person, &period, &state, 2), &[0, 0, 0], true).unwrap();
+        let no_gap =
+            build_spells(&panel(&person, &period, &state, 2), &[0, 0, 0], 0, true).unwrap();
         assert_eq!(no_gap.state, vec![0, 1, 0, 2, 1]);
         assert_eq!(no_gap.start, vec![0, 2, 3, 6, 3]);
         assert_eq!(no_gap.end, vec![1, 2, 4, 6, 4]);
         assert_eq!(no_gap.next, vec![1, 0, NEXT_UNOBSERVED, NEXT_END, NEXT_END]);
         assert_eq!(no_gap.first, vec![0, 4, 5]);
         // A one-period interruption of state 0 is bridged: one spell 0..4 holding the state-1 row.
-        let gap = build_spells(&panel(&person, &period, &state, 2), &[1, 0, 0], true).unwrap();
+        let gap = build_spells(&panel(&person, &period, &state, 2), &[1, 0, 0], 0, true).unwrap();
         assert_eq!(gap.state, vec![0, 2, 1]);
         assert_eq!(
             (gap.start[0], gap.end[0], gap.n_rows[0], gap.n_bridged[0]),
@@ -334,10 +354,17 @@ mod tests {
         let person = [1, 0, 0, 1, 0];
         let period = [4, 2, 0, 3, 1];
         let state = [1, 0, 0, 1, UNOBSERVED];
-        let a = build_spells(&panel(&person, &period, &state, 2), &[1, 0, 0], false).unwrap();
+        let a = build_spells(&panel(&person, &period, &state, 2), &[1, 0, 0], 0, false).unwrap();
         assert_eq!(a.state, vec![0, 1]);
         assert_eq!((a.start[0], a.end[0], a.n_bridged[0]), (0, 2, 1));
-        let dup = build_spells(&panel(&[0, 0], &[1, 1], &[0, 0], 1), &[0, 0, 0], false);
+        // Only unobserved periods bridged: a missing month inside a benefit spell, not a job.
+        let person = [0, 0, 0, 0, 0, 0];
+        let period = [0, 1, 2, 3, 4, 5];
+        let state = [0, UNOBSERVED, 0, 1, 0, 0];
+        let b = build_spells(&panel(&person, &period, &state, 1), &[0, 0, 0], 1, false).unwrap();
+        assert_eq!(b.state, vec![0, 1, 0]);
+        assert_eq!((b.start[0], b.end[0], b.n_bridged[0]), (0, 2, 1));
+        let dup = build_spells(&panel(&[0, 0], &[1, 1], &[0, 0], 1), &[0, 0, 0], 0, false);
         assert!(matches!(
             dup,
             Err(Error::InvalidValue {

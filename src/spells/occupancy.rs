@@ -169,6 +169,7 @@ mod tests {
                 n_states: 3,
             },
             &[0, 0, 0],
+            0,
             false,
         )
         .unwrap();

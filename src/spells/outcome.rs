@@ -318,6 +318,7 @@ mod tests {
                 n_states: 3,
             },
             &[0, 0, 0],
+            0,
             false,
         )
         .unwrap()

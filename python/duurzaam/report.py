@@ -1,0 +1,266 @@
+"""The evaluation of a multi-arm programme from a register panel, end to end, as a report.
+
+:func:`evaluate_panel` runs what an evaluator of a randomised re-integration experiment reports:
+panel -> spells -> time to work and to sustained work by arm (Kaplan-Meier, log-rank, pairwise
+tests against the control arm, a Cox model with cluster-robust standard errors, RMST differences
+with analytic and cluster-bootstrap intervals), exits from benefit for work versus other reasons
+(cumulative incidence), state occupancy, and job retention; every table with the persons dropped
+and why. :meth:`Evaluation.write` writes the tables (CSV), the figures (PNG) and a readable HTML
+report to a folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._result import Result
+from .bootstrap import bootstrap
+from .competing import cumulative_incidence
+from .cox import cox
+from .disclosure import round_counts
+from .nonparametric import kaplan_meier, logrank, pairwise_logrank
+from .spells import drop_summary, spells
+
+
+class Evaluation(Result):
+    """Tables and figures of :func:`evaluate_panel`; ``tables`` maps names to DataFrames."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], figures: dict[str, Any], notes: list[tuple[str, str]],
+                 title: str) -> None:
+        self.tables = tables
+        self.figures = figures
+        self.notes = notes
+        self.title = title
+        self._freeze()
+
+    def _title(self) -> str:
+        return self.title
+
+    def _facts(self) -> list[tuple[str, str]]:
+        return self.notes
+
+    def _summary_frame(self) -> pd.DataFrame:
+        return self.tables["sustained_work_at"]
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page (figures embedded as PNG)."""
+        parts = [f"<h1>{html.escape(self.title)}</h1>", "<ul>"]
+        parts += [f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in self.notes]
+        parts.append("</ul>")
+        for heading, text, table, figure in _SECTIONS:
+            if table not in self.tables and figure not in self.figures:
+                continue
+            parts.append(f"<h2>{html.escape(heading)}</h2><p>{html.escape(text)}</p>")
+            if figure in self.figures:
+                buf = io.BytesIO()
+                self.figures[figure].savefig(buf, format="png", dpi=110, bbox_inches="tight")
+                parts.append(f'<img alt="{html.escape(heading)}" src="data:image/png;base64,'
+                             f'{base64.b64encode(buf.getvalue()).decode()}"/>')
+            if table in self.tables:
+                parts.append(self.tables[table].to_html(index=False, float_format=lambda x: f"{x:.4g}", border=0,
+                                                        na_rep="-"))
+        style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+                 "table{border-collapse:collapse;font-size:13px;margin-bottom:1.5em}"
+                 "td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
+                 "th{background:#f3f3f3}img{max-width:100%}")
+        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
+                f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+
+    def write(self, folder: str | Path) -> Path:
+        """Writes ``report.html``, one CSV per table and one PNG per figure to ``folder``."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, t in self.tables.items():
+            t.to_csv(out / f"{name}.csv", index=False)
+        for name, fig in self.figures.items():
+            fig.savefig(out / f"{name}.png", dpi=110, bbox_inches="tight")
+        (out / "report.html").write_text(self.to_html(), encoding="utf-8")
+        return out / "report.html"
+
+
+# (heading, text, table, figure): the report's sections in order.
+_SECTIONS = [
+    ("Who is in the analysis", "Persons kept, censored (and why) and dropped (and why) under each outcome rule.",
+     "dropped", None),
+    ("Time to sustained work", "Share of each arm that started a job lasting at least the required number of "
+     "months (Kaplan-Meier, 1 - S(t)), with 95% intervals (log scale) and the number at risk.",
+     "sustained_work_at", "sustained_work"),
+    ("Share that found any job", "Time to the first job of any length.", "any_work_at", None),
+    ("Log-rank tests", "The overall k-sample test, and each arm against the control arm (Holm-adjusted p-values).",
+     "logrank", None),
+    ("Hazard ratios (Cox model)", "Time to sustained work; robust standard errors clustered by the cluster column.",
+     "cox", "forest"),
+    ("Restricted mean time without sustained work", "Difference against the control arm up to tau months: "
+     "analytic (delta-method, persons independent) and bootstrap (percentile; whole clusters resampled when a "
+     "cluster column is given) intervals; negative = sooner in sustained work.", "rmst", None),
+    ("Leaving benefit: for work versus other reasons", "Cumulative incidence of each exit (Aalen-Johansen); an exit "
+     "counts as to work when the person is still in work a month later and not back on benefit.",
+     "exits_at", "exits"),
+    ("Where people are", "Share of each arm in each state (multi-state Aalen-Johansen, accounting for people who "
+     "leave the register).", "occupancy_at", "occupancy"),
+    ("Job retention", "Share of first jobs after the programme start still held (no return to benefit) at given "
+     "months after the job started (Kaplan-Meier).", "retention_at", None),
+]
+
+
+def _fig(draw: Any, size: tuple[float, float] = (7.5, 4.5)) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=size)
+    draw(ax)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: str, origin: str,
+                   control: Any = None, cluster: str | None = None, covariates: Sequence[str] = (),
+                   work: str = "work", benefit: str = "benefit", max_gap: int = 1, max_unobserved: int = 1, hours: str | None = None,
+                   min_hours: float | None = None, sustained: int = 6, times: Sequence[int] = (6, 12, 18),
+                   tau: float | None = None, n_resamples: int = 500, seed: int = 1, round_to: int | None = None,
+                   title: str = "Programme evaluation") -> Evaluation:
+    """Evaluates a multi-arm programme from a monthly register panel.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        One row per person per month (see :func:`duurzaam.spells`).
+    person, period, status, arm, origin : str
+        Columns: person id, month, status, the arm (constant per person), the programme start.
+    control : optional
+        The reference arm (default: the first level of ``arm``).
+    cluster : str, optional
+        Clusters (municipalities): robust Cox standard errors and a cluster bootstrap.
+    covariates : sequence of str
+        Person-level adjustment covariates for the Cox model (numeric, or categorical in ``C()``).
+    max_gap : int
+        A job interruption of at most this many months does not end the job.
+    max_unobserved : int
+        Months with a missing status (or no row) of at most this length do not end any spell.
+    hours, min_hours : optional
+        A work month counts only with at least ``min_hours`` hours (12 a week for part-time work).
+    sustained : int
+        Months a job must last to count as sustained work (6 or 12).
+    times : sequence of int
+        Months after the start at which shares are reported.
+    tau : float, optional
+        Horizon of the restricted mean (default: the last of ``times``).
+    n_resamples : int
+        Bootstrap resamples for the RMST differences (0: none).
+    round_to : int, optional
+        Statistical disclosure control of the count columns (e.g. 5 or 10) in the published tables.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> panel = dz.datasets.four_arm_panel(n_persons=400, seed=1)
+    >>> ev = dz.evaluate_panel(panel, person="person_id", period="month", status="status", arm="arm",
+    ...                        origin="programme_start", cluster="municipality", n_resamples=0)
+    >>> sorted(ev.tables)[:3]
+    ['any_work_at', 'cox', 'dropped']
+    """
+    times = [int(t) for t in times]
+    tau = float(tau if tau is not None else max(times))
+    sp = spells(panel, person, period, status, max_gap={work: max_gap}, max_unobserved=max_unobserved, hours=hours,
+                min_hours=min_hours, work=work)
+    person_cols = [arm] + ([cluster] if cluster else []) + [c for c in covariates if c not in (arm, cluster)]
+    plain_covs = [c.split("(", 1)[1].rstrip(")") if c.startswith("C(") else c for c in person_cols]
+    plain_covs = list(dict.fromkeys(plain_covs))
+    sus = sp.time_to(work, origin=origin, min_duration=sustained, covariates=plain_covs)
+    anyjob = sp.time_to(work, origin=origin, min_duration=1, covariates=plain_covs)
+    levels = list(pd.unique(sus[arm])) if not isinstance(sus[arm].dtype, pd.CategoricalDtype) else list(sus[arm].cat.categories)
+    control = levels[0] if control is None else control
+    if control not in levels:
+        raise ValueError(f"control {control!r} is not a level of column '{arm}'")
+    if isinstance(sus[arm].dtype, pd.CategoricalDtype):
+        order = [control] + [lv for lv in levels if lv != control]
+        sus[arm] = sus[arm].cat.reorder_categories(order)
+        anyjob[arm] = anyjob[arm].cat.reorder_categories(order)
+
+    tables: dict[str, pd.DataFrame] = {}
+    figures: dict[str, Any] = {}
+
+    km = kaplan_meier(sus, "duration", "event", group=arm, entry="entry")
+    at = km.survival_at(times)
+    share = at.assign(share=1 - at["survival"], share_lower=1 - at["upper"], share_upper=1 - at["lower"])
+    tables["sustained_work_at"] = share[[arm, "time", "share", "share_lower", "share_upper"]]
+    figures["sustained_work"] = _fig(lambda ax: km.plot(ax=ax, share_event=True, xlabel="months since programme start",
+                                                        ylabel=f"share in work lasting {sustained}+ months"))
+    km_any = kaplan_meier(anyjob, "duration", "event", group=arm, entry="entry")
+    at_any = km_any.survival_at(times)
+    tables["any_work_at"] = at_any.assign(share=1 - at_any["survival"], share_lower=1 - at_any["upper"],
+                                          share_upper=1 - at_any["lower"])[[arm, "time", "share", "share_lower", "share_upper"]]
+
+    lr = logrank(sus, "duration", "event", arm, entry="entry")
+    pw = pairwise_logrank(sus, "duration", "event", arm, reference=control, entry="entry")
+    overall = pd.DataFrame([{"group_1": "all arms", "group_2": "", "statistic": lr.statistic, "p_value": lr.p_value,
+                             "p_adjusted": np.nan}])
+    tables["logrank"] = pd.concat([overall, pw], ignore_index=True)
+
+    terms = " + ".join([f"C({arm})"] + [c for c in covariates if c not in (arm, cluster)])
+    fit = cox(sus, "duration", "event", terms, entry="entry", cluster=cluster)
+    tables["cox"] = fit.summary.reset_index()
+    figures["forest"] = _fig(lambda ax: fit.plot(ax=ax), size=(7.0, 0.45 * len(fit.summary) + 1.5))
+
+    contrast = km.rmst_contrast(tau, reference=control)
+    rm = contrast[["group", "reference", "tau", "difference", "diff_lower", "diff_upper"]].copy()
+    if n_resamples > 0:
+        scheme: dict[str, Any] = {"scheme": "cluster", "cluster": cluster} if cluster else {"scheme": "stratified", "strata": arm}
+        bs = bootstrap(kaplan_meier, sus, "duration", "event", group=arm, entry="entry", tau=tau,
+                       n_resamples=n_resamples, seed=seed, progress=False, **scheme)
+        boot = bs.ci("percentile")
+        diffs = boot[boot["quantity"].astype(str).str.startswith("rmst_diff")]
+        diffs = diffs.set_index(diffs["group"].astype(str).str.rsplit(" - ", n=1).str[0])
+        rm["boot_lower"] = diffs["lower"].reindex(rm["group"].astype(str)).to_numpy()
+        rm["boot_upper"] = diffs["upper"].reindex(rm["group"].astype(str)).to_numpy()
+    tables["rmst"] = rm
+
+    exits = sp.time_to_exit(benefit, origin=origin, causes={work: 1}, confirm_lag=1, covariates=[arm])
+    cif = cumulative_incidence(exits, "duration", "event", group=arm, entry="entry")
+    ex_at = cif.at(times)
+    ex_at.insert(1, "exit", ex_at["cause"].map(exits.attrs["causes"]))
+    tables["exits_at"] = ex_at.drop(columns="cause")
+    figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, causes=[1], labels={1: "exit to work"}, band=False))
+
+    occ = sp.occupancy(origin=origin, group=arm, times=times)
+    tables["occupancy_at"] = occ.wide().reset_index()
+    import matplotlib.pyplot as plt
+
+    ax = occ.plot()
+    figures["occupancy"] = np.atleast_1d(ax)[0].figure
+    plt.close(figures["occupancy"])
+
+    jobs = sp.spell_durations(work, ends_in=benefit, origin=origin, covariates=[arm])
+    km_jobs = kaplan_meier(jobs, "duration", "event", group=arm)
+    tables["retention_at"] = km_jobs.survival_at(times)
+
+    drops = []
+    for name, d in (("sustained work", sus), ("any job", anyjob), ("exit from benefit", exits), ("job retention", jobs)):
+        drops.append(drop_summary(d).assign(analysis=name))
+    dropped = pd.concat(drops, ignore_index=True)[["analysis", "outcome", "reason", "count"]]
+    if round_to:
+        dropped, _ = round_counts(dropped, ["count"], round_to=round_to)
+    tables["dropped"] = dropped
+    notes = [
+        ("panel", f"{len(sp.persons)} persons, {sp.summary_counts.loc['rows', 'count']} person-months, "
+                  f"{len(sp.table)} spells"),
+        ("sustained work", f"a job lasting at least {sustained} months (interruptions of up to {max_gap} month(s) "
+                           "bridged), counted from the month it starts"),
+        ("arms", ", ".join(map(str, [control] + [lv for lv in levels if lv != control]))),
+        ("log-rank", f"chi-square {lr.statistic:.2f} on {lr.df} df, p = {lr.p_value:.3g}"),
+    ]
+    return Evaluation(tables, figures, notes, title)
+
+
+__all__ = ["evaluate_panel", "Evaluation"]

@@ -1,0 +1,78 @@
+"""dz.evaluate_panel and `duurzaam demo`: the report's tables are the API's numbers, the HTML
+holds every section with its figure, the demo command writes it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import duurzaam as dz
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return dz.datasets.four_arm_panel(n_persons=600, seed=3)
+
+
+@pytest.fixture(scope="module")
+def evaluation(panel):
+    return dz.evaluate_panel(panel, person="person_id", period="month", status="status", arm="arm",
+                             origin="programme_start", cluster="municipality", covariates=["age"],
+                             n_resamples=50, seed=4)
+
+
+def test_tables_are_the_api_numbers(panel, evaluation):
+    sp = dz.spells(panel, "person_id", "month", "status", max_gap={"work": 1}, max_unobserved=1)
+    d = sp.time_to("work", origin="programme_start", min_duration=6, covariates=["arm"])
+    at = dz.kaplan_meier(d, "duration", "event", group="arm", entry="entry").survival_at([6, 12, 18])
+    np.testing.assert_allclose(evaluation.tables["sustained_work_at"]["share"], 1 - at["survival"], rtol=1e-12)
+    lr = dz.logrank(d, "duration", "event", "arm", entry="entry")
+    assert evaluation.tables["logrank"]["statistic"].iloc[0] == pytest.approx(lr.statistic, rel=1e-12)
+    occ = sp.occupancy(origin="programme_start", group="arm", times=[6, 12, 18]).wide().reset_index()
+    pd.testing.assert_frame_equal(evaluation.tables["occupancy_at"], occ)
+    rm = evaluation.tables["rmst"]
+    assert list(rm["group"]) == ["more guidance", "remote guidance (app)", "tailored guidance"]
+    assert (rm["boot_lower"] < rm["difference"]).all() and (rm["difference"] < rm["boot_upper"]).all()
+    # the drop summary accounts for every person under each rule
+    dropped = evaluation.tables["dropped"]
+    persons = dropped[dropped["analysis"] == "sustained work"]["count"].sum()
+    assert persons == panel["person_id"].nunique()
+
+
+def test_html_report_has_every_section_with_its_figure(evaluation, tmp_path):
+    path = evaluation.write(tmp_path / "rep")
+    text = path.read_text()
+    for heading in ("Time to sustained work", "Hazard ratios", "Leaving benefit", "Where people are", "Job retention"):
+        assert heading in text
+    assert text.count("data:image/png;base64,") == len(evaluation.figures) == 4
+    assert (tmp_path / "rep" / "cox.csv").exists() and (tmp_path / "rep" / "occupancy.png").exists()
+    assert "<table" in evaluation._repr_html_()
+
+
+def test_rounded_counts_for_publication(panel):
+    ev = dz.evaluate_panel(panel, person="person_id", period="month", status="status", arm="arm",
+                           origin="programme_start", n_resamples=0, round_to=5)
+    counts = ev.tables["dropped"]["count"].dropna()
+    assert (counts % 5 == 0).all()
+    assert "boot_lower" not in ev.tables["rmst"]
+
+
+def test_unknown_control_arm(panel):
+    with pytest.raises(ValueError, match="control 'none' is not a level"):
+        dz.evaluate_panel(panel, person="person_id", period="month", status="status", arm="arm",
+                          origin="programme_start", control="none", n_resamples=0)
+
+
+def test_demo_command_writes_the_report(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "duurzaam", "demo", "--out", str(tmp_path / "demo"), "--persons", "400",
+                          "--resamples", "20"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "Four-arm experiment" in out.stdout and "report written" in out.stdout
+    assert (tmp_path / "demo" / "report.html").stat().st_size > 10_000
+    rossi = subprocess.run([sys.executable, "-m", "duurzaam", "demo", "--dataset", "rossi"], capture_output=True,
+                           text=True, timeout=300)
+    assert rossi.returncode == 0 and "rossi" in rossi.stdout
