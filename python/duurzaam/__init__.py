@@ -11,7 +11,7 @@ from . import datasets, disclosure, errors
 from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
 from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
-from .competing import CumulativeIncidence, cause_specific_cox, cumulative_incidence
+from .competing import CumulativeIncidence, FineGrayFit, cause_specific_cox, cumulative_incidence, fine_gray
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .report import Evaluation, evaluate_panel
@@ -28,6 +28,8 @@ __all__ = [
     "aft",
     "cumulative_incidence",
     "cause_specific_cox",
+    "fine_gray",
+    "FineGrayFit",
     "CumulativeIncidence",
     "AftFit",
     "discrete_hazard",

@@ -18,6 +18,7 @@ __all__ = [
     "boot_interval",
     "bootstrap",
     "build_spells",
+    "cmprsk_variance",
     "chisq_sf",
     "concordance",
     "cox_details",
@@ -26,6 +27,8 @@ __all__ = [
     "cumulative_incidence",
     "discrete_hazard",
     "factorize_i64",
+    "fine_gray",
+    "gray_test",
     "kaplan_meier",
     "km_quantile",
     "km_rmst",
@@ -185,3 +188,10 @@ class SpellTable:
 def build_spells(person: npt.NDArray[np.uint32], period: npt.NDArray[np.int64], state: npt.NDArray[np.uint8],
                  n_persons: int, n_states: int, max_gap: list[int], max_unobserved: int = 0,
                  keep_rows: bool = False) -> SpellTable: ...
+def gray_test(time: npt.NDArray[np.float64], status: npt.NDArray[np.uint8], group: npt.NDArray[np.uint32], n_groups: int,
+              cause: int, rho: float = 0.0, strata: npt.NDArray[np.uint32] | None = None,
+              n_strata: int = 1) -> tuple[float, int, float]: ...
+def cmprsk_variance(time: npt.NDArray[np.float64], status: npt.NDArray[np.uint8],
+                    cause: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def fine_gray(time: npt.NDArray[np.float64], status: npt.NDArray[np.uint8], x: npt.NDArray[np.float64], cause: int = 1,
+              max_iter: int = 50, eps: float = 1e-10) -> dict[str, Any]: ...

@@ -14,6 +14,7 @@ use crate::optim::NewtonOptions;
 use crate::nonparametric::{self as np_, ConfType, KmOptions, LogrankOptions};
 use crate::SurvData;
 
+mod competing;
 mod spells;
 
 create_exception!(_core, CoreError, PyValueError, "An error reported by the duurzaam core.");
@@ -887,6 +888,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cumulative_incidence, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(spells::build_spells, m)?)?;
+    m.add_function(wrap_pyfunction!(competing::gray_test, m)?)?;
+    m.add_function(wrap_pyfunction!(competing::cmprsk_variance, m)?)?;
+    m.add_function(wrap_pyfunction!(competing::fine_gray, m)?)?;
     m.add_class::<spells::SpellTable>()?;
     m.add_function(wrap_pyfunction!(boot_interval, m)?)?;
     m.add_function(wrap_pyfunction!(resample_weights, m)?)?;

@@ -1,0 +1,80 @@
+//! Bindings for Gray's test, cmprsk's cumulative-incidence variance and the Fine-Gray model.
+
+use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use super::{slice, to_py};
+use crate::competing;
+use crate::optim::NewtonOptions;
+
+/// Gray's test for one cause: (statistic, df, p_value).
+#[pyfunction]
+#[pyo3(signature = (time, status, group, n_groups, cause, rho=0.0, strata=None, n_strata=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn gray_test(
+    py: Python<'_>,
+    time: PyReadonlyArray1<'_, f64>,
+    status: PyReadonlyArray1<'_, u8>,
+    group: PyReadonlyArray1<'_, u32>,
+    n_groups: usize,
+    cause: u8,
+    rho: f64,
+    strata: Option<PyReadonlyArray1<'_, u32>>,
+    n_strata: usize,
+) -> PyResult<(f64, usize, f64)> {
+    let (time, status, group) = (slice(&time)?, slice(&status)?, slice(&group)?);
+    let strata = strata.as_ref().map(slice).transpose()?;
+    let t = py
+        .detach(|| competing::gray_test(time, status, group, n_groups, strata, n_strata, cause, rho))
+        .map_err(to_py)?;
+    Ok((t.statistic, t.df, t.p_value))
+}
+
+/// cmprsk's variance of the cumulative incidence of `cause` (rows sorted by time, one group):
+/// (times with an event of the cause, incidence, variance).
+#[pyfunction]
+pub fn cmprsk_variance<'py>(
+    py: Python<'py>,
+    time: PyReadonlyArray1<'py, f64>,
+    status: PyReadonlyArray1<'py, u8>,
+    cause: u8,
+) -> PyResult<(Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>)> {
+    let (time, status) = (slice(&time)?, slice(&status)?);
+    let (t, f, v) = py.detach(|| competing::cmprsk_variance(time, status, cause));
+    Ok((t.into_pyarray(py), f.into_pyarray(py), v.into_pyarray(py)))
+}
+
+/// The Fine-Gray model (cmprsk::crr).
+#[pyfunction]
+#[pyo3(signature = (time, status, x, cause=1, max_iter=50, eps=1e-10))]
+pub fn fine_gray<'py>(
+    py: Python<'py>,
+    time: PyReadonlyArray1<'py, f64>,
+    status: PyReadonlyArray1<'py, u8>,
+    x: PyReadonlyArray2<'py, f64>,
+    cause: u8,
+    max_iter: usize,
+    eps: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (time, status) = (slice(&time)?, slice(&status)?);
+    let p = x.shape()[1];
+    let xs = x.as_slice().map_err(|_| pyo3::exceptions::PyValueError::new_err("x must be C-contiguous"))?;
+    let opts = NewtonOptions { max_iter, eps, step_tol: 1e-10 };
+    let fit = py
+        .detach(|| competing::fine_gray(time, status, cause, xs, p, None, 1, &opts))
+        .map_err(to_py)?;
+    let d = PyDict::new(py);
+    d.set_item("coef", fit.coef.into_pyarray(py))?;
+    d.set_item("var", fit.var.into_pyarray(py))?;
+    d.set_item("naive_var", fit.naive_var.into_pyarray(py))?;
+    d.set_item("loglik", fit.loglik)?;
+    d.set_item("loglik_null", fit.loglik_null)?;
+    d.set_item("score", fit.score.into_pyarray(py))?;
+    d.set_item("iter", fit.iter)?;
+    d.set_item("converged", fit.converged)?;
+    d.set_item("time", fit.time.into_pyarray(py))?;
+    d.set_item("base_jump", fit.base_jump.into_pyarray(py))?;
+    d.set_item("n_events", fit.n_events)?;
+    Ok(d)
+}
