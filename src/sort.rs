@@ -57,6 +57,36 @@ pub fn sorted_blocks(values: &[f64], codes: Option<&[u32]>, n_codes: usize) -> (
     }
 }
 
+/// As [`sorted_blocks`] for whole-number values in `lo..=hi` (months, days): two counting sorts,
+/// no comparisons; the same (stable) order. `None` when the range is too wide for counting.
+pub fn sorted_blocks_whole(values: &[f64], lo: f64, hi: f64, codes: Option<&[u32]>, n_codes: usize) -> Option<(Vec<u32>, Vec<usize>)> {
+    let n = values.len();
+    let span = hi - lo;
+    if !(span >= 0.0) || span > (4 * n + 65_536) as f64 {
+        return None;
+    }
+    let keys: Vec<u32> = values.iter().map(|&v| (v - lo) as u32).collect();
+    let identity: Vec<u32> = (0..n as u32).collect();
+    let (order, _) = bucket(&identity, &keys, span as usize + 1);
+    Some(match codes {
+        Some(c) => bucket(&order, c, n_codes),
+        None => (order, vec![0, n]),
+    })
+}
+
+/// [`argsort`], by counting when every value is a whole number in a narrow range (register
+/// months and days): the same stable order, in linear time.
+pub fn argsort_auto(values: &[f64]) -> Vec<u32> {
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let whole = values.iter().all(|&v| v == v.trunc());
+    if whole {
+        if let Some((order, _)) = sorted_blocks_whole(values, lo, hi, None, 1) {
+            return order;
+        }
+    }
+    argsort(values)
+}
+
 /// Integer codes 0..k for integer labels, with the sorted distinct labels (pandas' factorize with
 /// sort=True, for the common case of integer group columns, in two linear passes).
 pub fn factorize_i64(values: &[i64]) -> (Vec<u32>, Vec<i64>) {

@@ -19,7 +19,7 @@ class CumulativeIncidence(Result):
     """Cumulative incidence curves per cause (and group); built by :func:`cumulative_incidence`."""
 
     def __init__(self, k: int, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any],
-                 conf_level: float, gray: pd.DataFrame | str | None = None,
+                 conf_level: float, gray: Any = None,
                  cmprsk_se: list[np.ndarray] | None = None) -> None:
         z = _z(conf_level)
         parts = []
@@ -60,10 +60,13 @@ class CumulativeIncidence(Result):
     def gray_test(self) -> pd.DataFrame:
         """Gray's k-sample test per cause (``cause, statistic, df, p_value``), as R's
         ``cmprsk::cuminc(..., group, strata, rho)``: stratified when ``strata`` was given.
-        Available when the incidence is grouped, without delayed entry or weights (as cmprsk)."""
+        Available when the incidence is grouped, without delayed entry or weights (as cmprsk).
+        Computed on first use."""
         if isinstance(self._gray, str):
             raise ValueError(self._gray)
-        assert self._gray is not None
+        if callable(self._gray):
+            object.__setattr__(self, "_gray", self._gray())
+        assert isinstance(self._gray, pd.DataFrame)
         return self._gray.copy()
 
     def at(self, times: Any) -> pd.DataFrame:
@@ -145,7 +148,7 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
                           weight=frame.numeric(weights) if weights else None, group=codes, n_groups=ng)
     plain = entry is None and weights is None
     st = status.astype(np.uint8)
-    gray: pd.DataFrame | str | None = None
+    gray: Any = "Gray's test compares groups: give group="
     if strata is not None and group is None:
         raise ValueError("strata are for Gray's test between groups: give group= too")
     if group is not None:
@@ -153,12 +156,14 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
             gray = "Gray's test (as cmprsk) is for data without delayed entry or weights"
         else:
             scodes, slevels = (None, [None]) if strata is None else frame.codes(strata)
-            rows = []
-            for c in range(1, k + 1):
-                stat, df, p = core_call(_core.gray_test, names, frame, time, st, codes, ng, c, float(rho),
-                                        scodes, len(slevels))
-                rows.append((c, stat, df, p))
-            gray = pd.DataFrame(rows, columns=["cause", "statistic", "df", "p_value"])
+
+            def gray() -> pd.DataFrame:
+                rows = []
+                for c in range(1, k + 1):
+                    stat, df, p = core_call(_core.gray_test, names, frame, time, st, codes, ng, c, float(rho),
+                                            scodes, len(slevels))
+                    rows.append((c, stat, df, p))
+                return pd.DataFrame(rows, columns=["cause", "statistic", "df", "p_value"])
     cmprsk_se = None
     if variance == "cmprsk":
         if not plain:

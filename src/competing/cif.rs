@@ -65,12 +65,22 @@ fn curve(data: &SurvData, cause: &[u8], k: usize, by_exit: &[u32], by_entry: Opt
     let m = table.len();
     let w = |i: usize| data.w(i);
     // Position of each row's exit (and entry) among the distinct times.
-    let pos_of = |t: f64| table.time.partition_point(|&x| x < t);
-    let mut n_cause = vec![0.0; m * k];
+    // `by_exit` is sorted by exit: walk the distinct times alongside. A row of weight 0 (not
+    // drawn in a bootstrap replicate) may sit at a time the table does not hold: no position.
+    let mut pos = Vec::with_capacity(by_exit.len());
+    let mut j = 0usize;
     for &i in by_exit {
+        let t = data.exit[i as usize];
+        while j < m && table.time[j] < t {
+            j += 1;
+        }
+        pos.push(if j < m && table.time[j] == t { j as u32 } else { u32::MAX });
+    }
+    let mut n_cause = vec![0.0; m * k];
+    for (r, &i) in by_exit.iter().enumerate() {
         let i = i as usize;
-        if cause[i] > 0 && w(i) > 0.0 {
-            n_cause[pos_of(data.exit[i]) * k + cause[i] as usize - 1] += w(i);
+        if cause[i] > 0 && w(i) > 0.0 && pos[r] != u32::MAX {
+            n_cause[pos[r] as usize * k + cause[i] as usize - 1] += w(i);
         }
     }
     // All-cause KM before each time, the KM log-influence increments, and per cause P and Q.
@@ -100,17 +110,40 @@ fn curve(data: &SurvData, cause: &[u8], k: usize, by_exit: &[u32], by_entry: Opt
             cif[j * k + c] = f;
         }
     }
-    // Influence, row by row over the times from its entry on.
+    // Influence, per row type over the times from its entry on. Rows with the same exit, entry
+    // and cause have the same influence, so tied (monthly) data need one pass per type, each
+    // weighted by the sum of its squared case weights.
+    let mut types: Vec<((u32, u32, u8), f64)> = if data.entry.is_none() {
+        // without entry times a type is (exit position, cause): a dense table
+        let mut dense = vec![0.0; m * (k + 1)];
+        for (r, &i) in by_exit.iter().enumerate() {
+            let i = i as usize;
+            if w(i) > 0.0 && pos[r] != u32::MAX {
+                dense[pos[r] as usize * (k + 1) + cause[i] as usize] += w(i) * w(i);
+            }
+        }
+        (0..m * (k + 1))
+            .filter(|&q| dense[q] > 0.0)
+            .map(|q| (((q / (k + 1)) as u32, 0u32, (q % (k + 1)) as u8), dense[q]))
+            .collect()
+    } else {
+        let mut map: std::collections::HashMap<(u32, u32, u8), f64> = std::collections::HashMap::new();
+        for (r, &i) in by_exit.iter().enumerate() {
+            let i = i as usize;
+            let wi = w(i);
+            if wi == 0.0 || pos[r] == u32::MAX {
+                continue;
+            }
+            let e = data.entry.map_or(0, |en| table.time.partition_point(|&t| t <= en[i])) as u32;
+            *map.entry((pos[r], e, cause[i])).or_insert(0.0) += wi * wi;
+        }
+        map.into_iter().collect()
+    };
+    types.sort_unstable_by_key(|t| t.0);
     let mut var = vec![0.0; m * k];
     let mut infl = vec![0.0; k];
-    for &i in by_exit {
-        let i = i as usize;
-        let wi = w(i);
-        if wi == 0.0 {
-            continue;
-        }
-        let x = pos_of(data.exit[i]);
-        let e = data.entry.map_or(0, |en| table.time.partition_point(|&t| t <= en[i]));
+    for &((x, e, ci), w2) in &types {
+        let (x, e) = (x as usize, e as usize);
         let mut a = 0.0;
         infl.iter_mut().for_each(|v| *v = 0.0);
         for j in e..m {
@@ -120,15 +153,15 @@ fn curve(data: &SurvData, cause: &[u8], k: usize, by_exit: &[u32], by_entry: Opt
                 if at_risk {
                     v -= p[j * k + c] / table.n_risk[j];
                 }
-                if j == x && cause[i] as usize == c + 1 {
+                if j == x && ci as usize == c + 1 {
                     v += s_before[j] / table.n_risk[j];
                 }
                 infl[c] = v;
-                var[j * k + c] += wi * wi * v * v;
+                var[j * k + c] += w2 * v * v;
             }
             if at_risk {
                 a += g[j];
-                if j == x && data.event[i] == 1 {
+                if j == x && ci > 0 {
                     a -= inv_nd[j];
                 }
             }

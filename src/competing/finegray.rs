@@ -57,8 +57,7 @@ fn prepare(time: &[f64], status: &[u8], cause: u8, x: &[f64], p: usize, cengroup
         return Err(Error::InvalidArgument("time, status, covariates and censoring groups need one value per row".into()));
     }
     let n_cg = if cengroup.is_some() { n_cg.max(1) } else { 1 };
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    let order: Vec<usize> = crate::sort::argsort_auto(time).into_iter().map(|i| i as usize).collect();
     let t: Vec<f64> = order.iter().map(|&i| time[i]).collect();
     let kind: Vec<u8> = order.iter().map(|&i| if status[i] == 0 { 0 } else if status[i] == cause { 1 } else { 2 }).collect();
     if !kind.contains(&1) {

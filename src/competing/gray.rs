@@ -47,10 +47,9 @@ pub fn gray_test(
     let mut score = vec![0.0; ng1];
     let mut var = vec![0.0; ng1 * ng1];
     let n_strata = if strata.is_some() { n_strata.max(1) } else { 1 };
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    let order = crate::sort::argsort_auto(time);
     for st in 0..n_strata {
-        let rows: Vec<usize> = order.iter().copied().filter(|&i| strata.map_or(true, |s| s[i] as usize == st)).collect();
+        let rows: Vec<usize> = order.iter().map(|&i| i as usize).filter(|&i| strata.map_or(true, |s| s[i] as usize == st)).collect();
         if rows.is_empty() {
             continue;
         }

@@ -20,7 +20,10 @@ pub struct Blocks {
 impl Blocks {
     /// Sorts `data` once by exit (and entry) time, in blocks defined by `codes`.
     pub fn new(data: &SurvData, codes: Option<&[u32]>, n_codes: usize) -> Self {
-        let (by_exit, exit_off) = sorted_blocks(data.exit, codes, n_codes);
+        let (by_exit, exit_off) = data
+            .whole_range
+            .and_then(|(lo, hi)| crate::sort::sorted_blocks_whole(data.exit, lo, hi, codes, n_codes))
+            .unwrap_or_else(|| sorted_blocks(data.exit, codes, n_codes));
         let (by_entry, entry_off) = match data.entry {
             Some(entry) => {
                 let (o, off) = sorted_blocks(entry, codes, n_codes);
