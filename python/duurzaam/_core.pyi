@@ -156,6 +156,7 @@ def bootstrap(
     aft_t2: npt.NDArray[np.float64] | None = None,
     dist: str = "weibull",
     causes: npt.NDArray[np.float64] | None = None,
+    first_replicate: int = 0,
 ) -> dict[str, Any]: ...
 def boot_interval(kind: str, t0: float, t: npt.NDArray[np.float64], conf: float, accel: float = ..., v0: float = ...,
                   v: npt.NDArray[np.float64] | None = None) -> tuple[float, float]: ...

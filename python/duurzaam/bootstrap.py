@@ -175,6 +175,7 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
               n_jobs: int | None = None, conf_level: float = 0.95, times: Sequence[float] | None = None,
               quantiles: Sequence[float] | None = None, tau: Sequence[float] | float | None = None,
               jackknife: bool | None = None, on_failure: str = "drop", progress: bool | None = None,
+              backend: str = "local", client: Any = None, block_size: int | None = None,
               **kwargs: Any) -> BootstrapResult:
     """Bootstrap an estimator.
 
@@ -206,6 +207,16 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
         warning, or raise.
     progress : bool, optional
         A progress bar (tqdm); by default for 200 or more resamples. Ctrl-C stops the run.
+    backend : {"local", "dask"}
+        ``"dask"`` runs the replicates on a Dask distributed cluster (the core estimators only):
+        the data are scattered to every worker once, each task computes a contiguous block of
+        replicate indices in Rust (``n_jobs`` threads per task, default 1), and the blocks are
+        joined in order, so the replicates are bit-identical to the local run with the same
+        seed; a block lost with a worker is recomputed by Dask. The jackknife for BCa runs locally.
+    client : dask.distributed.Client, optional
+        The cluster to use (default: the current client, ``distributed.get_client()``).
+    block_size : int, optional
+        Replicates per task (default: about four tasks per worker thread).
 
     Examples
     --------
@@ -227,7 +238,11 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     from .competing import cumulative_incidence
     from .parametric import aft
 
+    if backend not in ("local", "dask"):
+        raise ValueError(f"backend must be 'local' or 'dask', not {backend!r}")
     if estimator not in (kaplan_meier, logrank, cox, aft, cumulative_incidence):
+        if backend != "local":
+            raise ValueError("the dask backend runs the core estimators; a Python callable runs locally")
         return _bootstrap_python(estimator, data, args, kwargs, n_resamples, scheme, strata, cluster, seed,
                                  conf_level, jackknife, on_failure, progress)
     frame = Frame(data)
@@ -245,13 +260,18 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     else:
         call, names = _cox_call(frame, data, args, kwargs)
     col_names = call.pop("_names")
-    bar = _progress_bar(int(n_resamples), progress)
-    cb = (lambda done: bar.update(min(done, n_resamples) - bar.n)) if bar is not None else None
-    try:
-        r = core_call(_core.bootstrap, col_names, frame, progress=cb, **call, **{**common, "jackknife": False})
-    finally:
-        if bar is not None:
-            bar.close()
+    if backend == "dask":
+        dask_threads = 1 if n_jobs is None else threads
+        r = _run_dask(call, {**common, "n_threads": dask_threads}, int(n_resamples), client, block_size, progress,
+                      col_names, frame)
+    else:
+        bar = _progress_bar(int(n_resamples), progress)
+        cb = (lambda done: bar.update(min(done, n_resamples) - bar.n)) if bar is not None else None
+        try:
+            r = core_call(_core.bootstrap, col_names, frame, progress=cb, **call, **{**common, "jackknife": False})
+        finally:
+            if bar is not None:
+                bar.close()
     k = int(r["k"]) // 2
     t = np.asarray(r["t"]).reshape(int(n_resamples), 2 * k)
     t0 = np.asarray(r["t0"])
@@ -267,6 +287,55 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     accel = jackknife_accel() if jackknife is True else None
     return BootstrapResult(names, t0[:k], t[:, :k], t0[k:], t[:, k:], np.asarray(r["failed"]), accel, conf_level,
                            scheme, int(seed), on_failure, jackknife=jackknife_accel)
+
+
+def _core_block(payload: dict[str, Any], first: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """One block of replicates on a Dask worker: replicates ``first .. first + n``."""
+    # Arrays arrive as the serializer rebuilt them, sometimes at an unaligned address (a buffer
+    # passed between workers); the core needs aligned C-contiguous buffers, so such an array is
+    # copied once here (a no-op for arrays that already are).
+    args = {k: np.require(v, requirements=["C_CONTIGUOUS", "ALIGNED"]) if isinstance(v, np.ndarray) else v
+            for k, v in payload.items()}
+    r = _core.bootstrap(**args, first_replicate=first, n_resamples=n, jackknife=False, progress=None)
+    return np.asarray(r["t"]), np.asarray(r["failed"]), np.asarray(r["t0"]), int(r["k"])
+
+
+def _run_dask(call: dict[str, Any], common: dict[str, Any], n_resamples: int, client: Any, block_size: int | None,
+              progress: bool | None, col_names: dict[str, Any], frame: Frame) -> dict[str, Any]:
+    """Scatter once, one task per block of replicate indices, joined in index order."""
+    try:
+        from distributed import as_completed, get_client
+    except ImportError as e:  # pragma: no cover
+        raise ImportError("backend='dask' needs dask.distributed: pip install 'dask[distributed]'") from e
+    if client is None:
+        try:
+            client = get_client()
+        except ValueError:
+            raise ValueError("backend='dask' needs a running dask.distributed Client (or client=)") from None
+    payload = {k: v for k, v in {**call, **common}.items() if k not in ("n_resamples", "jackknife")}
+    if block_size is None:
+        slots = max(1, sum(client.nthreads().values()))
+        block_size = max(1, -(-n_resamples // (4 * slots)))
+    blocks = [(a, min(block_size, n_resamples - a)) for a in range(0, n_resamples, int(block_size))]
+    [data] = client.scatter([payload], broadcast=True)
+    futures = [client.submit(_core_block, data, a, m, pure=False, retries=3, key=f"duurzaam-boot-{a}-{m}-{id(data)}")
+               for a, m in blocks]
+    sizes = {f.key: m for f, (_, m) in zip(futures, blocks)}
+    bar = _progress_bar(n_resamples, progress)
+    try:
+        for fut in as_completed(futures):
+            if fut.status == "error":
+                core_call(fut.result, col_names, frame)
+            if bar is not None:
+                bar.update(sizes[fut.key])
+        parts = core_call(client.gather, col_names, frame, futures)
+    finally:
+        if bar is not None:
+            bar.close()
+        for f in futures:
+            f.release()
+    return {"t": np.concatenate([p[0] for p in parts]), "failed": np.concatenate([p[1] for p in parts]),
+            "t0": parts[0][2], "k": parts[0][3]}
 
 
 def _km_call(frame: Frame, data: Any, args: tuple, kwargs: dict, times, quantiles, tau) -> tuple[dict, pd.DataFrame]:

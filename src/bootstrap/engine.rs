@@ -26,13 +26,16 @@ pub struct BootOutput {
     pub failed: Vec<bool>,
 }
 
-/// Runs `n_rep` replicates of `stat` (weights, replicate counts -> k values, or `None` when the
-/// replicate fails) with `n_threads` threads. `base_weight` multiplies the replicate counts
-/// (case weights); `stat` gets the product and the counts themselves.
+/// Runs replicates `first .. first + n_rep` of `stat` (weights, replicate counts -> k values, or
+/// `None` when the replicate fails) with `n_threads` threads. `base_weight` multiplies the
+/// replicate counts (case weights); `stat` gets the product and the counts themselves. Replicate
+/// `r` always draws from stream `r`, so blocks run anywhere (threads, Dask workers) and joined in
+/// order give the same replicates as one run.
 #[allow(clippy::too_many_arguments)]
 pub fn run<F>(
     resampler: &Resampler,
     base_weight: Option<&[f64]>,
+    first: usize,
     n_rep: usize,
     seed: u64,
     k: usize,
@@ -54,7 +57,7 @@ where
                     if control.cancel.load(Ordering::Relaxed) {
                         return None;
                     }
-                    resampler.weights(seed, r as u64, counts);
+                    resampler.weights(seed, (first + r) as u64, counts);
                     match base_weight {
                         Some(b) => w.iter_mut().zip(counts.iter()).zip(b).for_each(|((x, c), y)| *x = c * y),
                         None => w.copy_from_slice(counts),
@@ -147,18 +150,25 @@ mod tests {
         let outs: Vec<Vec<u64>> = [1, 2, 4]
             .iter()
             .map(|&th| {
-                let o = run(&r, None, 300, 42, 1, th, &Control::default(), mean).unwrap();
+                let o = run(&r, None, 0, 300, 42, 1, th, &Control::default(), mean).unwrap();
                 o.t.iter().map(|v| v.to_bits()).collect()
             })
             .collect();
         assert_eq!(outs[0], outs[1]);
         assert_eq!(outs[0], outs[2]);
+        // Blocks of replicates joined in order are the same run (the distributed backend).
+        let mut joined: Vec<u64> = Vec::new();
+        for (first, len) in [(0, 120), (120, 7), (127, 173)] {
+            let o = run(&r, None, first, len, 42, 1, 2, &Control::default(), mean).unwrap();
+            joined.extend(o.t.iter().map(|v| v.to_bits()));
+        }
+        assert_eq!(joined, outs[0]);
     }
 
     #[test]
     fn failures_are_recorded_not_dropped() {
         let r = Resampler::new(10, Scheme::Ordinary).unwrap();
-        let o = run(&r, None, 20, 1, 2, 2, &Control::default(), |w, _| if w[0] > 0.0 { None } else { Some(vec![1.0, 2.0]) }).unwrap();
+        let o = run(&r, None, 0, 20, 1, 2, 2, &Control::default(), |w, _| if w[0] > 0.0 { None } else { Some(vec![1.0, 2.0]) }).unwrap();
         assert_eq!(o.failed.len(), 20);
         assert!(o.failed.iter().any(|&f| f));
         for (i, &f) in o.failed.iter().enumerate() {

@@ -520,7 +520,7 @@ fn with_progress<T: Send>(py: Python<'_>, control: &Control, callback: Option<&B
 /// replicate matrix `t` (n_resamples x k, values then variances), the failed replicates and the
 /// jackknife values for the BCa acceleration.
 #[pyfunction]
-#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None))]
+#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0))]
 #[allow(clippy::too_many_arguments)]
 fn bootstrap<'py>(
     py: Python<'py>,
@@ -555,6 +555,7 @@ fn bootstrap<'py>(
     aft_t2: Option<F64<'py>>,
     dist: &str,
     causes: Option<F64<'py>>,
+    first_replicate: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let causes = causes.as_ref().map(slice).transpose()?;
     use crate::bootstrap::{self as bs, stats, Control, Resampler, Scheme};
@@ -613,7 +614,7 @@ fn bootstrap<'py>(
                 .ok_or_else(|| Error::Degenerate("the model does not converge on the full data".into()))?;
             let k = t0.len();
             let stat = |w: &[f64], _: &[f64]| stats::aft_statistic(&obs, x, p, aft_dist, w, &nopt);
-            let out = bs::run(&resampler, weight, n_resamples, seed, k, n_threads, &control, &stat)?;
+            let out = bs::run(&resampler, weight, first_replicate, n_resamples, seed, k, n_threads, &control, &stat)?;
             let jack = if jackknife { Some(bs::jackknife(&units, n_units, weight, k, n_threads, &control, &stat)?) } else { None };
             return Ok((t0, out, jack));
         }
@@ -628,7 +629,7 @@ fn bootstrap<'py>(
         let resampler = Resampler::new(n, scheme)?;
         let run_all = |k: usize, t0: Vec<f64>, stat: &(dyn Fn(&[f64], &[f64]) -> Option<Vec<f64>> + Sync)| -> Result<_, Error> {
             // n_resamples = 0: only the jackknife (asked for later, when a BCa interval is wanted).
-            let out = bs::run(&resampler, weight, n_resamples, seed, k, n_threads, &control, stat)?;
+            let out = bs::run(&resampler, weight, first_replicate, n_resamples, seed, k, n_threads, &control, stat)?;
             let jack = if jackknife { Some(bs::jackknife(&units, n_units, weight, k, n_threads, &control, stat)?) } else { None };
             Ok((t0, out, jack))
         };
