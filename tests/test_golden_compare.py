@@ -39,6 +39,15 @@ def test_pairwise_logrank_with_holm_and_bonferroni():
     assert_close(cat["statistic"], arr(G["statistic"]), what="statistic, categorical")
 
 
+def test_survival_contrast_against_r():
+    km = dz.kaplan_meier(load_dataset("rossi"), "week", "arrest", group="fin")
+    c = km.survival_contrast([26, 52])
+    cols = ["survival", "reference_survival", "difference", "diff_se", "diff_lower", "diff_upper"]
+    assert_close(c[cols].to_numpy(), arr(G["survival_contrast"]).reshape(2, 6), what="survival contrast")
+    with pytest.raises(ValueError, match="need groups"):
+        dz.kaplan_meier(load_dataset("rossi"), "week", "arrest").survival_contrast([26])
+
+
 def test_rmst_contrast_against_r():
     km = dz.kaplan_meier(load_dataset("rossi"), "week", "arrest", group="fin")
     c = km.rmst_contrast(52)

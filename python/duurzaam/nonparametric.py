@@ -212,6 +212,43 @@ class KaplanMeier(Result):
         return pd.DataFrame(rows, columns=["group", "reference", "tau", "difference", "diff_se", "diff_lower",
                                            "diff_upper", "ratio", "ratio_lower", "ratio_upper"])
 
+    def survival_contrast(self, times: Any, reference: Any = None) -> pd.DataFrame:
+        """Difference in S(t) (and so, with the sign turned, in the share with the event: "in
+        work") of each group against ``reference`` (default: the first level) at ``times``,
+        with analytic intervals on the plain scale: the variance of the difference is the sum of
+        the two groups' variances (independent groups; Greenwood, or the infinitesimal jackknife
+        with ``robust=True``). Returns ``group, reference, time, survival, reference_survival,
+        difference, diff_se, diff_lower, diff_upper``. For bootstrap intervals use
+        ``dz.bootstrap(dz.kaplan_meier, ..., times=times)``.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> km = dz.kaplan_meier(dz.datasets.load_rossi(), "week", "arrest", group="fin")
+        >>> km.survival_contrast([52])[["group", "reference", "time"]].values.tolist()
+        [[1, 0, 52.0]]
+        """
+        if self.group is None:
+            raise ValueError("survival contrasts need groups (kaplan_meier(..., group=...))")
+        ref = self.levels[0] if reference is None else reference
+        if ref not in self.levels:
+            raise ValueError(f"reference {ref!r} is not a level of '{self.group}'")
+        at = self.survival_at(times)
+        z = _z(self.conf_level)
+        base = at[at[self.group] == ref].set_index("time")
+        rows = []
+        for lvl in self.levels:
+            if lvl == ref:
+                continue
+            part = at[at[self.group] == lvl].set_index("time")
+            for t in part.index:
+                a, b = part.loc[t], base.loc[t]
+                diff = a["survival"] - b["survival"]
+                se = float(np.hypot(a["std_err"], b["std_err"]))
+                rows.append((lvl, ref, float(t), a["survival"], b["survival"], diff, se, diff - z * se, diff + z * se))
+        return pd.DataFrame(rows, columns=["group", "reference", "time", "survival", "reference_survival",
+                                           "difference", "diff_se", "diff_lower", "diff_upper"])
+
     def _title(self) -> str:
         return "Kaplan-Meier estimate"
 
