@@ -17,6 +17,7 @@ pub mod parametric;
 pub mod cox;
 pub mod sort;
 pub mod spells;
+pub mod weighting;
 
 #[cfg(feature = "python")]
 mod python;

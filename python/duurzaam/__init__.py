@@ -14,6 +14,7 @@ from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
 from .competing import CumulativeIncidence, FineGrayFit, cause_specific_cox, cumulative_incidence, fine_gray
 from .cox import ConvergenceWarning, CoxFit, TestResult, cox
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
+from .weighting import Iptw, iptw, iptw_cox
 from .report import Evaluation, evaluate_panel
 from .spells import Occupancy, Spells, drop_summary, spells
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen, pairwise_logrank
@@ -36,6 +37,9 @@ __all__ = [
     "DiscreteHazardFit",
     "bootstrap",
     "spells",
+    "iptw",
+    "iptw_cox",
+    "Iptw",
     "evaluate_panel",
     "Evaluation",
     "drop_summary",

@@ -29,6 +29,7 @@ __all__ = [
     "factorize_i64",
     "fine_gray",
     "gray_test",
+    "iptw",
     "kaplan_meier",
     "km_quantile",
     "km_rmst",
@@ -157,6 +158,11 @@ def bootstrap(
     dist: str = "weibull",
     causes: npt.NDArray[np.float64] | None = None,
     first_replicate: int = 0,
+    iptw_treatment: npt.NDArray[np.float64] | None = None,
+    iptw_z: npt.NDArray[np.float64] | None = None,
+    estimand: str = "ate",
+    stabilized: bool = True,
+    truncate: tuple[float, float] | None = None,
 ) -> dict[str, Any]: ...
 def boot_interval(kind: str, t0: float, t: npt.NDArray[np.float64], conf: float, accel: float = ..., v0: float = ...,
                   v: npt.NDArray[np.float64] | None = None) -> tuple[float, float]: ...
@@ -196,3 +202,6 @@ def cmprsk_variance(time: npt.NDArray[np.float64], status: npt.NDArray[np.uint8]
                     cause: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def fine_gray(time: npt.NDArray[np.float64], status: npt.NDArray[np.uint8], x: npt.NDArray[np.float64], cause: int = 1,
               max_iter: int = 50, eps: float = 1e-10) -> dict[str, Any]: ...
+def iptw(treatment: npt.NDArray[np.float64], z: npt.NDArray[np.float64], estimand: str = "ate", stabilized: bool = True,
+         truncate: tuple[float, float] | None = None, propensity: npt.NDArray[np.float64] | None = None,
+         weight: npt.NDArray[np.float64] | None = None) -> dict[str, Any]: ...

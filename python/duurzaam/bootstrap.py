@@ -181,8 +181,9 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
 
     Parameters
     ----------
-    estimator : dz.kaplan_meier, dz.logrank, dz.cox, dz.aft, dz.cumulative_incidence, or a callable
-        These five estimators run in the core (the cumulative incidence at ``times``). Kaplan-Meier reports S(t) at ``times``, the
+    estimator : dz.kaplan_meier, dz.logrank, dz.cox, dz.aft, dz.cumulative_incidence, dz.iptw_cox, or a callable
+        These six estimators run in the core (the cumulative incidence at ``times``; the IPTW Cox
+        model with its propensity model refitted in every replicate). Kaplan-Meier reports S(t) at ``times``, the
         ``quantiles`` (0.5 = median) and the RMST up to each ``tau`` per group, and with groups
         also each group against the first: the difference in S(t) and the difference and ratio
         of the RMST. The log-rank test reports its statistic, the Cox model its coefficients
@@ -237,10 +238,11 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     from .nonparametric import kaplan_meier, logrank
     from .competing import cumulative_incidence
     from .parametric import aft
+    from .weighting import iptw_cox
 
     if backend not in ("local", "dask"):
         raise ValueError(f"backend must be 'local' or 'dask', not {backend!r}")
-    if estimator not in (kaplan_meier, logrank, cox, aft, cumulative_incidence):
+    if estimator not in (kaplan_meier, logrank, cox, aft, cumulative_incidence, iptw_cox):
         if backend != "local":
             raise ValueError("the dask backend runs the core estimators; a Python callable runs locally")
         return _bootstrap_python(estimator, data, args, kwargs, n_resamples, scheme, strata, cluster, seed,
@@ -257,6 +259,8 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
         call, names = _aft_call(frame, data, args, kwargs)
     elif estimator is cumulative_incidence:
         call, names = _cif_call(frame, args, kwargs, times)
+    elif estimator is iptw_cox:
+        call, names = _iptw_cox_call(frame, data, args, kwargs)
     else:
         call, names = _cox_call(frame, data, args, kwargs)
     col_names = call.pop("_names")
@@ -407,6 +411,35 @@ def _cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict,
     call = dict(estimator="cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
                 entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
                 strata=s_codes, n_strata=ns, offset=frame.numeric(offset) if offset else None, ties=ties, _names=names)
+    return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
+
+
+def _iptw_cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
+    from .cox import _design
+    from .weighting import _treatment
+
+    duration, event, treatment, covariates = args[:4]
+    outcome = list(kwargs.pop("outcome", None) or [])
+    estimand, stabilized = kwargs.pop("estimand", "ate"), bool(kwargs.pop("stabilized", True))
+    truncate = kwargs.pop("truncate", None)
+    entry, strata, ties = kwargs.pop("entry", None), kwargs.pop("strata", None), kwargs.pop("ties", "efron")
+    if kwargs:
+        raise TypeError(f"unexpected arguments for iptw_cox: {', '.join(kwargs)}")
+    if truncate is not None:
+        truncate = (float(truncate), 1.0 - float(truncate)) if np.isscalar(truncate) else tuple(map(float, truncate))
+    a = _treatment(frame, treatment)
+    z, _, _, _ = _design(frame, data, covariates)
+    terms = [treatment] + outcome
+    x, _, _, _ = _design(frame, data, terms)
+    s_codes, ns = (None, 1)
+    if strata is not None:
+        s_codes, lv = frame.codes(strata)
+        ns = len(lv)
+    names = {"duration": duration, "event": event, "entry": entry, "strata": strata, "group": treatment}
+    call = dict(estimator="iptw_cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
+                entry=frame.numeric(entry) if entry else None, strata=s_codes, n_strata=ns, ties=ties,
+                iptw_treatment=a, iptw_z=np.ascontiguousarray(z), estimand=estimand, stabilized=stabilized,
+                truncate=truncate, _names=names)
     return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
 
 

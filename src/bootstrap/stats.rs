@@ -120,6 +120,40 @@ pub fn cox_statistic(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&
     Some(out)
 }
 
+/// The propensity side of an IPTW bootstrap: treatment (0/1), the propensity covariates (n x q)
+/// and how the weights are made.
+pub struct IptwSpec<'a> {
+    pub treatment: &'a [f64],
+    pub z: &'a [f64],
+    pub q: usize,
+    pub estimand: crate::weighting::Estimand,
+    pub stabilized: bool,
+    pub truncate: Option<(f64, f64)>,
+}
+
+/// IPTW weights with the propensity model refitted under the case weights `counts`.
+pub fn iptw_weights(spec: &IptwSpec, counts: Option<&[f64]>) -> Option<Vec<f64>> {
+    let lopts = NewtonOptions { max_iter: 25, eps: 1e-10, step_tol: 1e-10 };
+    let fit = crate::weighting::logistic(spec.treatment, spec.z, spec.q, counts, &lopts).ok()?;
+    if !fit.converged {
+        return None;
+    }
+    let ps = crate::weighting::predict(&fit.beta, spec.z, spec.q);
+    let mut w = crate::weighting::ipw(spec.treatment, &ps, spec.estimand, spec.stabilized, counts).ok()?;
+    if let Some((lo, hi)) = spec.truncate {
+        crate::weighting::truncate(&mut w, counts, lo, hi);
+    }
+    Some(w)
+}
+
+/// An IPTW-weighted Cox model in one bootstrap replicate: the propensity model is refitted on
+/// the replicate, its weights times the replicate counts weight the Cox model.
+pub fn iptw_cox_statistic(prep: &Prepared, full: &CoxFit, spec: &IptwSpec, counts: &[f64], mult: bool, opts: &NewtonOptions) -> Option<Vec<f64>> {
+    let w = iptw_weights(spec, Some(counts))?;
+    let wf: Vec<f64> = w.iter().zip(counts).map(|(a, c)| a * c).collect();
+    cox_statistic(prep, full, &wf, if mult { Some(counts) } else { None }, opts)
+}
+
 /// AFT coefficients (and log scale) with their variances, refitted on reweighted data; `None`
 /// when the replicate does not converge.
 pub fn aft_statistic(obs: &[crate::parametric::Obs], x: &[f64], p: usize, dist: crate::parametric::Dist, w: &[f64], opts: &NewtonOptions) -> Option<Vec<f64>> {

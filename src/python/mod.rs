@@ -16,6 +16,7 @@ use crate::SurvData;
 
 mod competing;
 mod spells;
+mod weighting;
 
 create_exception!(_core, CoreError, PyValueError, "An error reported by the duurzaam core.");
 create_exception!(_core, CoreInputError, CoreError, "A bad value in an input column: args = (field, row, reason).");
@@ -520,7 +521,7 @@ fn with_progress<T: Send>(py: Python<'_>, control: &Control, callback: Option<&B
 /// replicate matrix `t` (n_resamples x k, values then variances), the failed replicates and the
 /// jackknife values for the BCa acceleration.
 #[pyfunction]
-#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0))]
+#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0, iptw_treatment=None, iptw_z=None, estimand="ate", stabilized=true, truncate=None))]
 #[allow(clippy::too_many_arguments)]
 fn bootstrap<'py>(
     py: Python<'py>,
@@ -556,7 +557,22 @@ fn bootstrap<'py>(
     dist: &str,
     causes: Option<F64<'py>>,
     first_replicate: usize,
+    iptw_treatment: Option<F64<'py>>,
+    iptw_z: Option<PyReadonlyArray2<'py, f64>>,
+    estimand: &str,
+    stabilized: bool,
+    truncate: Option<(f64, f64)>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let iptw_a = iptw_treatment.as_ref().map(slice).transpose()?;
+    let (iptw_zs, iptw_q) = match &iptw_z {
+        Some(a) => (Some(a.as_slice().map_err(|_| PyValueError::new_err("iptw_z must be C-contiguous"))?), a.shape()[1]),
+        None => (None, 0),
+    };
+    let estimand = match estimand {
+        "ate" => crate::weighting::Estimand::Ate,
+        "att" => crate::weighting::Estimand::Att,
+        other => return Err(PyValueError::new_err(format!("estimand must be 'ate' or 'att', not '{other}'"))),
+    };
     let causes = causes.as_ref().map(slice).transpose()?;
     use crate::bootstrap::{self as bs, stats, Control, Resampler, Scheme};
     let aft_kind = aft_kind.as_ref().map(slice).transpose()?;
@@ -659,6 +675,27 @@ fn bootstrap<'py>(
                 t0.extend((0..p).map(|j| full.var[j * p + j]));
                 let nopt = NewtonOptions::default();
                 run_all(2 * p, t0, &|w, counts| stats::cox_statistic(&prep, &full, w, if bayes { None } else { Some(counts) }, &nopt))
+            }
+            "iptw_cox" => {
+                let x = xs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs x".into()))?;
+                let spec = stats::IptwSpec {
+                    treatment: iptw_a.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the treatment".into()))?,
+                    z: iptw_zs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the propensity covariates".into()))?,
+                    q: iptw_q,
+                    estimand,
+                    stabilized,
+                    truncate,
+                };
+                let w0 = stats::iptw_weights(&spec, None).ok_or_else(|| Error::Degenerate("the propensity model does not converge on the full data".into()))?;
+                let mut dw = d;
+                dw.weight = Some(&w0);
+                let inp = CoxInput { data: dw, x, p, offset };
+                let prep = Prepared::new(inp, ties)?;
+                let full = fit_prepared(&prep, &CoxOptions { ties, ..Default::default() })?;
+                let mut t0 = full.coef.clone();
+                t0.extend((0..p).map(|j| full.var[j * p + j]));
+                let nopt = NewtonOptions::default();
+                run_all(2 * p, t0, &|_, counts| stats::iptw_cox_statistic(&prep, &full, &spec, counts, !bayes, &nopt))
             }
             other => Err(Error::InvalidArgument(format!("cannot bootstrap '{other}' in the core"))),
         }
@@ -892,6 +929,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(competing::gray_test, m)?)?;
     m.add_function(wrap_pyfunction!(competing::cmprsk_variance, m)?)?;
     m.add_function(wrap_pyfunction!(competing::fine_gray, m)?)?;
+    m.add_function(wrap_pyfunction!(weighting::iptw, m)?)?;
     m.add_class::<spells::SpellTable>()?;
     m.add_function(wrap_pyfunction!(boot_interval, m)?)?;
     m.add_function(wrap_pyfunction!(resample_weights, m)?)?;

@@ -1,0 +1,199 @@
+"""Comparing a programme group with a comparison group that was not randomised: inverse probability
+of treatment weighting (IPTW).
+
+:func:`iptw` fits the propensity score (a logistic model fitted in the core, as R's
+``glm(family = binomial)``, or scores passed in), makes the weights for the average treatment
+effect (ATE, stabilised by default) or the effect on the treated (ATT), truncates them at
+quantiles when asked, and reports balance (standardised mean differences before and after
+weighting) and the effective sample size per arm. The weights go into :func:`kaplan_meier`,
+:func:`cox` (with ``robust=True``) and the RMST contrasts; :func:`iptw_cox` does the weighted Cox
+model in one call and :func:`duurzaam.bootstrap` resamples it with the propensity model refitted
+in every replicate, in Rust.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._input import Frame, check_level, core_call
+from ._result import Result
+from .errors import InputError
+
+
+def _treatment(frame: Frame, treatment: str) -> np.ndarray:
+    a = frame.numeric(treatment)
+    bad = np.flatnonzero(~np.isin(a, (0.0, 1.0)))
+    if bad.size:
+        raise InputError(f"column '{treatment}': treatment must be 0 or 1 ({frame.where(int(bad[0]))})",
+                         column=treatment, row=int(bad[0]))
+    if a.min() == a.max():
+        raise InputError(f"column '{treatment}' has one value only; IPTW compares treated (1) and untreated (0)",
+                         column=treatment)
+    return np.ascontiguousarray(a)
+
+
+def _smd(x: np.ndarray, a: np.ndarray, w: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    t, c = a == 1, a == 0
+    m1 = (w[t, None] * x[t]).sum(0) / w[t].sum()
+    m0 = (w[c, None] * x[c]).sum(0) / w[c].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (m1 - m0) / sd
+
+
+class Iptw(Result):
+    """IPTW weights with their propensity model and diagnostics, built by :func:`iptw`.
+
+    Attributes
+    ----------
+    weights : pandas.Series
+        One weight per row of the data (the data's index when it is a pandas DataFrame).
+    propensity : pandas.Series
+        The propensity score P(treated | covariates).
+    model : pandas.DataFrame or None
+        The logistic propensity model: ``coef, se, z, p_value`` per term (None when scores were
+        passed in).
+    balance : pandas.DataFrame
+        Per covariate term: ``smd_before, smd_after`` (difference of the treated and untreated
+        means over the pooled standard deviation of the unweighted sample, as cobalt's default).
+    ess : pandas.DataFrame
+        Per arm: ``n`` and the effective sample size ``(sum w)^2 / sum w^2`` after weighting.
+    """
+
+    def __init__(self, res: dict[str, Any], a: np.ndarray, z: np.ndarray, terms: list[str], index: pd.Index,
+                 estimand: str, stabilized: bool, truncate: tuple[float, float] | None, fitted: bool,
+                 case: np.ndarray | None) -> None:
+        from .cox import _coef_table
+
+        w = np.asarray(res["weights"])
+        self.weights = pd.Series(w, index=index, name="iptw")
+        self.propensity = pd.Series(np.asarray(res["propensity"]), index=index, name="propensity")
+        self.estimand, self.stabilized, self.truncate = estimand, stabilized, truncate
+        if fitted:
+            q = len(terms) + 1
+            b = np.asarray(res["coef"])
+            se = np.sqrt(np.diag(np.asarray(res["var"]).reshape(q, q)))
+            tab = _coef_table(b, se, None, ["(Intercept)"] + terms, 0.95)
+            self.model: pd.DataFrame | None = tab[["coef", "se", "z", "p_value"]]
+        else:
+            self.model = None
+        base = np.ones(len(a)) if case is None else case
+        t, c = a == 1, a == 0
+        sd = np.sqrt((z[t].var(axis=0, ddof=1) + z[c].var(axis=0, ddof=1)) / 2)
+        self.balance = pd.DataFrame({"smd_before": _smd(z, a, base, sd), "smd_after": _smd(z, a, base * w, sd)},
+                                    index=pd.Index(terms, name="term"))
+        rows = []
+        for arm, sel in ((0, c), (1, t)):
+            ww = base[sel] * w[sel]
+            rows.append((arm, int(sel.sum()), float(ww.sum() ** 2 / (ww ** 2).sum())))
+        self.ess = pd.DataFrame(rows, columns=["treated", "n", "ess"])
+        self._freeze()
+
+    def _title(self) -> str:
+        return f"IPTW weights ({self.estimand.upper()}{', stabilised' if self.stabilized and self.estimand == 'ate' else ''})"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        w = self.weights
+        facts = [("weights", f"min {w.min():.3g}, median {w.median():.3g}, max {w.max():.3g}"),
+                 ("effective sample size", ", ".join(f"arm {r.treated}: {r.ess:.1f} of {r.n}" for r in self.ess.itertuples()))]
+        if self.truncate:
+            facts.append(("truncated at quantiles", f"{self.truncate[0]:g}, {self.truncate[1]:g}"))
+        return facts
+
+    def _summary_frame(self) -> pd.DataFrame:
+        return self.balance
+
+
+def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = None, *, estimand: str = "ate",
+         stabilized: bool = True, truncate: tuple[float, float] | float | None = None, propensity: str | None = None,
+         weights: str | None = None) -> Iptw:
+    """Inverse probability of treatment weights.
+
+    Parameters
+    ----------
+    treatment : str
+        Column with 1 for the programme group and 0 for the comparison group.
+    covariates : list of str or formula
+        The propensity model's covariates (as :func:`duurzaam.cox`); also the terms whose
+        balance is reported.
+    estimand : {"ate", "att"}
+        Weights ``a / ps + (1 - a) / (1 - ps)`` (ATE; ``stabilized`` multiplies by the share
+        treated and untreated) or ``a + (1 - a) ps / (1 - ps)`` (ATT).
+    truncate : (lo, hi) or float, optional
+        Clip the weights to their ``lo`` and ``hi`` quantiles (e.g. ``(0.01, 0.99)``; a float
+        ``q`` means ``(q, 1 - q)``).
+    propensity : str, optional
+        A column of propensity scores estimated elsewhere (the model is then not fitted).
+    weights : str, optional
+        Case (sampling) weights for the propensity model, the shares and the balance.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> rossi = dz.datasets.load_rossi()
+    >>> iw = dz.iptw(rossi, "fin", ["age", "prio", "wexp"])
+    >>> bool((iw.balance["smd_after"].abs() < 0.05).all())
+    True
+    """
+    if estimand not in ("ate", "att"):
+        raise ValueError(f"estimand must be 'ate' or 'att', not {estimand!r}")
+    from .cox import _design
+
+    frame = Frame(data)
+    a = _treatment(frame, treatment)
+    if covariates is None and propensity is None:
+        raise ValueError("give the propensity model's covariates, or a propensity column")
+    if covariates is not None:
+        z, terms, _, _ = _design(frame, data, covariates)
+    else:
+        z, terms = np.empty((len(a), 0)), []
+    case = frame.numeric(weights) if weights else None
+    tr = None
+    if truncate is not None:
+        tr = (float(truncate), 1.0 - float(truncate)) if np.isscalar(truncate) else (float(truncate[0]), float(truncate[1]))
+        if not 0.0 <= tr[0] < tr[1] <= 1.0:
+            raise ValueError(f"truncate quantiles must satisfy 0 <= lo < hi <= 1, not {tr}")
+    ps = frame.numeric(propensity) if propensity else None
+    names = {"weights": propensity or weights, "group": treatment}
+    res = core_call(_core.iptw, names, frame, a, np.ascontiguousarray(z), estimand, bool(stabilized), tr, ps, case)
+    index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(len(a))
+    return Iptw(res, a, z, terms, index, estimand, bool(stabilized), tr, ps is None, case)
+
+
+def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: str | Sequence[str], *,
+             outcome: Sequence[str] | None = None, estimand: str = "ate", stabilized: bool = True,
+             truncate: tuple[float, float] | float | None = None, entry: str | None = None,
+             strata: str | None = None, ties: str = "efron", conf_level: float = 0.95) -> Any:
+    """The IPTW-weighted Cox model of the treatment effect: :func:`iptw` weights from
+    ``covariates``, then ``dz.cox(data, duration, event, [treatment] + outcome, weights=...,
+    robust=True)`` (the robust variance, as R's ``coxph(..., weights = w, robust = TRUE)``).
+    ``dz.bootstrap(dz.iptw_cox, ...)`` refits the propensity model in every replicate.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> fit = dz.iptw_cox(dz.datasets.load_rossi(), "week", "arrest", "fin", ["age", "prio", "wexp"])
+    >>> fit.summary.index.tolist()
+    ['fin']
+    """
+    from .cox import cox
+
+    iw = iptw(data, treatment, covariates, estimand=estimand, stabilized=stabilized, truncate=truncate)
+    frame = Frame(data)
+    if frame._kind == "pandas":
+        d = data.assign(_iptw=iw.weights.to_numpy())
+    elif frame._kind == "polars":
+        import polars as pl
+
+        d = data.with_columns(pl.Series("_iptw", iw.weights.to_numpy()))
+    else:
+        d = {**data, "_iptw": iw.weights.to_numpy()}
+    return cox(d, duration, event, [treatment] + list(outcome or []), weights="_iptw", robust=True, entry=entry,
+               strata=strata, ties=ties, conf_level=check_level(conf_level))
+
+
+__all__ = ["iptw", "iptw_cox", "Iptw"]
