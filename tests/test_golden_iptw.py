@@ -63,3 +63,14 @@ def test_bad_treatment_column():
         dz.iptw(D, "prior", ["age"])
     with pytest.raises(ValueError, match="estimand"):
         dz.iptw(D, "programme", ["age"], estimand="atc")
+
+
+def test_adjusted_survival_matches_a_hand_computation_in_r():
+    fit = dz.cox(D, "months", "work", "programme + age + female + prior + C(edu)")
+    adj = fit.adjusted_survival(D, "programme", G["adj_times"])
+    want = np.asarray(G["adjusted"], dtype=float)  # rows: times; columns: programme 0, 1
+    assert_close(adj["survival"].to_numpy().reshape(2, -1).T, want, rtol=1e-6, what="adjusted survival")
+    boot = dz.adjusted_survival(D, "months", "work", "programme + age + female + prior + C(edu)", "programme", [12],
+                                n_resamples=30, seed=2, progress=False)
+    assert (boot["lower"] <= boot["survival"]).all() and (boot["survival"] <= boot["upper"]).all()
+    assert boot.loc[boot["programme"] == 1, "diff_lower"].iloc[0] < boot.loc[boot["programme"] == 1, "difference"].iloc[0]

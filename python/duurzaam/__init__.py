@@ -12,7 +12,7 @@ from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
 from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
 from .competing import CumulativeIncidence, FineGrayFit, cause_specific_cox, cumulative_incidence, fine_gray
-from .cox import ConvergenceWarning, CoxFit, TestResult, cox
+from .cox import ConvergenceWarning, CoxFit, TestResult, adjusted_survival, cox
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .weighting import Iptw, iptw, iptw_cox
 from .report import Evaluation, evaluate_panel
@@ -26,6 +26,7 @@ __all__ = [
     "logrank",
     "pairwise_logrank",
     "cox",
+    "adjusted_survival",
     "aft",
     "cumulative_incidence",
     "cause_specific_cox",
