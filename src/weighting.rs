@@ -8,6 +8,11 @@ use crate::optim::{newton, Eval, NewtonOptions, NewtonResult};
 
 /// Logistic regression of `y` (0/1) on an intercept and `x` (row-major n x p) with case weights.
 pub fn logistic(y: &[f64], x: &[f64], p: usize, weight: Option<&[f64]>, opts: &NewtonOptions) -> Result<NewtonResult> {
+    logistic_from(y, x, p, weight, None, opts)
+}
+
+/// As [`logistic`], starting from `init` (e.g. the full-data estimate in a bootstrap replicate).
+pub fn logistic_from(y: &[f64], x: &[f64], p: usize, weight: Option<&[f64]>, init: Option<&[f64]>, opts: &NewtonOptions) -> Result<NewtonResult> {
     let n = y.len();
     if x.len() != n * p || weight.is_some_and(|w| w.len() != n) {
         return Err(Error::InvalidArgument("treatment, covariates and weights need one value per row".into()));
@@ -31,9 +36,10 @@ pub fn logistic(y: &[f64], x: &[f64], p: usize, weight: Option<&[f64]>, opts: &N
             }
             row[1..].copy_from_slice(&x[i * p..(i + 1) * p]);
             let eta: f64 = row.iter().zip(b).map(|(a, c)| a * c).sum();
-            // log(1 + e^eta) without overflow
-            let log1pe = if eta > 0.0 { eta + (-eta).exp().ln_1p() } else { eta.exp().ln_1p() };
-            let mu = 1.0 / (1.0 + (-eta).exp());
+            // log(1 + e^eta) and the mean from one exponential, without overflow
+            let e = (-eta.abs()).exp();
+            let log1pe = eta.max(0.0) + e.ln_1p();
+            let mu = if eta >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
             loglik += wi * (y[i] * eta - log1pe);
             let v = wi * mu * (1.0 - mu);
             for a in 0..q {
@@ -50,7 +56,8 @@ pub fn logistic(y: &[f64], x: &[f64], p: usize, weight: Option<&[f64]>, opts: &N
         }
         Eval { loglik, score, info, scale: vec![] }
     };
-    newton(f, &vec![0.0; q], opts)
+    let start = init.map_or_else(|| vec![0.0; q], |b| b.to_vec());
+    newton(f, &start, opts)
 }
 
 /// Fitted probabilities of the logistic model.

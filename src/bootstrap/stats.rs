@@ -129,12 +129,14 @@ pub struct IptwSpec<'a> {
     pub estimand: crate::weighting::Estimand,
     pub stabilized: bool,
     pub truncate: Option<(f64, f64)>,
+    /// Starting values of the propensity model (its full-data estimate), if known.
+    pub init: Option<Vec<f64>>,
 }
 
 /// IPTW weights with the propensity model refitted under the case weights `counts`.
 pub fn iptw_weights(spec: &IptwSpec, counts: Option<&[f64]>) -> Option<Vec<f64>> {
     let lopts = NewtonOptions { max_iter: 25, eps: 1e-10, step_tol: 1e-10 };
-    let fit = crate::weighting::logistic(spec.treatment, spec.z, spec.q, counts, &lopts).ok()?;
+    let fit = crate::weighting::logistic_from(spec.treatment, spec.z, spec.q, counts, spec.init.as_deref(), &lopts).ok()?;
     if !fit.converged {
         return None;
     }

@@ -678,15 +678,18 @@ fn bootstrap<'py>(
             }
             "iptw_cox" => {
                 let x = xs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs x".into()))?;
-                let spec = stats::IptwSpec {
+                let mut spec = stats::IptwSpec {
                     treatment: iptw_a.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the treatment".into()))?,
                     z: iptw_zs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the propensity covariates".into()))?,
                     q: iptw_q,
                     estimand,
                     stabilized,
                     truncate,
+                    init: None,
                 };
                 let w0 = stats::iptw_weights(&spec, None).ok_or_else(|| Error::Degenerate("the propensity model does not converge on the full data".into()))?;
+                let lopts = NewtonOptions { max_iter: 25, eps: 1e-10, step_tol: 1e-10 };
+                spec.init = crate::weighting::logistic(spec.treatment, spec.z, spec.q, None, &lopts).ok().map(|f| f.beta);
                 let mut dw = d;
                 dw.weight = Some(&w0);
                 let inp = CoxInput { data: dw, x, p, offset };
