@@ -161,6 +161,195 @@ rossi = [
 ]
 
 
+four_arm = [
+    new_markdown_cell(
+        "# A four-arm randomised evaluation from a register panel\n\n"
+        "A municipality randomised people on welfare over four arms: the usual approach (control), more "
+        "guidance, remote guidance by an app, and tailored guidance. The evaluator receives the monthly "
+        "register: one row per person per month with a status (benefit, work, education, other, or missing) "
+        "and the hours worked. The questions: does an arm get people into work sooner, and into work that "
+        "lasts (sustained work: a job of at least 12 months)?\n\n"
+        "The panel here is generated (`dz.datasets.four_arm_panel`, seeded) with known effects: more guidance "
+        "and tailored guidance raise the monthly chance of finding work by 30% and 35%, tailored guidance also "
+        "lowers the chance of losing the job by 30%; the app does almost nothing. The estimators used below "
+        "are checked against R in the test suite (tests/golden)."
+    ),
+    new_code_cell(
+        "%matplotlib inline\n"
+        "import numpy as np\n"
+        "import duurzaam as dz\n\n"
+        "panel = dz.datasets.four_arm_panel(n_persons=3000, seed=2024)\n"
+        "panel.head()"
+    ),
+    new_markdown_cell(
+        "## From months to spells\n\n"
+        "A one-month interruption does not end a job (`max_gap`), a month missing from the register does not "
+        "end any spell (`max_unobserved`), and work below 12 hours a week is not counted as work."
+    ),
+    new_code_cell(
+        "sp = dz.spells(panel, 'person_id', 'month', 'status', max_gap={'work': 1}, max_unobserved=1,\n"
+        "               hours='hours', min_hours=12)\n"
+        "sp"
+    ),
+    new_code_cell(
+        "work = sp.time_to('work', origin='programme_start', covariates=['arm', 'municipality'])\n"
+        "sustained = sp.time_to('work', origin='programme_start', min_duration=12, covariates=['arm', 'municipality'])\n"
+        "summary = dz.drop_summary(sustained)\n"
+        "assert summary['count'].sum() == panel['person_id'].nunique()  # everyone accounted for\n"
+        "summary"
+    ),
+    new_markdown_cell("## Time to work and to sustained work by arm"),
+    new_code_cell(
+        "km = dz.kaplan_meier(sustained, 'duration', 'event', group='arm', entry='entry')\n"
+        "ax = km.plot(share_event=True, xlabel='months since programme start', ylabel='share in a job lasting 12+ months')"
+    ),
+    new_code_cell(
+        "at = km.survival_at([6, 12, 18])\n"
+        "at.assign(share_in_sustained_work=1 - at['survival'])"
+    ),
+    new_code_cell(
+        "lr = dz.logrank(sustained, 'duration', 'event', 'arm', entry='entry')\n"
+        "pairs = dz.pairwise_logrank(sustained, 'duration', 'event', 'arm', reference='control', entry='entry')\n"
+        "print(lr)\n"
+        "pairs"
+    ),
+    new_markdown_cell(
+        "## Arm contrasts with bootstrap intervals\n\n"
+        "Randomisation was within municipalities, and people in one municipality share a labour market, so "
+        "the bootstrap resamples whole municipalities. The contrasts are the difference in the share without "
+        "sustained work at 18 months and in the restricted mean months without it."
+    ),
+    new_code_cell(
+        "bs = dz.bootstrap(dz.kaplan_meier, sustained, 'duration', 'event', group='arm', entry='entry',\n"
+        "                  times=[18], tau=[18], n_resamples=1000, scheme='cluster', cluster='municipality',\n"
+        "                  seed=2026, progress=False)\n"
+        "ci = bs.ci('percentile')\n"
+        "contrasts = ci[ci['quantity'].str.contains('diff')]\n"
+        "assert ((contrasts['lower'] <= contrasts['estimate']) & (contrasts['estimate'] <= contrasts['upper'])).all()\n"
+        "contrasts"
+    ),
+    new_code_cell(
+        "fit = dz.cox(work, 'duration', 'event', 'C(arm)', entry='entry', cluster='municipality')\n"
+        "hr = fit.summary['exp_coef']\n"
+        "# the generator's effects on finding any job: 1.3, 1.05 and 1.35\n"
+        "assert hr['C(arm)[T.tailored guidance]'] > hr['C(arm)[T.remote guidance (app)]']\n"
+        "fit.summary[['exp_coef', 'exp_lower', 'exp_upper', 'p_value']]"
+    ),
+    new_markdown_cell("## Where people are after 6, 12 and 18 months"),
+    new_code_cell(
+        "occ = sp.occupancy(origin='programme_start', group='arm', times=[6, 12, 18])\n"
+        "assert np.allclose(occ.wide().sum(axis=1), 1.0)\n"
+        "axes = occ.plot()\n"
+        "occ.wide().round(3)"
+    ),
+]
+
+competing = [
+    new_markdown_cell(
+        "# After a subsidised job ends: a regular job, or back on benefit?\n\n"
+        "People whose subsidised job (loonkostensubsidie) has ended either find a regular job, return to "
+        "benefit, or are still looking when follow-up ends. Treating a return to benefit as censoring would "
+        "overstate the chance of a regular job: the two exits compete. The cohort is generated "
+        "(`dz.datasets.subsidised_job_exits`, seeded): a coaching route raises the rate of regular jobs and "
+        "lowers the rate of return to benefit. The estimators are checked against R (survival and cmprsk) in "
+        "the test suite."
+    ),
+    new_code_cell(
+        "%matplotlib inline\n"
+        "import numpy as np\n"
+        "import duurzaam as dz\n\n"
+        "d = dz.datasets.subsidised_job_exits()\n"
+        "d['exit'].value_counts().sort_index()"
+    ),
+    new_code_cell(
+        "ci = dz.cumulative_incidence(d, 'months', 'exit', group='route')\n"
+        "six = ci.at([6])\n"
+        "six['exit'] = six['cause'].map({1: 'regular job', 2: 'back on benefit'})\n"
+        "six"
+    ),
+    new_code_cell(
+        "ax = ci.plot(labels={1: 'regular job', 2: 'back on benefit'}, xlabel='months after the subsidised job')"
+    ),
+    new_markdown_cell(
+        "The naive 1 - Kaplan-Meier that censors the returns to benefit overstates the share in a regular job:"
+    ),
+    new_code_cell(
+        "naive = dz.kaplan_meier(d.assign(job=(d['exit'] == 1).astype(int)), 'months', 'job', group='route')\n"
+        "naive_share = 1 - naive.survival_at([6])['survival'].to_numpy()\n"
+        "aj_share = six[six['cause'] == 1]['cif'].to_numpy()\n"
+        "assert (naive_share > aj_share).all()\n"
+        "print('1 - KM:', naive_share.round(3), ' Aalen-Johansen:', aj_share.round(3))"
+    ),
+    new_markdown_cell("## Gray's test and the Fine-Gray model"),
+    new_code_cell(
+        "gray = ci.gray_test\n"
+        "assert (gray['p_value'] < 0.001).all()\n"
+        "gray"
+    ),
+    new_code_cell(
+        "fg = dz.fine_gray(d, 'months', 'exit', 'C(route) + subsidy_months + age', cause=1)\n"
+        "cs = dz.cause_specific_cox(d, 'months', 'exit', 'C(route) + subsidy_months + age', cause=1)\n"
+        "print(fg)\n"
+        "cs.summary[['exp_coef', 'exp_lower', 'exp_upper']]"
+    ),
+    new_code_cell(
+        "new = d.head(0).reindex([0, 1]).assign(route=['standard', 'coaching'], subsidy_months=18, age=40)\n"
+        "pred = fg.predict_cumulative_incidence(new, [6, 12])\n"
+        "pred.index = ['standard', 'coaching']\n"
+        "assert pred.loc['coaching', 6.0] > pred.loc['standard', 6.0]\n"
+        "pred"
+    ),
+]
+
+coaching = [
+    new_markdown_cell(
+        "# A job-coaching follow-up of 130 young workers\n\n"
+        "Young people placed in a job get a job coach. After a year the municipality asks: what share is "
+        "still in paid work six months after the placement, how sure are we with 130 people, and which "
+        "coaching characteristics go with keeping the job? The cohort is generated "
+        "(`dz.datasets.job_coaching_cohort`, seeded): more coaching hours and longer contracts go with "
+        "keeping the job; the coach type does not."
+    ),
+    new_code_cell(
+        "%matplotlib inline\n"
+        "import numpy as np\n"
+        "import duurzaam as dz\n\n"
+        "c = dz.datasets.job_coaching_cohort()\n"
+        "c.head()"
+    ),
+    new_code_cell(
+        "km = dz.kaplan_meier(c, 'months', 'lost')\n"
+        "six = km.survival_at([6])\n"
+        "six"
+    ),
+    new_markdown_cell(
+        "With 130 people an interval matters. Greenwood's interval (log scale, as R) and a bootstrap "
+        "interval (BCa, 2,000 resamples) of the share still in work at six months:"
+    ),
+    new_code_cell(
+        "bs = dz.bootstrap(dz.kaplan_meier, c, 'months', 'lost', times=[6], n_resamples=2000, seed=130, progress=False)\n"
+        "bca = bs.ci('bca')\n"
+        "row = bca[bca['quantity'] == 'survival(t=6)'].iloc[0]\n"
+        "assert row['lower'] < six['survival'].iloc[0] < row['upper']\n"
+        "assert abs((row['upper'] - row['lower']) - (six['upper'].iloc[0] - six['lower'].iloc[0])) < 0.05\n"
+        "bca"
+    ),
+    new_code_cell("ax = bs.plot('survival(t=6)')"),
+    new_markdown_cell("## Which coaching characteristics go with keeping the job?"),
+    new_code_cell(
+        "fit = dz.cox(c, 'months', 'lost', 'coaching_hours + C(coach) + contract_months + C(sector) + age')\n"
+        "s = fit.summary\n"
+        "assert s.loc['coaching_hours', 'coef'] < 0  # more hours, fewer jobs lost\n"
+        "s[['exp_coef', 'exp_lower', 'exp_upper', 'p_value']].round(3)"
+    ),
+    new_code_cell(
+        "ph = fit.ph_test()\n"
+        "ph"
+    ),
+    new_code_cell("ax = fit.plot()"),
+]
+
+
 def write(name: str, cells: list) -> None:
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(nb, HERE / name)
@@ -168,3 +357,6 @@ def write(name: str, cells: list) -> None:
 
 if __name__ == "__main__":
     write("01_rossi_financial_aid.ipynb", rossi)
+    write("02_four_arm_register_evaluation.ipynb", four_arm)
+    write("03_competing_exits_after_subsidised_job.ipynb", competing)
+    write("04_job_coaching_cohort.ipynb", coaching)

@@ -158,6 +158,65 @@ def _month_starts(first_month: str, offsets: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime({"year": ordinals // 12 + 1970, "month": ordinals % 12 + 1, "day": 1}))
 
 
+def job_coaching_cohort(n_persons: int = 130, *, seed: int = 7) -> pd.DataFrame:
+    """A seeded synthetic follow-up cohort of young workers placed in a job with a job coach
+    (about 130, the size of a typical municipal cohort): months in paid work from the placement
+    until the job is lost (``lost = 1``) or follow-up ends (censored, at most 12 months).
+
+    Columns: ``person_id, months, lost, coaching_hours`` (a month, first three months),
+    ``coach`` (``"internal"`` or ``"external"``), ``sector``, ``age``, ``contract_months``
+    (length of the first contract). More coaching hours and longer contracts go with keeping the
+    job in the generator; the coach type does not matter.
+
+    Examples
+    --------
+    >>> from duurzaam.datasets import job_coaching_cohort
+    >>> job_coaching_cohort().shape
+    (130, 8)
+    """
+    rng = np.random.default_rng(seed)
+    n = n_persons
+    hours = rng.choice([2.0, 4.0, 8.0], size=n, p=[0.35, 0.4, 0.25])
+    coach = rng.choice(np.array(["internal", "external"]), size=n)
+    sector = rng.choice(np.array(["care", "hospitality", "logistics", "retail"]), size=n)
+    age = rng.integers(18, 28, n)
+    contract = rng.choice([3, 6, 12], size=n, p=[0.3, 0.45, 0.25])
+    lp = -0.12 * (hours - 4) - 0.06 * (contract - 6) + 0.3 * (sector == "hospitality")
+    t = rng.exponential(14 * np.exp(-lp))
+    follow = rng.uniform(6, 12, n)
+    months = np.ceil(np.minimum(t, follow))
+    return pd.DataFrame({"person_id": np.arange(1, n + 1), "months": months, "lost": (t <= follow).astype(int),
+                         "coaching_hours": hours, "coach": coach, "sector": sector, "age": age,
+                         "contract_months": contract})
+
+
+def subsidised_job_exits(n_persons: int = 1500, *, seed: int = 11) -> pd.DataFrame:
+    """A seeded synthetic cohort of people whose subsidised job (loonkostensubsidie) ended, followed
+    for up to 24 months: the month they enter a regular job (``exit = 1``), return to benefit
+    (``exit = 2``), or are censored (0). ``route`` is the re-integration route
+    (``"coaching"`` or ``"standard"``); ``subsidy_months`` how long the subsidised job lasted.
+
+    Examples
+    --------
+    >>> from duurzaam.datasets import subsidised_job_exits
+    >>> sorted(subsidised_job_exits()["exit"].unique().tolist())
+    [0, 1, 2]
+    """
+    rng = np.random.default_rng(seed)
+    n = n_persons
+    route = rng.choice(np.array(["standard", "coaching"]), size=n)
+    sub = rng.integers(6, 37, n)
+    age = rng.integers(20, 60, n)
+    coaching = (route == "coaching").astype(float)
+    t_job = rng.exponential(16 * np.exp(-(0.35 * coaching + 0.02 * (sub - 18) - 0.01 * (age - 40))))
+    t_benefit = rng.exponential(10 * np.exp(-(-0.2 * coaching + 0.01 * (age - 40))))
+    cens = rng.uniform(6, 24, n)
+    t = np.minimum(np.minimum(t_job, t_benefit), cens)
+    exit_ = np.where(t == cens, 0, np.where(t == t_job, 1, 2))
+    return pd.DataFrame({"person_id": np.arange(1, n + 1), "months": np.ceil(t), "exit": exit_, "route": route,
+                         "subsidy_months": sub, "age": age})
+
+
 def load_rossi() -> pd.DataFrame:
     """The rossi recidivism data as a pandas DataFrame.
 
@@ -171,4 +230,4 @@ def load_rossi() -> pd.DataFrame:
         return pd.read_csv(f)
 
 
-__all__ = ["four_arm_panel", "load_rossi", "ARMS", "ARM_EFFECTS", "STATES"]
+__all__ = ["four_arm_panel", "job_coaching_cohort", "subsidised_job_exits", "load_rossi", "ARMS", "ARM_EFFECTS", "STATES"]
