@@ -347,6 +347,19 @@ class CoxFit(Result):
 
         return plot_schoenfeld(self, term, ax, **kwargs)
 
+    def summary_text(self) -> str:
+        """The result printed in the layout of R's print method (``print(fit)`` in R), as text.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> print(dz.cox(dz.datasets.load_rossi(), "week", "arrest", ["fin"]).summary_text())  # doctest: +ELLIPSIS
+        ...
+        """
+        from .rprint import cox_text
+
+        return cox_text(self)
+
     def _title(self) -> str:
         return f"Cox proportional hazards model ({self.ties} ties)"
 

@@ -249,6 +249,19 @@ class KaplanMeier(Result):
         return pd.DataFrame(rows, columns=["group", "reference", "time", "survival", "reference_survival",
                                            "difference", "diff_se", "diff_lower", "diff_upper"])
 
+    def summary_text(self) -> str:
+        """The result printed in the layout of R's print method (``print(fit)`` in R), as text.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> print(dz.kaplan_meier(dz.datasets.load_rossi(), "week", "arrest", group="fin").summary_text())  # doctest: +ELLIPSIS
+        ...
+        """
+        from .rprint import km_text
+
+        return km_text(self)
+
     def _title(self) -> str:
         return "Kaplan-Meier estimate"
 
@@ -414,6 +427,19 @@ class Logrank(Result):
     def to_frame(self) -> pd.DataFrame:
         """The observed/expected table with the test in every row (``statistic, df, p_value``)."""
         return self.table.assign(statistic=self.statistic, df=self.df, p_value=self.p_value)
+
+    def summary_text(self) -> str:
+        """The result printed in the layout of R's print method (``print(fit)`` in R), as text.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> print(dz.logrank(dz.datasets.load_rossi(), "week", "arrest", "fin").summary_text())  # doctest: +ELLIPSIS
+        ...
+        """
+        from .rprint import logrank_text
+
+        return logrank_text(self)
 
     def _title(self) -> str:
         if self.rho == 0 and self.gamma == 0:
