@@ -80,3 +80,18 @@ def test_cumulative_incidence_plot():
     t = ci.table
     np.testing.assert_array_equal(lines[0].get_ydata()[1:], t[t.cause == 1]["cif"])
     assert len(ax.collections) == 2
+
+
+def test_disclosure_control_on_the_km_plot():
+    """With round_to, the drawn curve is the safe table's and the at-risk numbers are rounded;
+    a number below min_count is shown as "<min_count", never as itself."""
+    km = dz.kaplan_meier(rossi(), "week", "arrest", group="fin")
+    safe, _ = km.safe_table(round_to=5, min_count=10)
+    ax = km.plot(at_risk_times=[0, 26, 52, 60], round_to=5, min_count=10)
+    first = ax.get_lines()[0]
+    part = safe[safe["fin"] == 0]
+    np.testing.assert_array_equal(first.get_ydata()[1:], part["survival"].to_numpy())
+    labels = [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("at_risk:")]
+    assert labels and all(lab == "<10" or float(lab) % 5 == 0 for lab in labels)
+    assert "<10" in labels  # past the end of follow-up (60 weeks) nobody is at risk: suppressed, not 0
+    assert any(t.get_gid() == "disclosure_note" for t in ax.texts)
