@@ -1,0 +1,64 @@
+"""Writes docs/api.md, the API reference, from the docstrings of the public names
+(run: python docs/make_api.py). tests/test_api_docs.py fails when the page is out of date."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import duurzaam as dz
+
+HERE = Path(__file__).resolve().parent
+SECTIONS = [
+    ("Estimators", ["kaplan_meier", "nelson_aalen", "logrank", "pairwise_logrank", "cox", "adjusted_survival", "aft",
+                    "discrete_hazard", "cumulative_incidence", "cause_specific_cox", "fine_gray"]),
+    ("Register panels", ["spells", "drop_summary", "evaluate_panel"]),
+    ("Non-randomised comparisons", ["iptw", "iptw_cox"]),
+    ("Bootstrap", ["bootstrap"]),
+    ("Results", ["KaplanMeier", "NelsonAalen", "Logrank", "CoxFit", "AftFit", "DiscreteHazardFit",
+                 "CumulativeIncidence", "FineGrayFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation",
+                 "TestResult"]),
+    ("Errors and warnings", ["DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError",
+                             "DegenerateDataError", "ConvergenceWarning", "BootstrapWarning"]),
+]
+
+
+def signature(obj) -> str:
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def doc(obj) -> str:
+    return inspect.cleandoc(obj.__doc__ or "").strip()
+
+
+def render() -> str:
+    out = ["# duurzaam API reference", "",
+           f"Version {dz.__version__}. Generated from the docstrings by `docs/make_api.py`; every example "
+           "below runs in the test suite (doctests).", ""]
+    for title, names in SECTIONS:
+        out += [f"## {title}", ""]
+        for name in names:
+            obj = getattr(dz, name)
+            if inspect.isclass(obj):
+                out += [f"### `dz.{name}`", "", "```text", doc(obj), "```", ""]
+                members = [(m, v) for m, v in vars(obj).items() if not m.startswith("_") and (callable(v) or isinstance(v, property))]
+                for m, v in members:
+                    target = v.fget if isinstance(v, property) else v
+                    sig = "" if isinstance(v, property) else signature(v)
+                    first = doc(target).split("\n\n")[0].replace("\n", " ") if doc(target) else ""
+                    out.append(f"- `{name}.{m}{sig}`" + (f": {first}" if first else ""))
+                out.append("")
+            else:
+                out += [f"### `dz.{name}{signature(obj)}`", "", "```text", doc(obj), "```", ""]
+    missing = sorted(set(dz.__all__) - {n for _, ns in SECTIONS for n in ns} - {"__version__", "datasets", "disclosure", "errors"})
+    if missing:
+        raise SystemExit(f"public names without a section: {missing}")
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    (HERE / "api.md").write_text(render())
+    print("wrote docs/api.md")
