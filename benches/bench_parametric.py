@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from timing import best
+
 COVS = ["x0", "x1", "x2", "x3", "x4"]
 
 
@@ -31,13 +33,6 @@ def make(n: int, seed: int = 5) -> pd.DataFrame:
     return df
 
 
-def best(fn, repeat=3):
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return min(out)
 
 
 R_SCRIPT = r"""

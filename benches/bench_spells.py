@@ -14,22 +14,16 @@ import argparse
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from timing import best
+
 import duurzaam as dz
 
 
-def best(fn, repeat=3):
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return min(out)
 
 
 def pandas_spells(p: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,24 @@
 
 use crate::error::{Error, Result};
 
+/// The sandwich `B M B'` of square row-major p x p matrices (robust variances: B the inverse
+/// information, M the sum of outer products of the score residuals).
+pub fn sandwich(bread: &[f64], meat: &[f64], p: usize) -> Vec<f64> {
+    let mut tmp = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..p {
+            tmp[a * p + b] = (0..p).map(|c| bread[a * p + c] * meat[c * p + b]).sum();
+        }
+    }
+    let mut out = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..p {
+            out[a * p + b] = (0..p).map(|c| tmp[a * p + c] * bread[b * p + c]).sum();
+        }
+    }
+    out
+}
+
 /// Solves `a x = b` for a square row-major matrix by Gaussian elimination with partial pivoting.
 /// Returns an error when the matrix is singular to working precision (as R's `solve`).
 pub fn solve(a: &[f64], b: &[f64]) -> Result<Vec<f64>> {

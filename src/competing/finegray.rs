@@ -391,19 +391,7 @@ pub fn fine_gray(
             }
         }
     }
-    let h = &naive_var;
-    let mut tmp = vec![0.0; p * p];
-    for a in 0..p {
-        for b in 0..p {
-            tmp[a * p + b] = (0..p).map(|c| h[a * p + c] * meat[c * p + b]).sum();
-        }
-    }
-    let mut var = vec![0.0; p * p];
-    for a in 0..p {
-        for b in 0..p {
-            var[a * p + b] = (0..p).map(|c| tmp[a * p + c] * h[b * p + c]).sum();
-        }
-    }
+    let var = crate::linalg::sandwich(&naive_var, &meat, p);
     // baseline jumps with covariates at zero: d / S0 in the original (uncentred) scale
     let shift: f64 = pr.mean.iter().zip(&beta).map(|(m, b)| m * b).sum();
     let time_k: Vec<f64> = s.block.iter().map(|&b| pr.time[pr.blocks[b].0]).collect();

@@ -231,20 +231,7 @@ pub fn fit(inp: DiscreteInput, link: Link, baseline: Baseline, cluster: Option<(
                 }
             }
         }
-        let v = &r.var;
-        let mut tmp = vec![0.0; q * q];
-        for a in 0..q {
-            for b in 0..q {
-                tmp[a * q + b] = (0..q).map(|c| v[a * q + c] * meat[c * q + b]).sum();
-            }
-        }
-        let mut out = vec![0.0; q * q];
-        for a in 0..q {
-            for b in 0..q {
-                out[a * q + b] = (0..q).map(|c| tmp[a * q + c] * v[c * q + b]).sum();
-            }
-        }
-        out
+        crate::linalg::sandwich(&r.var, &meat, q)
     });
     Ok(DiscreteFit {
         coef: r.beta,
