@@ -81,6 +81,7 @@ fn stratum(rows: &[usize], time: &[f64], status: &[u8], group: &[u32], ng: usize
     let mut c = vec![0.0; ng * ng];
     let mut a = vec![0.0; ng * ng];
     let mut f_pooled_left = 0.0;
+    let mut d = vec![[0.0f64; 3]; ng];
     let mut lo = 0;
     while lo < rows.len() {
         let t = time[rows[lo]];
@@ -89,7 +90,7 @@ fn stratum(rows: &[usize], time: &[f64], status: &[u8], group: &[u32], ng: usize
             hi += 1;
         }
         // per group: censored, failed from the cause, failed from another cause
-        let mut d = vec![[0.0f64; 3]; ng];
+        d.iter_mut().for_each(|x| *x = [0.0; 3]);
         for &i in &rows[lo..hi] {
             let k = if status[i] == 0 { 0 } else if status[i] == cause { 1 } else { 2 };
             d[group[i] as usize][k] += 1.0;
