@@ -282,3 +282,14 @@ def test_occupancy_plot_stacks_one_area_per_state(golden_spells):
     # the stacked top edge is 1 at every time: the shares add up
     top = axes[0].collections[-1].get_paths()[0].vertices[:, 1].max()
     assert top == pytest.approx(1.0)
+
+
+def test_pandas_polars_and_dict_panels_give_the_same_spells(backend):
+    p = dz.datasets.four_arm_panel(n_persons=200, seed=4)
+    ref = dz.spells(p, "person_id", "month", "status", max_gap={"work": 1})
+    got = dz.spells(backend(p), "person_id", "month", "status", max_gap={"work": 1})
+    assert got.table[["state", "duration", "end_reason"]].equals(ref.table[["state", "duration", "end_reason"]])
+    a = ref.time_to("work", origin="programme_start")
+    b = got.time_to("work", origin="programme_start")
+    np.testing.assert_array_equal(a["duration"], b["duration"])
+    np.testing.assert_array_equal(a["event"], b["event"])
