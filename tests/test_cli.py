@@ -52,3 +52,19 @@ def test_cox_and_logrank_as_json(csv, tmp_path):
 def test_bad_column_is_a_clear_error(csv):
     out = run("km", csv, "--duration", "weeks", "--event", "arrest")
     assert out.returncode == 2 and "column 'weeks' is not in the data" in out.stderr
+
+
+def test_evaluate_a_panel_file_into_a_report(tmp_path):
+    panel = dz.datasets.four_arm_panel(n_persons=300, seed=5)
+    path = tmp_path / "panel.parquet"
+    panel.to_parquet(path)
+    out = run("evaluate", path, "--person", "person_id", "--period", "month", "--status", "status", "--arm", "arm",
+              "--origin", "programme_start", "--cluster", "municipality", "--covariates", "age,female",
+              "--resamples", "20", "--round-to", "5", "--out", tmp_path / "rep")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "rep" / "report.html").exists()
+    dropped = pd.read_csv(tmp_path / "rep" / "dropped.csv")
+    assert (dropped["count"].dropna() % 5 == 0).all()
+    bad = run("evaluate", path, "--person", "person_id", "--period", "month", "--status", "state", "--arm", "arm",
+              "--origin", "programme_start", "--out", tmp_path / "rep2")
+    assert bad.returncode == 2 and "column 'state'" in bad.stderr

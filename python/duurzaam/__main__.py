@@ -6,7 +6,8 @@ with bootstrap intervals), exits from benefit for work versus other reasons, sta
 retention -> an HTML report with plots and CSV tables in DIR. ``duurzaam demo --dataset rossi``
 runs the rossi financial-aid experiment instead (KM by arm, RMST, log-rank, Cox and its PH test).
 ``duurzaam km | logrank | cox | aft DATA ...`` runs one estimator on a CSV or Parquet file and
-writes its tables as CSV or JSON.
+writes its tables as CSV or JSON; ``duurzaam evaluate PANEL ...`` runs the whole evaluation on a
+register panel and writes the report.
 """
 
 from __future__ import annotations
@@ -145,11 +146,46 @@ def main(argv: list[str] | None = None) -> int:
     common(p_aft)
     p_aft.add_argument("--covariates", required=True, help="comma-separated columns, or a formula")
     p_aft.add_argument("--dist", default="weibull", choices=["weibull", "exponential", "lognormal", "loglogistic"])
+    p_ev = sub.add_parser("evaluate", help="evaluate a multi-arm programme from a monthly register panel "
+                          "(spells, time to sustained work, arm comparisons, exits, occupancy) into an HTML report")
+    p_ev.add_argument("data", type=Path, help="the panel: .csv or .parquet, one row per person per month")
+    p_ev.add_argument("--person", required=True, help="column with the person id")
+    p_ev.add_argument("--period", required=True, help="column with the month (integer, date or period)")
+    p_ev.add_argument("--status", required=True, help="column with the status label (benefit, work, ...)")
+    p_ev.add_argument("--arm", required=True, help="column with the arm (constant per person)")
+    p_ev.add_argument("--origin", required=True, help="column with the programme start (constant per person)")
+    p_ev.add_argument("--control", help="the reference arm (default: the first level)")
+    p_ev.add_argument("--cluster", help="column with clusters (municipality): robust SEs and a cluster bootstrap")
+    p_ev.add_argument("--covariates", default="", help="comma-separated person-level adjustment covariates")
+    p_ev.add_argument("--work", default="work", help="the status label of work (default: work)")
+    p_ev.add_argument("--benefit", default="benefit", help="the status label of benefit (default: benefit)")
+    p_ev.add_argument("--sustained", type=int, default=6, help="months a job must last to count as sustained (default 6)")
+    p_ev.add_argument("--times", type=int, nargs="*", default=[6, 12, 18], help="months to report (default 6 12 18)")
+    p_ev.add_argument("--hours", help="column with hours a week in work months")
+    p_ev.add_argument("--min-hours", type=float, help="a work month counts only with at least these hours")
+    p_ev.add_argument("--resamples", type=int, default=500, help="bootstrap resamples (default 500; 0: none)")
+    p_ev.add_argument("--seed", type=int, default=1, help="bootstrap seed (default 1)")
+    p_ev.add_argument("--round-to", type=int, help="round the published counts to multiples of this (5 or 10)")
+    p_ev.add_argument("--out", type=Path, required=True, help="folder for report.html, the CSV tables and figures")
     args = parser.parse_args(argv)
     if args.command == "demo":
         if args.dataset == "rossi":
             return demo(args.out)
         return demo_panel(args.out, args.persons, args.seed, args.resamples)
+    if args.command == "evaluate":
+        try:
+            ev = dz.evaluate_panel(_read(args.data), person=args.person, period=args.period, status=args.status,
+                                   arm=args.arm, origin=args.origin, control=args.control, cluster=args.cluster,
+                                   covariates=[c.strip() for c in args.covariates.split(",") if c.strip()],
+                                   work=args.work, benefit=args.benefit, sustained=args.sustained, times=args.times,
+                                   hours=args.hours, min_hours=args.min_hours, n_resamples=args.resamples,
+                                   seed=args.seed, round_to=args.round_to)
+        except (ValueError, FileNotFoundError) as e:
+            print(f"duurzaam: error: {e}", file=sys.stderr)
+            return 2
+        print(ev)
+        print(f"\nreport written to {ev.write(args.out)}")
+        return 0
     try:
         data = _read(args.data)
         if args.command == "km":
