@@ -90,3 +90,9 @@ def test_bad_input_for_competing_risks():
         ci.gray_test
     with pytest.raises(ValueError, match="give group="):
         dz.cumulative_incidence(d, "months", "status", strata="region")
+
+
+def test_a_constant_covariate_is_a_singular_design():
+    d = DATA["compete"].assign(one=1.0)
+    with pytest.raises(dz.errors.SingularDesignError, match="'one'"):
+        dz.fine_gray(d, "months", "status", ["x1", "one"])

@@ -74,3 +74,9 @@ def test_adjusted_survival_matches_a_hand_computation_in_r():
                                 n_resamples=30, seed=2, progress=False)
     assert (boot["lower"] <= boot["survival"]).all() and (boot["survival"] <= boot["upper"]).all()
     assert boot.loc[boot["programme"] == 1, "diff_lower"].iloc[0] < boot.loc[boot["programme"] == 1, "difference"].iloc[0]
+
+
+def test_perfect_separation_is_reported_not_returned():
+    d = {"a": [0, 0, 0, 1, 1, 1], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}
+    with pytest.raises(dz.DegenerateDataError, match="separates treated and untreated"):
+        dz.iptw(d, "a", ["x"])

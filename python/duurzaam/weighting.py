@@ -22,7 +22,7 @@ import pandas as pd
 from . import _core
 from ._input import Frame, check_level, core_call
 from ._result import Result
-from .errors import InputError
+from .errors import DegenerateDataError, InputError
 
 
 def _treatment(frame: Frame, treatment: str) -> np.ndarray:
@@ -159,7 +159,21 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
             raise ValueError(f"truncate quantiles must satisfy 0 <= lo < hi <= 1, not {tr}")
     ps = frame.numeric(propensity) if propensity else None
     names = {"weights": propensity or weights, "group": treatment}
-    res = core_call(_core.iptw, names, frame, a, np.ascontiguousarray(z), estimand, bool(stabilized), tr, ps, case)
+    try:
+        res = core_call(_core.iptw, names, frame, a, np.ascontiguousarray(z), estimand, bool(stabilized), tr, ps, case)
+    except InputError as e:
+        if ps is not None or "propensity score" not in str(e):
+            raise
+        raise DegenerateDataError(
+            f"the propensity model separates treated and untreated (a fitted score of 0 or 1, {frame.where(e.row or 0)}): "
+            "some covariate predicts the treatment perfectly; drop or coarsen it") from None
+    if ps is None and not res.get("converged", True):
+        import warnings
+
+        from .cox import ConvergenceWarning
+
+        warnings.warn("the propensity model did not converge (near separation of treated and untreated?): "
+                      "check iw.model and iw.balance", ConvergenceWarning, stacklevel=2)
     index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(len(a))
     return Iptw(res, a, z, terms, index, estimand, bool(stabilized), tr, ps is None, case)
 

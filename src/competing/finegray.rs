@@ -254,6 +254,10 @@ pub fn fine_gray(
     }
     let pr = prepare(time, status, cause, x, p, cengroup, n_cg)?;
     let res = newton(|b| evaluate(&pr, b), &vec![0.0; p], opts)?;
+    let weak = crate::optim::weak_pivots(&res.info, p, 1e-9, &[]);
+    if !weak.is_empty() || res.var.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Singular(weak));
+    }
     let beta = res.beta.clone();
     let naive_var = res.var.clone();
     let (s, eta) = sums(&pr, &beta, false);
