@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, core_call
+from ._input import Frame, check_level, core_call
 from ._result import Result
-from .errors import EmptyDataError, InputError
+from .errors import DegenerateDataError, EmptyDataError, InputError
 
 # Reason codes of the core (src/spells/outcome.rs).
 _REASONS = {
@@ -450,11 +450,17 @@ class Spells(Result):
         return out
 
     def occupancy(self, *, origin: str | Mapping[Any, Any] | pd.Series, group: str | None = None,
-                  times: Sequence[int] = (6, 12, 18), weights: str | None = None) -> Occupancy:
+                  times: Sequence[int] = (6, 12, 18), weights: str | None = None, n_resamples: int = 0,
+                  cluster: str | None = None, seed: int = 0, conf_level: float = 0.95) -> Occupancy:
         """The share of each group in each state at ``times`` periods after the origin: the
         Aalen-Johansen estimate of a multi-state model (as R's ``survfit`` with
         ``Surv(tstart, tstop, state)``, ``id`` and ``istate``), which accounts for persons who
         leave observation, unlike a cross-tab of the panel.
+
+        With ``n_resamples > 0`` the table gets percentile bootstrap intervals (``lower``,
+        ``upper``): persons are resampled within each group (as randomised), or whole
+        ``cluster`` s (a person-level column such as the municipality), with the streams of
+        :func:`duurzaam.bootstrap` (replicate i from stream i of ``seed``).
 
         Examples
         --------
@@ -487,7 +493,41 @@ class Spells(Result):
         horizon = max(ts[-1], 1)
         curves = core_call(self._core.occupancy, {}, self._frame, o, np.ascontiguousarray(gcodes), len(levels),
                            len(self.states), horizon, w)
-        return Occupancy(curves, levels, group, list(self.states), horizon, ts)
+        bounds = None
+        if n_resamples > 0:
+            if cluster is not None:
+                ccodes, clv = pd.factorize(self._person_values(cluster), sort=True)
+                scheme, codes, n_codes = "cluster", np.ascontiguousarray(ccodes, dtype=np.uint32), len(clv)
+            elif group is not None:
+                scheme, codes, n_codes = "stratified", np.ascontiguousarray(gcodes), len(levels)
+            else:
+                scheme, codes, n_codes = "ordinary", None, 0
+            reps = []
+            failed = 0
+            n = len(self.persons)
+            for r in range(int(n_resamples)):
+                rw = _core.resample_weights(n, scheme, codes, n_codes, int(seed), r)
+                wr = rw if w is None else rw * w
+                try:
+                    cs = self._core.occupancy(o, np.ascontiguousarray(gcodes), len(levels), len(self.states), horizon,
+                                              np.ascontiguousarray(np.where(wr > 0, wr, 0.0)))
+                except _core.CoreDegenerateError:
+                    failed += 1  # a group without anyone at time 0 in this replicate
+                    continue
+                reps.append(np.stack([c["pstate"] for c in cs]))
+            if failed:
+                import warnings
+
+                from .bootstrap import BootstrapWarning
+
+                warnings.warn(f"{failed} of {n_resamples} resamples had a group with nobody at time 0 and were "
+                              "left out", BootstrapWarning, stacklevel=2)
+            if not reps:
+                raise DegenerateDataError("no bootstrap resample of the occupancy succeeded")
+            arr = np.stack(reps)
+            alpha = (1 - check_level(conf_level)) / 2
+            bounds = (np.quantile(arr, alpha, axis=0), np.quantile(arr, 1 - alpha, axis=0))
+        return Occupancy(curves, levels, group, list(self.states), horizon, ts, bounds)
 
 
 def drop_summary(analysis: pd.DataFrame) -> pd.DataFrame:
@@ -513,14 +553,18 @@ class Occupancy(Result):
     """State occupancy curves per group, built by :meth:`Spells.occupancy`."""
 
     def __init__(self, curves: list[dict[str, np.ndarray]], levels: list[Any], group: str | None,
-                 states: list[Any], horizon: int, times: list[int]) -> None:
+                 states: list[Any], horizon: int, times: list[int],
+                 bounds: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         k = len(states)
         parts = []
-        for lvl, c in zip(levels, curves):
+        for gi, (lvl, c) in enumerate(zip(levels, curves)):
             p = c["pstate"].reshape(horizon + 1, k)
             r = c["n_risk"].reshape(horizon + 1, k)
             for j, st in enumerate(states):
                 part = pd.DataFrame({"time": np.arange(horizon + 1), "state": st, "share": p[:, j], "n_risk": r[:, j]})
+                if bounds is not None:
+                    part["lower"] = bounds[0][gi].reshape(horizon + 1, k)[:, j]
+                    part["upper"] = bounds[1][gi].reshape(horizon + 1, k)[:, j]
                 if group is not None:
                     part.insert(0, group, lvl)
                 parts.append(part)
@@ -532,7 +576,8 @@ class Occupancy(Result):
 
     @property
     def table(self) -> pd.DataFrame:
-        """``[group], time, state, share, n_risk`` for every whole period 0..max(times)."""
+        """``[group], time, state, share, n_risk`` (and ``lower, upper`` with the bootstrap) for
+        every whole period 0..max(times)."""
         return self._curve.copy()
 
     def at(self, times: Sequence[int] | None = None) -> pd.DataFrame:
