@@ -131,6 +131,17 @@ def plot_forest(fit: CoxFit, ax: Axes | None = None, *, terms: Sequence[str] | N
                 fmt="o", color="black", capsize=3)
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    # readable ticks on the log axis: round ratios within the drawn range, printed plainly
+    from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
+
+    lo, hi = ax.get_xlim()
+    nice = [0.1, 0.2, 0.25, 0.5, 0.67, 0.75, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0]
+    inside = [v for v in nice if lo <= v <= hi]
+    if len(inside) > 7:
+        inside = inside[:: -(-len(inside) // 7)] + ([1.0] if 1.0 not in inside[:: -(-len(inside) // 7)] else [])
+    ax.xaxis.set_major_locator(FixedLocator(sorted(set(inside))))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
     ax.set_yticks(y)
     ax.set_yticklabels(list(s.index))
     ax.set_xlabel(f"hazard ratio ({fit.conf_level:.0%} CI)")

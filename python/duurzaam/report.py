@@ -231,7 +231,8 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     ex_at = cif.at(times)
     ex_at.insert(1, "exit", ex_at["cause"].map(exits.attrs["causes"]))
     tables["exits_at"] = ex_at.drop(columns="cause")
-    figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, causes=[1], labels={1: "exit to work"}, band=False))
+    figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, causes=[1], labels={1: "exit to work"}, band=False,
+                                                xlabel="months since programme start"))
 
     occ = sp.occupancy(origin=origin, group=arm, times=times)
     tables["occupancy_at"] = occ.wide().reset_index()
