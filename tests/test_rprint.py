@@ -1,5 +1,8 @@
 """summary_text() prints as R's print methods do (tests/golden/print/*.txt from
-make_golden_print.R, without R's "Call:" block)."""
+make_golden_print.R, without R's "Call:" block). R prints survreg coefficients to 9 significant
+digits, beyond the 1e-6 agreement of iterative fits; the lognormal lung fit differs from R in the
+9th digit and is left out of the digit-for-digit check (its values are checked in the AFT golden
+tests)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ CASES = {
     "km_rossi": lambda: dz.kaplan_meier(ROSSI, "week", "arrest", group="fin"),
     "km_lung": lambda: dz.kaplan_meier(LUNG, "time", "status", group="sex"),
     "logrank_veteran": lambda: dz.logrank(VET, "time", "status", "celltype"),
+    "aft_rossi": lambda: dz.aft(ROSSI, "week", "arrest", ["fin", "age", "prio"]),
+    "aft_rossi_exponential": lambda: dz.aft(ROSSI, "week", "arrest", ["fin"], dist="exponential"),
 }
 
 

@@ -70,6 +70,19 @@ class AftFit(Result):
              "loglogistic": 0.0}[self.dist]
         return np.exp(self._x(newdata) @ self.coef.to_numpy() + self.scale * w)
 
+    def summary_text(self) -> str:
+        """The fit printed in the layout of R's ``print(survreg(...))``, as text.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> print(dz.aft(dz.datasets.load_rossi(), "week", "arrest", ["fin"]).summary_text().splitlines()[0])
+        Coefficients:
+        """
+        from .rprint import aft_text
+
+        return aft_text(self)
+
     def _title(self) -> str:
         return f"Accelerated failure time model ({self.dist})"
 

@@ -106,4 +106,28 @@ def logrank_text(lr: Any) -> str:
             + f" Chisq= {round(lr.statistic, 1):g}  on {lr.df} degrees of freedom, p= {ptxt} ")
 
 
-__all__ = ["cox_text", "km_text", "logrank_text"]
+def _named_vector(values: np.ndarray, names: list[str], digits: int = 7, width: int = 80) -> str:
+    """R's print of a named numeric vector: common decimals, one common column width, lines
+    wrapped at ``width``, each line ending in a space."""
+    d = _decimals(values, digits)
+    cells = [f"{v:.{d}f}" for v in values]
+    w = max(max(len(c) for c in cells), max(len(n) for n in names))
+    per = max(1, width // (w + 1))
+    out = []
+    for i in range(0, len(cells), per):
+        out.append(" ".join(n.rjust(w) for n in names[i:i + per]) + " ")
+        out.append(" ".join(c.rjust(w) for c in cells[i:i + per]) + " ")
+    return "\n".join(out)
+
+
+def aft_text(fit: Any) -> str:
+    lines = ["Coefficients:", _named_vector(fit.coef.to_numpy(dtype=float), [str(t) for t in fit.coef.index]), ""]
+    lines.append("Scale fixed at 1 " if fit.dist == "exponential" else f"Scale= {fit.scale:.7g} ")
+    lr = fit.lr_test
+    lines += ["", f"Loglik(model)= {round(fit.loglik[1], 1):g}   Loglik(intercept only)= {round(fit.loglik[0], 1):g}",
+              f"\tChisq= {round(lr.statistic, 2):g} on {lr.df} degrees of freedom, p= {lr.p_value:.3g} ",
+              f"n= {fit.n} "]
+    return "\n".join(lines)
+
+
+__all__ = ["cox_text", "km_text", "logrank_text", "aft_text"]

@@ -15,7 +15,9 @@ cases <- list(
   cox_lung = coxph(Surv(time, status) ~ age + sex, data = lung),
   km_rossi = survfit(Surv(week, arrest) ~ fin, data = rossi),
   km_lung = survfit(Surv(time, status) ~ sex, data = lung),
-  logrank_veteran = survdiff(Surv(time, status) ~ celltype, data = vet)
+  logrank_veteran = survdiff(Surv(time, status) ~ celltype, data = vet),
+  aft_rossi = survreg(Surv(week, arrest) ~ fin + age + prio, data = rossi),
+  aft_rossi_exponential = survreg(Surv(week, arrest) ~ fin, data = rossi, dist = "exponential")
 )
 for (nm in names(cases)) writeLines(body(cases[[nm]]), file.path("tests", "golden", "print", paste0(nm, ".txt")))
 cat("print golden files written\n")
