@@ -302,3 +302,18 @@ def test_occupancy_bootstrap_intervals_hold_the_estimate(golden_spells):
     assert (t["upper"] - t["lower"]).max() > 0
     again = golden_spells.occupancy(origin="origin", group="arm", times=[6, 12], n_resamples=60, seed=3).at()
     pd.testing.assert_frame_equal(t, again)  # reproducible
+
+
+def test_hours_bands_and_adjacent_target_spells_as_one_run():
+    d = panel({1: "BWWWWWWB"})
+    d["hours"] = [np.nan, 15, 15, 30, 30, 30, 30, np.nan]
+    sp = dz.spells(d, "id", "month", "status", hours="hours", hours_bands={"part-time": 12, "full-time": 28})
+    assert sp.table["state"].tolist() == ["benefit", "part-time", "full-time", "benefit"]
+    six = sp.time_to(["part-time", "full-time"], origin="start", min_duration=6)
+    assert six.loc[0, ["duration", "event"]].tolist() == [1, 1]  # one run of 6 months of work >= 12 h
+    ft = sp.time_to("full-time", origin="start", min_duration=4)
+    assert ft.loc[0, ["duration", "event"]].tolist() == [3, 1]
+    seven = sp.time_to(["part-time", "full-time"], origin="start", min_duration=7)
+    assert seven.loc[0, "event"] == 0
+    with pytest.raises(ValueError, match="min_hours or hours_bands"):
+        dz.spells(d, "id", "month", "status", hours="hours", min_hours=12, hours_bands={"pt": 12})

@@ -608,6 +608,7 @@ class Occupancy(Result):
 
 def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | Mapping[Any, int] = 0,
            max_unobserved: int = 0, missing: Iterable[Any] | None = None, hours: str | None = None, min_hours: float | None = None,
+           hours_bands: Mapping[Any, float] | None = None,
            earnings: str | None = None, min_earnings: float | None = None, work: Any = "work",
            below_threshold: Any = "work below threshold", keep_rows: bool = False) -> Spells:
     """Builds employment spells from a long register panel (one row per person per period).
@@ -634,6 +635,12 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
         Work thresholds: a ``work`` row with hours below ``min_hours`` or earnings below
         ``min_earnings`` becomes the state ``below_threshold`` (e.g. 12 hours a week for
         part-time work, or a share of the minimum wage). A missing value fails the threshold.
+    hours_bands : dict, optional
+        Split work by hours a week, e.g. ``{"part-time work": 12, "full-time work": 28}``: a
+        work row gets the label of the highest band it reaches, a row below the lowest band
+        becomes ``below_threshold``. Adjacent spells in the target states of an outcome count as
+        one run, so ``sp.time_to(["part-time work", "full-time work"], min_duration=6)`` is six
+        months of work of at least 12 hours, and ``sp.time_to("full-time work")`` full-time work.
     keep_rows : bool
         Keep the row-to-spell map (:attr:`Spells.row_spell`).
 
@@ -667,6 +674,13 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
         codes, uniq = pd.factorize(st.where(~unobserved), sort=True)
         labels = list(uniq)
     threshold_rows = np.zeros(len(st), dtype=bool)
+    if hours_bands is not None:
+        if hours is None:
+            raise ValueError("hours_bands needs the hours column (hours=)")
+        if min_hours is not None:
+            raise ValueError("give min_hours or hours_bands, not both (the lowest band is the minimum)")
+        bands = sorted(((float(v), str(k)) for k, v in hours_bands.items()))
+        min_hours = bands[0][0]
     if hours is not None or earnings is not None:
         if work not in labels:
             raise InputError(f"column '{status}' has no state {work!r} to apply the work threshold to", column=status)
@@ -683,6 +697,18 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
                 raise ValueError(f"the state {below_threshold!r} already exists; pick another below_threshold label")
             labels = labels + [below_threshold]
             codes = np.where(threshold_rows, len(labels) - 1, codes)
+        if hours_bands is not None:
+            # work rows at or above the lowest band get the label of the highest band they reach
+            h = frame.numeric(hours)
+            w_code = labels.index(work)
+            in_work = codes == w_code
+            clash = [lab for _, lab in bands if lab in labels]
+            if clash:
+                raise ValueError(f"hours band label(s) {clash} are already states of column '{status}'")
+            for lim, lab in bands:
+                labels = labels + [lab]
+                codes = np.where(in_work & (h >= lim), len(labels) - 1, codes)
+            counts.update({f"work rows in band {lab!r}": int((codes == labels.index(lab)).sum()) for _, lab in bands})
     counts["work rows below a threshold"] = int(threshold_rows.sum())
     state = np.where(codes < 0, 255, codes).astype(np.uint8)
     if len(labels) == 0:

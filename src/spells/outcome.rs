@@ -123,7 +123,8 @@ fn first_spell(spells: &Spells, p: usize, o: i64) -> std::result::Result<usize, 
 }
 
 /// Time from the origin to the first spell in a `target` state that lasts at least `min_len`
-/// periods (bridged periods count) and starts after the origin.
+/// periods (bridged periods count) and starts after the origin. Adjacent spells in target states
+/// (part-time work followed by full-time work) count as one run.
 ///
 /// A shorter target spell that ended in an observed state does not count and the search goes on;
 /// one still running when the data end (or before a gap) leaves the outcome undetermined: censored
@@ -166,10 +167,18 @@ pub fn first_entry(
         }
         let entry = (spells.start[i] - o).max(0);
         let confirmed = event_at == EventAt::Confirmed;
-        for j in i..spells.of(p).end {
-            let (s, e, next) = (spells.start[j], spells.end[j], spells.next[j]);
+        let end_p = spells.of(p).end;
+        let mut j = i;
+        while j < end_p {
+            let (s, mut e, mut next) = (spells.start[j], spells.end[j], spells.next[j]);
             if is_target(j) {
-                if spells.duration(j) >= min_len {
+                // Adjacent spells in target states (part-time then full-time work) are one run.
+                while j + 1 < end_p && next >= 0 && is_target(j + 1) {
+                    j += 1;
+                    e = spells.end[j];
+                    next = spells.next[j];
+                }
+                if e - s + 1 >= min_len {
                     let t = if confirmed { s + min_len - o } else { s - o };
                     out.set(p, entry, t, 1, Reason::Event, horizon);
                     break;
@@ -189,6 +198,7 @@ pub fn first_entry(
                 out.set(p, entry, t, 0, r, horizon);
                 break;
             }
+            j += 1;
         }
     }
     Ok(out)
