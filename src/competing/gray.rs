@@ -26,6 +26,7 @@ pub struct GrayTest {
 
 /// Gray's test for `cause` among `n_groups` groups, stratified by `strata` (codes 0..n_strata).
 /// `status`: 0 censored, otherwise a cause code.
+#[allow(clippy::too_many_arguments)]
 pub fn gray_test(
     time: &[f64],
     status: &[u8],
@@ -49,7 +50,7 @@ pub fn gray_test(
     let n_strata = if strata.is_some() { n_strata.max(1) } else { 1 };
     let order = crate::sort::argsort_auto(time);
     for st in 0..n_strata {
-        let rows: Vec<usize> = order.iter().map(|&i| i as usize).filter(|&i| strata.map_or(true, |s| s[i] as usize == st)).collect();
+        let rows: Vec<usize> = order.iter().map(|&i| i as usize).filter(|&i| strata.is_none_or(|s| s[i] as usize == st)).collect();
         if rows.is_empty() {
             continue;
         }

@@ -31,6 +31,8 @@ pub fn gray_test(
     Ok((t.statistic, t.df, t.p_value))
 }
 
+type Arrays3<'py> = (Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>);
+
 /// cmprsk's variance of the cumulative incidence of `cause` (rows sorted by time, one group):
 /// (times with an event of the cause, incidence, variance).
 #[pyfunction]
@@ -39,7 +41,7 @@ pub fn cmprsk_variance<'py>(
     time: PyReadonlyArray1<'py, f64>,
     status: PyReadonlyArray1<'py, u8>,
     cause: u8,
-) -> PyResult<(Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>)> {
+) -> PyResult<Arrays3<'py>> {
     let (time, status) = (slice(&time)?, slice(&status)?);
     let (t, f, v) = py.detach(|| competing::cmprsk_variance(time, status, cause));
     Ok((t.into_pyarray(py), f.into_pyarray(py), v.into_pyarray(py)))
