@@ -52,6 +52,7 @@ def test_dask_replicates_equal_the_local_run(cluster):
         (dz.kaplan_meier, ("week", "arrest"), {"group": "fin", "tau": [52], "times": [26],
                                               "scheme": "stratified", "strata": "fin"}),
         (dz.logrank, ("week", "arrest", "fin"), {"scheme": "cluster", "cluster": "prio"}),
+        (dz.iptw_cox, ("week", "arrest", "fin", ["age", "prio"]), {"truncate": 0.02}),
     ]:
         local = dz.bootstrap(est, rossi, *args, n_resamples=101, seed=9, progress=False, **kw)
         remote = dz.bootstrap(est, rossi, *args, n_resamples=101, seed=9, progress=False, backend="dask",
