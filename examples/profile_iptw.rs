@@ -30,7 +30,7 @@ fn main() {
         t.push((1.0 + u() * 30.0).floor());
         e.push((u() < 0.6) as u8);
     }
-    let spec = IptwSpec { treatment: &a, z: &z, q: 4, estimand: Estimand::Ate, stabilized: true, truncate: None, init: None };
+    let spec = IptwSpec { treatment: &a, z: &z, q: 4, estimand: Estimand::Ate, stabilized: true, truncate: None, init: None, n_levels: 2 };
     let w0 = iptw_weights(&spec, None).unwrap();
     let d = SurvData::new(&t, &e, None, Some(&w0)).unwrap();
     let prep = Prepared::new(CoxInput { data: d, x: &a, p: 1, offset: None }, Ties::Efron).unwrap();

@@ -71,6 +71,105 @@ pub fn predict(coef: &[f64], x: &[f64], p: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Multinomial logistic regression of `y` (codes 0..k) on an intercept and `x` with case weights,
+/// category 0 the reference: parameters row-major (k - 1) x (p + 1), as R's `nnet::multinom`.
+pub fn multinomial(y: &[u32], k: usize, x: &[f64], p: usize, weight: Option<&[f64]>, init: Option<&[f64]>, opts: &NewtonOptions) -> Result<NewtonResult> {
+    let n = y.len();
+    if k < 2 || x.len() != n * p || weight.is_some_and(|w| w.len() != n) {
+        return Err(Error::InvalidArgument("treatment, covariates and weights need one value per row, and two arms or more".into()));
+    }
+    if let Some(row) = y.iter().position(|&c| c as usize >= k) {
+        return Err(Error::InvalidValue { field: Field::Group, row, reason: "treatment code out of range" });
+    }
+    let q = p + 1;
+    let np = (k - 1) * q;
+    let w = |i: usize| weight.map_or(1.0, |w| w[i]);
+    let f = |b: &[f64]| {
+        let mut loglik = 0.0;
+        let mut score = vec![0.0; np];
+        let mut info = vec![0.0; np * np];
+        let mut row = vec![1.0; q];
+        let mut pi = vec![0.0; k];
+        for i in 0..n {
+            let wi = w(i);
+            if wi == 0.0 {
+                continue;
+            }
+            row[1..].copy_from_slice(&x[i * p..(i + 1) * p]);
+            // linear predictors, class 0 fixed at 0; a stable softmax
+            let mut eta = vec![0.0; k];
+            for c in 1..k {
+                eta[c] = (0..q).map(|j| row[j] * b[(c - 1) * q + j]).sum();
+            }
+            let mx = eta.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let z: f64 = eta.iter().map(|e| (e - mx).exp()).sum();
+            for c in 0..k {
+                pi[c] = (eta[c] - mx).exp() / z;
+            }
+            let yi = y[i] as usize;
+            loglik += wi * (eta[yi] - mx - z.ln());
+            for c in 1..k {
+                let r = (yi == c) as u8 as f64 - pi[c];
+                for j in 0..q {
+                    score[(c - 1) * q + j] += wi * r * row[j];
+                }
+                for d in 1..k {
+                    let v = wi * pi[c] * (((c == d) as u8 as f64) - pi[d]);
+                    for j in 0..q {
+                        for l in 0..q {
+                            info[((c - 1) * q + j) * np + (d - 1) * q + l] += v * row[j] * row[l];
+                        }
+                    }
+                }
+            }
+        }
+        Eval { loglik, score, info, scale: vec![] }
+    };
+    let start = init.map_or_else(|| vec![0.0; np], |b| b.to_vec());
+    newton(f, &start, opts)
+}
+
+/// Probabilities of every arm (row-major n x k) from a multinomial fit.
+pub fn predict_multinomial(coef: &[f64], k: usize, x: &[f64], p: usize, n: usize) -> Vec<f64> {
+    let q = p + 1;
+    let mut out = vec![0.0; n * k];
+    for i in 0..n {
+        let mut eta = vec![0.0; k];
+        for c in 1..k {
+            eta[c] = coef[(c - 1) * q] + (0..p).map(|j| coef[(c - 1) * q + 1 + j] * x[i * p + j]).sum::<f64>();
+        }
+        let mx = eta.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let z: f64 = eta.iter().map(|e| (e - mx).exp()).sum();
+        for c in 0..k {
+            out[i * k + c] = (eta[c] - mx).exp() / z;
+        }
+    }
+    out
+}
+
+/// Inverse probability weights for several arms (ATE): `1 / P(arm_i | x_i)`, stabilised by the
+/// (case-weighted) share of each arm. `prob` is row-major n x k.
+pub fn ipw_multi(arm: &[u32], prob: &[f64], k: usize, stabilized: bool, case: Option<&[f64]>) -> Result<Vec<f64>> {
+    let c = |i: usize| case.map_or(1.0, |c| c[i]);
+    let mut share = vec![0.0; k];
+    let mut total = 0.0;
+    for (i, &a) in arm.iter().enumerate() {
+        share[a as usize] += c(i);
+        total += c(i);
+    }
+    share.iter_mut().for_each(|s| *s /= total.max(f64::MIN_POSITIVE));
+    arm.iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            let pr = prob[i * k + a as usize];
+            if !(pr > 0.0 && pr < 1.0) {
+                return Err(Error::InvalidValue { field: Field::Weight, row: i, reason: "propensity score is not strictly between 0 and 1" });
+            }
+            Ok(if stabilized { share[a as usize] / pr } else { 1.0 / pr })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Estimand {
     Ate,

@@ -56,9 +56,24 @@ def test_core_bootstrap_refits_the_propensity_model_like_the_python_path():
                                                                truncate=0.05).coef.iloc[0], rel=1e-9)
 
 
+def test_several_arms_match_multinom_and_coxph():
+    iw = dz.iptw(D, "edu", "age + female + prior")
+    assert iw.arms == ["high", "low", "middle"]
+    assert_close(iw.probabilities.to_numpy(), np.asarray(G["multi_prob"], dtype=float), rtol=1e-6,
+                 what="multinomial probabilities")
+    assert_close(iw.model["coef"].to_numpy().reshape(2, 4), np.asarray(G["multi_coef"], dtype=float), rtol=1e-5,
+                 what="multinomial coefficients")
+    assert_close(iw.weights, arr(G["multi_w"]), rtol=1e-6, what="multi-arm ATE weights")
+    fit = dz.iptw_cox(D, "months", "work", "edu", "age + female + prior")
+    assert_close(fit.coef, arr(G["multi_cox_coef"]), rtol=1e-6, what="multi-arm IPTW Cox")
+    assert_close(fit.summary["robust_se"], arr(G["multi_cox_robust_se"]), rtol=1e-6, what="robust se")
+    with pytest.raises(ValueError, match="more than two arms"):
+        dz.iptw(D, "edu", ["age"], estimand="att")
+
+
 def test_bad_treatment_column():
-    with pytest.raises(dz.InputError, match="column 'edu'.*not numeric"):
-        dz.iptw(D, "edu", ["age"])
+    with pytest.raises(dz.InputError, match="column 'edu' has one arm only"):
+        dz.iptw(D[D["edu"] == "low"], "edu", ["age"])
     with pytest.raises(dz.InputError, match="column 'prior': treatment must be 0 or 1"):
         dz.iptw(D, "prior", ["age"])
     with pytest.raises(ValueError, match="estimand"):

@@ -416,7 +416,7 @@ def _cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict,
 
 def _iptw_cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
     from .cox import _design
-    from .weighting import _treatment
+    from .weighting import _arms, _is_numeric
 
     duration, event, treatment, covariates = args[:4]
     outcome = list(kwargs.pop("outcome", None) or [])
@@ -427,10 +427,13 @@ def _iptw_cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[
         raise TypeError(f"unexpected arguments for iptw_cox: {', '.join(kwargs)}")
     if truncate is not None:
         truncate = (float(truncate), 1.0 - float(truncate)) if np.isscalar(truncate) else tuple(map(float, truncate))
-    a = _treatment(frame, treatment)
+    a, arms = _arms(frame, treatment)
     z, _, _, _ = _design(frame, data, covariates)
-    terms = [treatment] + outcome
-    x, _, _, _ = _design(frame, data, terms)
+    if len(arms) > 2 or not _is_numeric(frame, treatment):
+        x, terms, _, _ = _design(frame, data, " + ".join([f"C({treatment})"] + outcome))
+    else:
+        terms = [treatment] + outcome
+        x, _, _, _ = _design(frame, data, terms)
     s_codes, ns = (None, 1)
     if strata is not None:
         s_codes, lv = frame.codes(strata)
@@ -439,7 +442,7 @@ def _iptw_cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[
     call = dict(estimator="iptw_cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
                 entry=frame.numeric(entry) if entry else None, strata=s_codes, n_strata=ns, ties=ties,
                 iptw_treatment=a, iptw_z=np.ascontiguousarray(z), estimand=estimand, stabilized=stabilized,
-                truncate=truncate, _names=names)
+                truncate=truncate, n_arms=len(arms), _names=names)
     return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
 
 

@@ -26,6 +26,7 @@ from .errors import DegenerateDataError, InputError
 
 
 def _treatment(frame: Frame, treatment: str) -> np.ndarray:
+    """A binary 0/1 numeric treatment column."""
     a = frame.numeric(treatment)
     bad = np.flatnonzero(~np.isin(a, (0.0, 1.0)))
     if bad.size:
@@ -35,6 +36,19 @@ def _treatment(frame: Frame, treatment: str) -> np.ndarray:
         raise InputError(f"column '{treatment}' has one value only; IPTW compares treated (1) and untreated (0)",
                          column=treatment)
     return np.ascontiguousarray(a)
+
+
+def _arms(frame: Frame, treatment: str) -> tuple[np.ndarray, list[Any]]:
+    """Arm codes (as float) and the arm labels: a numeric column must be 0/1 (two arms); a
+    categorical or text column may have two arms or more (sorted levels; categories keep their
+    order), the first level the reference."""
+    numeric = _is_numeric(frame, treatment)
+    if numeric:
+        return _treatment(frame, treatment), [0, 1]
+    codes, levels = frame.codes(treatment)
+    if len(levels) < 2:
+        raise InputError(f"column '{treatment}' has one arm only", column=treatment)
+    return np.ascontiguousarray(codes, dtype=np.float64), list(levels)
 
 
 def _smd(x: np.ndarray, a: np.ndarray, w: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -66,31 +80,60 @@ class Iptw(Result):
 
     def __init__(self, res: dict[str, Any], a: np.ndarray, z: np.ndarray, terms: list[str], index: pd.Index,
                  estimand: str, stabilized: bool, truncate: tuple[float, float] | None, fitted: bool,
-                 case: np.ndarray | None) -> None:
+                 case: np.ndarray | None, arms: list[Any] | None = None) -> None:
         from .cox import _coef_table
 
+        arms = arms if arms is not None else [0, 1]
+        k = len(arms)
         w = np.asarray(res["weights"])
+        self.arms = arms
         self.weights = pd.Series(w, index=index, name="iptw")
         self.propensity = pd.Series(np.asarray(res["propensity"]), index=index, name="propensity")
+        if k > 2:
+            self.probabilities = pd.DataFrame(np.asarray(res["prob"]).reshape(len(a), k), index=index,
+                                              columns=[str(v) for v in arms])
         self.estimand, self.stabilized, self.truncate = estimand, stabilized, truncate
         if fitted:
             q = len(terms) + 1
             b = np.asarray(res["coef"])
-            se = np.sqrt(np.diag(np.asarray(res["var"]).reshape(q, q)))
-            tab = _coef_table(b, se, None, ["(Intercept)"] + terms, 0.95)
+            npar = len(b)
+            se = np.sqrt(np.diag(np.asarray(res["var"]).reshape(npar, npar)))
+            names = ["(Intercept)"] + terms
+            if k > 2:
+                names = [f"{arms[c]}: {t}" for c in range(1, k) for t in names]
+            tab = _coef_table(b, se, None, names, 0.95)
             self.model: pd.DataFrame | None = tab[["coef", "se", "z", "p_value"]]
         else:
             self.model = None
         base = np.ones(len(a)) if case is None else case
-        t, c = a == 1, a == 0
-        sd = np.sqrt((z[t].var(axis=0, ddof=1) + z[c].var(axis=0, ddof=1)) / 2)
-        self.balance = pd.DataFrame({"smd_before": _smd(z, a, base, sd), "smd_after": _smd(z, a, base * w, sd)},
-                                    index=pd.Index(terms, name="term"))
+        codes = a.astype(int)
+        if k == 2:
+            t, c = codes == 1, codes == 0
+            sd = np.sqrt((z[t].var(axis=0, ddof=1) + z[c].var(axis=0, ddof=1)) / 2)
+            self.balance = pd.DataFrame({"smd_before": _smd(z, a, base, sd), "smd_after": _smd(z, a, base * w, sd)},
+                                        index=pd.Index(terms, name="term"))
+        else:
+            # the largest absolute standardised difference over all pairs of arms
+            def worst(ww: np.ndarray) -> np.ndarray:
+                out = np.zeros(z.shape[1])
+                for i in range(k):
+                    for j in range(i + 1, k):
+                        si, sj = codes == i, codes == j
+                        sd = np.sqrt((z[si].var(axis=0, ddof=1) + z[sj].var(axis=0, ddof=1)) / 2)
+                        mi = (ww[si, None] * z[si]).sum(0) / ww[si].sum()
+                        mj = (ww[sj, None] * z[sj]).sum(0) / ww[sj].sum()
+                        with np.errstate(divide="ignore", invalid="ignore"):
+                            out = np.maximum(out, np.abs((mi - mj) / sd))
+                return out
+
+            self.balance = pd.DataFrame({"smd_before": worst(base), "smd_after": worst(base * w)},
+                                        index=pd.Index(terms, name="term"))
         rows = []
-        for arm, sel in ((0, c), (1, t)):
+        for arm in range(k):
+            sel = codes == arm
             ww = base[sel] * w[sel]
-            rows.append((arm, int(sel.sum()), float(ww.sum() ** 2 / (ww ** 2).sum())))
-        self.ess = pd.DataFrame(rows, columns=["treated", "n", "ess"])
+            rows.append((arms[arm], int(sel.sum()), float(ww.sum() ** 2 / (ww ** 2).sum())))
+        self.ess = pd.DataFrame(rows, columns=["arm", "n", "ess"])
         self._freeze()
 
     def _title(self) -> str:
@@ -99,7 +142,7 @@ class Iptw(Result):
     def _facts(self) -> list[tuple[str, str]]:
         w = self.weights
         facts = [("weights", f"min {w.min():.3g}, median {w.median():.3g}, max {w.max():.3g}"),
-                 ("effective sample size", ", ".join(f"arm {r.treated}: {r.ess:.1f} of {r.n}" for r in self.ess.itertuples()))]
+                 ("effective sample size", ", ".join(f"arm {r.arm}: {r.ess:.1f} of {r.n}" for r in self.ess.itertuples()))]
         if self.truncate:
             facts.append(("truncated at quantiles", f"{self.truncate[0]:g}, {self.truncate[1]:g}"))
         return facts
@@ -116,7 +159,10 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
     Parameters
     ----------
     treatment : str
-        Column with 1 for the programme group and 0 for the comparison group.
+        Column with 1 for the programme group and 0 for the comparison group; or a categorical /
+        text column with two arms or more (the first level the reference): then the propensity
+        model is multinomial (as ``nnet::multinom``) and the weights are ATE weights
+        ``1 / P(own arm | x)``, stabilised by the arm shares.
     covariates : list of str or formula
         The propensity model's covariates (as :func:`duurzaam.cox`); also the terms whose
         balance is reported.
@@ -144,7 +190,9 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
     from .cox import _design
 
     frame = Frame(data)
-    a = _treatment(frame, treatment)
+    a, arms = _arms(frame, treatment)
+    if len(arms) > 2 and (estimand != "ate" or propensity is not None):
+        raise ValueError("with more than two arms, IPTW here is the ATE from a fitted multinomial propensity model")
     if covariates is None and propensity is None:
         raise ValueError("give the propensity model's covariates, or a propensity column")
     if covariates is not None:
@@ -160,7 +208,8 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
     ps = frame.numeric(propensity) if propensity else None
     names = {"weights": propensity or weights, "group": treatment}
     try:
-        res = core_call(_core.iptw, names, frame, a, np.ascontiguousarray(z), estimand, bool(stabilized), tr, ps, case)
+        res = core_call(_core.iptw, names, frame, a, np.ascontiguousarray(z), estimand, bool(stabilized), tr, ps, case,
+                        len(arms))
     except InputError as e:
         if ps is not None or "propensity score" not in str(e):
             raise
@@ -175,7 +224,7 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
         warnings.warn("the propensity model did not converge (near separation of treated and untreated?): "
                       "check iw.model and iw.balance", ConvergenceWarning, stacklevel=2)
     index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(len(a))
-    return Iptw(res, a, z, terms, index, estimand, bool(stabilized), tr, ps is None, case)
+    return Iptw(res, a, z, terms, index, estimand, bool(stabilized), tr, ps is None, case, arms)
 
 
 def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: str | Sequence[str], *,
@@ -206,8 +255,20 @@ def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: s
         d = data.with_columns(pl.Series("_iptw", iw.weights.to_numpy()))
     else:
         d = {**data, "_iptw": iw.weights.to_numpy()}
-    return cox(d, duration, event, [treatment] + list(outcome or []), weights="_iptw", robust=True, entry=entry,
+    terms: Any = [treatment] + list(outcome or [])
+    if len(iw.arms) > 2 or not _is_numeric(frame, treatment):
+        terms = " + ".join([f"C({treatment})"] + list(outcome or []))
+    return cox(d, duration, event, terms, weights="_iptw", robust=True, entry=entry,
                strata=strata, ties=ties, conf_level=check_level(conf_level))
+
+
+def _is_numeric(frame: Frame, column: str) -> bool:
+    raw = frame.raw(column)
+    if isinstance(raw, pd.Series):
+        return pd.api.types.is_numeric_dtype(raw.dtype) and not isinstance(raw.dtype, pd.CategoricalDtype)
+    if hasattr(raw, "dtype") and hasattr(raw.dtype, "is_numeric"):
+        return bool(raw.dtype.is_numeric())
+    return np.asarray(raw).dtype.kind in "biuf"
 
 
 __all__ = ["iptw", "iptw_cox", "Iptw"]

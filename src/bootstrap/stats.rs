@@ -131,11 +131,26 @@ pub struct IptwSpec<'a> {
     pub truncate: Option<(f64, f64)>,
     /// Starting values of the propensity model (its full-data estimate), if known.
     pub init: Option<Vec<f64>>,
+    /// Number of arms: 2 (treatment 0/1, a logistic model) or more (arm codes, multinomial).
+    pub n_levels: usize,
 }
 
 /// IPTW weights with the propensity model refitted under the case weights `counts`.
 pub fn iptw_weights(spec: &IptwSpec, counts: Option<&[f64]>) -> Option<Vec<f64>> {
     let lopts = NewtonOptions { max_iter: 25, eps: 1e-10, step_tol: 1e-10 };
+    if spec.n_levels > 2 {
+        let arm: Vec<u32> = spec.treatment.iter().map(|&a| a as u32).collect();
+        let fit = crate::weighting::multinomial(&arm, spec.n_levels, spec.z, spec.q, counts, spec.init.as_deref(), &lopts).ok()?;
+        if !fit.converged {
+            return None;
+        }
+        let prob = crate::weighting::predict_multinomial(&fit.beta, spec.n_levels, spec.z, spec.q, arm.len());
+        let mut w = crate::weighting::ipw_multi(&arm, &prob, spec.n_levels, spec.stabilized, counts).ok()?;
+        if let Some((lo, hi)) = spec.truncate {
+            crate::weighting::truncate(&mut w, counts, lo, hi);
+        }
+        return Some(w);
+    }
     let fit = crate::weighting::logistic_from(spec.treatment, spec.z, spec.q, counts, spec.init.as_deref(), &lopts).ok()?;
     if !fit.converged {
         return None;

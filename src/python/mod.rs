@@ -521,7 +521,7 @@ fn with_progress<T: Send>(py: Python<'_>, control: &Control, callback: Option<&B
 /// replicate matrix `t` (n_resamples x k, values then variances), the failed replicates and the
 /// jackknife values for the BCa acceleration.
 #[pyfunction]
-#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0, iptw_treatment=None, iptw_z=None, estimand="ate", stabilized=true, truncate=None))]
+#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0, iptw_treatment=None, iptw_z=None, estimand="ate", stabilized=true, truncate=None, n_arms=2))]
 #[allow(clippy::too_many_arguments)]
 fn bootstrap<'py>(
     py: Python<'py>,
@@ -562,6 +562,7 @@ fn bootstrap<'py>(
     estimand: &str,
     stabilized: bool,
     truncate: Option<(f64, f64)>,
+    n_arms: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let iptw_a = iptw_treatment.as_ref().map(slice).transpose()?;
     let (iptw_zs, iptw_q) = match &iptw_z {
@@ -686,10 +687,16 @@ fn bootstrap<'py>(
                     stabilized,
                     truncate,
                     init: None,
+                    n_levels: n_arms,
                 };
                 let w0 = stats::iptw_weights(&spec, None).ok_or_else(|| Error::Degenerate("the propensity model does not converge on the full data".into()))?;
                 let lopts = NewtonOptions { max_iter: 25, eps: 1e-10, step_tol: 1e-10 };
-                spec.init = crate::weighting::logistic(spec.treatment, spec.z, spec.q, None, &lopts).ok().map(|f| f.beta);
+                spec.init = if n_arms > 2 {
+                    let arm: Vec<u32> = spec.treatment.iter().map(|&a| a as u32).collect();
+                    crate::weighting::multinomial(&arm, n_arms, spec.z, spec.q, None, None, &lopts).ok().map(|f| f.beta)
+                } else {
+                    crate::weighting::logistic(spec.treatment, spec.z, spec.q, None, &lopts).ok().map(|f| f.beta)
+                };
                 let mut dw = d;
                 dw.weight = Some(&w0);
                 let inp = CoxInput { data: dw, x, p, offset };

@@ -2,7 +2,7 @@
 # Cox model (CoxFit.adjusted_survival): a generated non-randomised youth programme, participants
 # against a comparison group from the register, time to work in months.
 # Run from tests/golden: Rscript make_golden_iptw.R   (R 4.2.2, survival 3.5-3)
-suppressPackageStartupMessages({library(survival); library(jsonlite)})
+suppressPackageStartupMessages({library(survival); library(jsonlite); library(nnet)})
 set.seed(20261123)
 n <- 900
 age <- sample(18:27, n, replace = TRUE)
@@ -51,7 +51,18 @@ adj <- sapply(0:1, function(v) {
   colMeans(t(summary(sf, times = times)$surv))
 })
 
+# Several arms (education level as the "arm"): multinomial propensity model, ATE weights
+mn <- multinom(edu ~ age + female + prior, data = d, reltol = 1e-16, maxit = 5000, trace = FALSE)
+pr <- fitted(mn)
+own <- pr[cbind(seq_len(n), as.integer(d$edu))]
+share <- as.numeric(table(d$edu)) / n
+w_multi <- share[as.integer(d$edu)] / own
+d$wm <- w_multi
+cxm <- coxph(Surv(months, work) ~ edu, data = d, weights = wm, robust = TRUE)
+
 out <- list(
+  multi_coef = unname(coef(mn)), multi_prob = unname(pr), multi_w = w_multi,
+  multi_cox_coef = unname(coef(cxm)), multi_cox_robust_se = unname(sqrt(diag(cxm$var))),
   meta = list(r = R.version.string, survival = as.character(packageVersion("survival"))),
   terms = colnames(X), glm_coef = unname(coef(g)), glm_se = unname(sqrt(diag(vcov(g)))), ps = ps,
   w_ate = w_ate, w_sate = w_sate, w_att = w_att, w_trunc = w_trunc,
