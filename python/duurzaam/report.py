@@ -106,6 +106,8 @@ _SECTIONS = [
      "exits_at", "exits"),
     ("Where people are", "Share of each arm in each state (multi-state Aalen-Johansen, accounting for people who "
      "leave the register).", "occupancy_at", "occupancy"),
+    ("State occupancy with bootstrap intervals", "Percentile intervals from resampling whole clusters (or persons "
+     "within arms).", "occupancy_ci", None),
     ("Job retention", "Share of first jobs after the programme start still held (no return to benefit) at given "
      "months after the job started (Kaplan-Meier).", "retention_at", None),
 ]
@@ -234,8 +236,11 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, causes=[1], labels={1: "exit to work"}, band=False,
                                                 xlabel="months since programme start"))
 
-    occ = sp.occupancy(origin=origin, group=arm, times=times)
+    occ = sp.occupancy(origin=origin, group=arm, times=times, n_resamples=min(n_resamples, 200), cluster=cluster,
+                       seed=seed)
     tables["occupancy_at"] = occ.wide().reset_index()
+    if n_resamples > 0:
+        tables["occupancy_ci"] = occ.at()[[arm, "time", "state", "share", "lower", "upper"]]
     import matplotlib.pyplot as plt
 
     ax = occ.plot()
