@@ -317,3 +317,12 @@ def test_hours_bands_and_adjacent_target_spells_as_one_run():
     assert seven.loc[0, "event"] == 0
     with pytest.raises(ValueError, match="min_hours or hours_bands"):
         dz.spells(d, "id", "month", "status", hours="hours", min_hours=12, hours_bands={"pt": 12})
+
+
+def test_dates_map_to_calendar_months_before_1970_and_with_time_zones():
+    from duurzaam.spells import _to_periods
+
+    local = pd.Series(pd.to_datetime(["2023-01-31 23:00", "2023-02-01 00:00"]).tz_localize("Europe/Amsterdam"))
+    assert _to_periods(local, "m")[0].tolist() == [636, 637]  # the wall-clock month
+    old = pd.Series(pd.to_datetime(["1969-12-15", "2024-03-31"]))
+    assert _to_periods(old, "m")[0].tolist() == [-1, 650]

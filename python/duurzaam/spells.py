@@ -87,7 +87,9 @@ def _to_periods(values: Any, name: str, clock: _Clock | None = None) -> tuple[np
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         if s.isna().any():
             raise InputError(f"column '{name}' has a missing date (row {int(np.flatnonzero(s.isna())[0])})", column=name)
-        out = ((s.dt.year.to_numpy(np.int64) - 1970) * 12 + s.dt.month.to_numpy(np.int64) - 1)
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_localize(None)  # the wall-clock month
+        out = s.to_numpy().astype("datetime64[M]").astype(np.int64)  # months since 1970-01
         got = _Clock("datetime")
     elif isinstance(s.dtype, pd.PeriodDtype):
         if s.isna().any():
