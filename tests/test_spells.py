@@ -326,3 +326,17 @@ def test_dates_map_to_calendar_months_before_1970_and_with_time_zones():
     assert _to_periods(local, "m")[0].tolist() == [636, 637]  # the wall-clock month
     old = pd.Series(pd.to_datetime(["1969-12-15", "2024-03-31"]))
     assert _to_periods(old, "m")[0].tolist() == [-1, 650]
+
+
+def test_occupancy_standard_errors_match_r_survfit():
+    """The infinitesimal-jackknife standard errors of the occupancy, persons as units (R needs
+    gap-free follow-up per id, so this uses the persons without a gap; delayed entry included)."""
+    g = G["occupancy_nogap"]
+    sub = PANEL[PANEL["person_id"].isin(g["persons"])]
+    occ = dz.spells(sub, "person_id", "month", "status", max_gap={"work": 1}).occupancy(
+        origin="origin", group="arm", times=[6, 12, 18])
+    t = occ.at()
+    states = G["occupancy"]["states"]
+    wide = lambda col: t.pivot_table(index=["arm", "time"], columns="state", values=col, sort=False)[states].to_numpy()
+    assert_close(wide("share"), np.asarray(g["pstate"]), rtol=1e-10, what="pstate")
+    assert_close(wide("std_err"), np.asarray(g["std_err"]), rtol=1e-8, what="std_err")

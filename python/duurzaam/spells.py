@@ -562,8 +562,10 @@ class Occupancy(Result):
         for gi, (lvl, c) in enumerate(zip(levels, curves)):
             p = c["pstate"].reshape(horizon + 1, k)
             r = c["n_risk"].reshape(horizon + 1, k)
+            se = c["std_err"].reshape(horizon + 1, k)
             for j, st in enumerate(states):
-                part = pd.DataFrame({"time": np.arange(horizon + 1), "state": st, "share": p[:, j], "n_risk": r[:, j]})
+                part = pd.DataFrame({"time": np.arange(horizon + 1), "state": st, "share": p[:, j], "std_err": se[:, j],
+                                     "n_risk": r[:, j]})
                 if bounds is not None:
                     part["lower"] = bounds[0][gi].reshape(horizon + 1, k)[:, j]
                     part["upper"] = bounds[1][gi].reshape(horizon + 1, k)[:, j]
@@ -578,8 +580,9 @@ class Occupancy(Result):
 
     @property
     def table(self) -> pd.DataFrame:
-        """``[group], time, state, share, n_risk`` (and ``lower, upper`` with the bootstrap) for
-        every whole period 0..max(times)."""
+        """``[group], time, state, share, std_err, n_risk`` (and ``lower, upper`` with the
+        bootstrap) for every whole period 0..max(times). ``std_err`` is the infinitesimal
+        jackknife of R's ``survfit`` for a multi-state model, with persons as the units."""
         return self._curve.copy()
 
     def at(self, times: Sequence[int] | None = None) -> pd.DataFrame:

@@ -134,6 +134,7 @@ impl SpellTable {
                 d.set_item("n_risk", o.n_risk.into_pyarray(py))?;
                 d.set_item("n_transition", o.n_transition.into_pyarray(py))?;
                 d.set_item("n_censor", o.n_censor.into_pyarray(py))?;
+                d.set_item("std_err", o.std_err.into_pyarray(py))?;
                 Ok(d)
             })
             .collect()

@@ -25,6 +25,9 @@ pub struct Occupancy {
     pub n_censor: Vec<f64>,
     pub n_states: usize,
     pub horizon: usize,
+    /// Infinitesimal-jackknife standard error of `pstate` (R's survfit for a multi-state model,
+    /// persons as the units), laid out as `pstate`.
+    pub std_err: Vec<f64>,
 }
 
 /// Occupancy per group. `group[p]` is the group code of person `p`, `u32::MAX` to leave the person
@@ -57,6 +60,8 @@ pub fn occupancy(
     let mut trans = vec![vec![0.0; t_len * k * k]; n_groups];
     let mut cens = vec![vec![0.0; t_len * k]; n_groups];
     let mut p0 = vec![vec![0.0; k]; n_groups];
+    // each person's intervals (a, b, state, next) for the variance pass
+    let mut ivs: Vec<(usize, usize, usize, usize, i16)> = Vec::new();
     for p in 0..n_persons {
         let g = group[p];
         if g == u32::MAX {
@@ -98,6 +103,7 @@ pub fn occupancy(
             } else {
                 cens[g][b * k + s] += w;
             }
+            ivs.push((p, a, b, s, next));
         }
     }
     let mut out = Vec::with_capacity(n_groups);
@@ -144,7 +150,87 @@ pub fn occupancy(
             n_censor: cens[g].clone(),
             n_states: k,
             horizon,
+            std_err: Vec::new(),
         });
+    }
+    // The infinitesimal jackknife: person i's influence U_i(t) on the occupancy follows
+    // U_i(t) = U_i(t-1) (I + dA(t)) + P(t-1) dA_i(t), starting from its influence on p0, with
+    // dA_i(t)[j][l] = (dN_ijl(t) - Y_ij(t) dA_jl(t)) / n_j(t); var(t) = sum_i w_i^2 U_i(t)^2.
+    let mut var = vec![vec![0.0; t_len * k]; n_groups];
+    let mut u = vec![0.0; k];
+    let mut nu = vec![0.0; k];
+    let mut lo = 0;
+    while lo < ivs.len() {
+        let p = ivs[lo].0;
+        let mut hi = lo;
+        while hi < ivs.len() && ivs[hi].0 == p {
+            hi += 1;
+        }
+        let g = group[p] as usize;
+        let w = weight.map_or(1.0, |w| w[p]);
+        if w > 0.0 {
+            let o = &out[g];
+            let total: f64 = p0[g].iter().sum();
+            u.iter_mut().for_each(|x| *x = 0.0);
+            if ivs[lo].1 == 0 {
+                let s0 = ivs[lo].3;
+                for d in 0..k {
+                    u[d] = ((d == s0) as u8 as f64 - o.pstate[d]) / total;
+                }
+            }
+            let v = &mut var[g];
+            for d in 0..k {
+                v[d] += w * w * u[d] * u[d];
+            }
+            let first_t = ivs[lo].1 + 1;
+            let mut cur = lo; // the interval holding t, if any
+            for t in 1..t_len {
+                // U (I + dA(t))
+                nu.copy_from_slice(&u);
+                for st in 0..k {
+                    let n = o.n_risk[t * k + st];
+                    if n <= 0.0 || u[st] == 0.0 {
+                        continue;
+                    }
+                    let row = &trans[g][(t * k + st) * k..(t * k + st + 1) * k];
+                    for (d, &x) in row.iter().enumerate() {
+                        if x != 0.0 {
+                            nu[d] += u[st] * x / n;
+                            nu[st] -= u[st] * x / n;
+                        }
+                    }
+                }
+                // + P(t-1) dA_i(t) while at risk
+                if t >= first_t {
+                    while cur < hi && ivs[cur].2 < t {
+                        cur += 1;
+                    }
+                    if cur < hi && ivs[cur].1 < t && t <= ivs[cur].2 {
+                        let (_, _, b, j, next) = ivs[cur];
+                        let n = o.n_risk[t * k + j];
+                        let pj = o.pstate[(t - 1) * k + j];
+                        let row = &trans[g][(t * k + j) * k..(t * k + j + 1) * k];
+                        for l in 0..k {
+                            if l == j {
+                                continue;
+                            }
+                            let dn = (b == t && next >= 0 && next as usize == l) as u8 as f64;
+                            let da = (dn - row[l] / n) / n;
+                            nu[l] += pj * da;
+                            nu[j] -= pj * da;
+                        }
+                    }
+                }
+                std::mem::swap(&mut u, &mut nu);
+                for d in 0..k {
+                    v[t * k + d] += w * w * u[d] * u[d];
+                }
+            }
+        }
+        lo = hi;
+    }
+    for (o, v) in out.iter_mut().zip(var) {
+        o.std_err = v.into_iter().map(f64::sqrt).collect();
     }
     Ok(out)
 }
