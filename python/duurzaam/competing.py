@@ -20,7 +20,7 @@ class CumulativeIncidence(Result):
 
     def __init__(self, k: int, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any],
                  conf_level: float, gray: Any = None,
-                 cmprsk_se: list[np.ndarray] | None = None) -> None:
+                 cmprsk_se: list[np.ndarray] | None = None, plain: bool = True) -> None:
         z = _z(conf_level)
         parts = []
         for gi, (lvl, c) in enumerate(zip(levels, curves)):
@@ -45,6 +45,8 @@ class CumulativeIncidence(Result):
         self.conf_level = conf_level
         self.variance = "aalen-johansen" if cmprsk_se is None else "cmprsk"
         self._gray = gray
+        self._curves = curves
+        self._plain = plain
         self._table = pd.concat(parts, ignore_index=True)
         self._freeze()
 
@@ -85,6 +87,13 @@ class CumulativeIncidence(Result):
                 key = key if isinstance(key, tuple) else (key,)
                 rows.append((*key, t, *vals))
         return pd.DataFrame(rows, columns=keys + ["time", "cif", "std_err", "lower", "upper"])
+
+    def safe_table(self, round_to: int = 5, min_count: int = 10) -> tuple[pd.DataFrame, Any]:
+        """The table recomputed from rounded counts, safe to publish from microdata
+        (:func:`duurzaam.disclosure.safe_cif_table`)."""
+        from .disclosure import safe_cif_table
+
+        return safe_cif_table(self, round_to=round_to, min_count=min_count)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Curves per cause and group with bands (:func:`duurzaam.plotting.plot_cif`)."""
@@ -180,7 +189,7 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
                 idx = np.searchsorted(et, c["time"], side="right") - 1
                 se[:, j] = np.where(idx >= 0, np.sqrt(var[np.maximum(idx, 0)]), 0.0)
             cmprsk_se.append(se)
-    return CumulativeIncidence(k, curves, group, levels, conf_level, gray=gray, cmprsk_se=cmprsk_se)
+    return CumulativeIncidence(k, curves, group, levels, conf_level, gray=gray, cmprsk_se=cmprsk_se, plain=plain)
 
 
 def cause_specific_cox(data: Any, duration: str, event: str, covariates: Any, *, cause: int = 1, **kwargs: Any) -> Any:

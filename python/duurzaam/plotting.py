@@ -93,11 +93,13 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
 
 
 def plot_cif(ci: Any, ax: Axes | None = None, *, causes: Sequence[int] | None = None, band: bool = True,
-             xlabel: str = "time", labels: dict[int, str] | None = None) -> Axes:
+             xlabel: str = "time", labels: dict[int, str] | None = None, round_to: int | None = None,
+             min_count: int = 10) -> Axes:
     """Cumulative incidence curves, one per cause (and group), as steps with log-scale bands.
-    ``labels`` names the causes (e.g. ``{1: "work", 2: "other exit"}``)."""
+    ``labels`` names the causes (e.g. ``{1: "work", 2: "other exit"}``). With ``round_to`` the
+    curves are drawn from :meth:`CumulativeIncidence.safe_table` (disclosure control)."""
     ax = _axes(ax)
-    t = ci.table
+    t = ci.table if round_to is None else ci.safe_table(round_to=round_to, min_count=min_count)[0]
     causes = list(causes) if causes is not None else list(range(1, ci.n_causes + 1))
     levels = ci.levels if ci.group is not None else [None]
     for c in causes:
