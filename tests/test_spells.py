@@ -340,3 +340,16 @@ def test_occupancy_standard_errors_match_r_survfit():
     wide = lambda col: t.pivot_table(index=["arm", "time"], columns="state", values=col, sort=False)[states].to_numpy()
     assert_close(wide("share"), np.asarray(g["pstate"]), rtol=1e-10, what="pstate")
     assert_close(wide("std_err"), np.asarray(g["std_err"]), rtol=1e-8, what="std_err")
+
+
+def test_a_job_that_starts_in_the_last_month_of_the_panel():
+    d = panel({1: "BBBBW", 2: "BBBBB"})
+    sp = dz.spells(d, "id", "month", "status")
+    any_job = sp.time_to("work", origin="start").set_index("id")
+    assert any_job.loc[1, ["duration", "event"]].tolist() == [4, 1]  # found work in month 4
+    k6 = sp.time_to("work", origin="start", min_duration=6).set_index("id")
+    # whether it lasts six months is unknown: censored just before it started
+    assert k6.loc[1, ["duration", "event", "reason"]].tolist() == [3, 0, "undetermined at the end of the data"]
+    conf = sp.time_to("work", origin="start", min_duration=6, event_at="confirmed").set_index("id")
+    assert conf.loc[1, ["duration", "event"]].tolist() == [5, 0]  # observed through the end of month 4
+    assert k6.loc[2, ["duration", "event", "reason"]].tolist() == [4, 0, "end of panel"]
