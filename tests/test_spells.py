@@ -353,3 +353,19 @@ def test_a_job_that_starts_in_the_last_month_of_the_panel():
     conf = sp.time_to("work", origin="start", min_duration=6, event_at="confirmed").set_index("id")
     assert conf.loc[1, ["duration", "event"]].tolist() == [5, 0]  # observed through the end of month 4
     assert k6.loc[2, ["duration", "event", "reason"]].tolist() == [4, 0, "end of panel"]
+
+
+def test_uitval_within_a_window_after_the_job():
+    # 1: job, one month other, then benefit (a detour); 2: job, three months other, benefit;
+    # 3: job, one month other, data end (undetermined with a window of 2)
+    d = panel({1: "BWWWOBB", 2: "BWWOOOB", 3: "BWWO"}, origin={1: 0, 2: 0, 3: 0})
+    sp = dz.spells(d, "id", "month", "status")
+    direct = sp.spell_durations("work", ends_in="benefit", origin="start")
+    assert direct["event"].tolist() == [0, 0, 0]
+    two = sp.spell_durations("work", ends_in="benefit", origin="start", within=2).set_index("id")
+    assert two["event"].tolist() == [1, 0, 0]
+    assert two.loc[1, "duration"] == 3  # the job's duration, not the detour's
+    assert two.loc[3, "reason"] == "undetermined at the end of the data"
+    assert two.loc[2, "reason"] == "other"
+    four = sp.spell_durations("work", ends_in="benefit", origin="start", within=4)
+    assert four["event"].tolist() == [1, 1, 0]

@@ -389,7 +389,7 @@ class Spells(Result):
 
     def spell_durations(self, state: Any, *, ends_in: Any | Iterable[Any],
                         origin: str | Mapping[Any, Any] | pd.Series | None = None, first_only: bool = True,
-                        covariates: Sequence[str] | None = None) -> pd.DataFrame:
+                        within: int = 0, covariates: Sequence[str] | None = None) -> pd.DataFrame:
         """Durations of spells in ``state`` with the event "the spell ended in ``ends_in``":
         "uitval", the time from the start of a job to the return to benefit.
 
@@ -398,6 +398,11 @@ class Spells(Result):
         censored there. Spells that start in the panel's first period (left-censored: their start
         is unknown) are dropped and counted. With ``origin``, only spells starting after each
         person's origin count; ``first_only`` keeps the first such spell per person.
+
+        ``within = L`` also counts a return through a short detour: the spell ends, and a spell in
+        ``ends_in`` starts within ``L`` periods after its first period off ``state`` (a month
+        without income, then benefit). When the data end or have a gap before that window closes
+        without such a spell, the outcome is undetermined and the spell is censored at its end.
 
         Examples
         --------
@@ -434,6 +439,31 @@ class Spells(Result):
         at_end = (nxt == _NEXT_END)
         reason[at_end & (a["end"][idx] == a["panel_last"])] = "end of panel"
         reason[at_end & (a["end"][idx] != a["panel_last"])] = "left the panel"
+        if within < 0:
+            raise ValueError(f"within must be >= 0, not {within}")
+        if within > 0 and len(idx):
+            # walk the following spells of the same person while they start inside the window
+            limit = a["end"][idx] + 1 + int(within)
+            found = np.zeros(len(idx), dtype=bool)
+            open_ = nxt >= 0  # the walk goes on only over observed, adjacent spells
+            cur = idx.copy()
+            n_sp = len(a["person"])
+            for _ in range(int(within) + 1):
+                nxt_i = cur + 1
+                ok = open_ & (nxt_i < n_sp) & ~found
+                ok[ok] &= (a["person"][nxt_i[ok]] == a["person"][idx[ok]]) & (a["start"][nxt_i[ok]] <= limit[ok])
+                hit = ok.copy()
+                hit[ok] = np.isin(a["state"][nxt_i[ok]], end_codes)
+                found |= hit
+                cur = np.where(ok, nxt_i, cur)
+                open_ = ok & (a["next"][np.minimum(nxt_i, n_sp - 1)] >= 0)
+            newly = found & (event == 0)
+            event[newly] = 1
+            reason[newly] = "event"
+            # not found, window not fully observed: undetermined
+            seen_until = np.where(nxt >= 0, a["end"][cur], a["end"][idx])
+            undetermined = (event == 0) & (nxt >= 0) & (seen_until < limit) & (a["next"][cur] < 0)
+            reason[undetermined] = "undetermined at the end of the data"
         persons = np.asarray(self.persons)[a["person"][idx]]
         out = pd.DataFrame({
             self._person: persons,
@@ -446,7 +476,8 @@ class Spells(Result):
         for c in covariates or []:
             out[c] = self._person_values(c).iloc[a["person"][idx]].reset_index(drop=True)
         out.attrs["dropped"] = counts
-        out.attrs["rule"] = f"duration of {'first ' if first_only else ''}{state} spells; event: next state in {', '.join(map(str, ends))}"
+        out.attrs["rule"] = (f"duration of {'first ' if first_only else ''}{state} spells; event: next state in "
+                             f"{', '.join(map(str, ends))}" + (f" within {within} period(s)" if within else ""))
         if not len(out):
             raise EmptyDataError(f"no {state} spell is left under the rule ({out.attrs['rule']})")
         return out
