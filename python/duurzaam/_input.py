@@ -155,6 +155,14 @@ class Frame:
         return np.ascontiguousarray(codes, dtype=np.uint32), levels
 
 
+def optional_codes(frame: Frame, name: str | None) -> tuple[np.ndarray | None, list[Any], int]:
+    """:meth:`Frame.codes` of an optional grouping column: ``(None, [None], 1)`` without one."""
+    if name is None:
+        return None, [None], 1
+    codes, levels = frame.codes(name)
+    return codes, levels, len(levels)
+
+
 def core_call(fn: Callable[..., T], names: Mapping[str, str | None], frame: Frame, *args: Any,
               terms: list[str] | None = None, **kwargs: Any) -> T:
     """Calls the core and re-raises its errors with the user's column names and row labels

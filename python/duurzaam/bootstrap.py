@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, check_level, core_call
+from ._input import Frame, check_level, core_call, optional_codes
 from ._result import Result
 
 SCHEMES = ("ordinary", "stratified", "cluster", "bayesian")
@@ -356,11 +356,9 @@ def _km_call(frame: Frame, data: Any, args: tuple, kwargs: dict, times, quantile
     quantiles = [float(x) for x in (quantiles if quantiles is not None else [0.5])]
     taus = [float(x) for x in np.atleast_1d(tau if tau is not None else [])]
     _, cols, names = _common(data, duration, event, entry, weights)
-    codes, levels, ng = None, [None], 1
+    codes, levels, ng = optional_codes(frame, group)
     if group is not None:
         names["group"] = group
-        codes, levels = frame.codes(group)
-        ng = len(levels)
     rows = []
     for lvl in levels:
         g = "" if lvl is None else str(lvl)
@@ -390,7 +388,7 @@ def _logrank_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[d
     entry, weights = kwargs.pop("entry", None), kwargs.pop("weights", None)
     _, cols, names = _common(data, duration, event, entry, weights)
     codes, levels = frame.codes(group)
-    s_codes, ns = (frame.codes(strata)[0], len(frame.codes(strata)[1])) if strata is not None else (None, 1)
+    s_codes, _, ns = optional_codes(frame, strata)
     call = dict(estimator="logrank", exit=cols["exit"], event=cols["event"], entry=cols["entry"], weight=cols["weight"],
                 group=codes, n_groups=len(levels), strata=s_codes, n_strata=ns, rho=rho, gamma=gamma, _names=names)
     return call, pd.DataFrame({"quantity_id": ["chisq"], "quantity": ["chisq"], "group": [""]})
@@ -404,10 +402,7 @@ def _cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict,
     offset, ties = kwargs.pop("offset", None), kwargs.pop("ties", "efron")
     x, terms, _, _ = _design(frame, data, covariates)
     names = {"duration": duration, "event": event, "entry": entry, "weights": weights, "strata": strata}
-    s_codes, ns = (None, 1)
-    if strata is not None:
-        s_codes, lv = frame.codes(strata)
-        ns = len(lv)
+    s_codes, _, ns = optional_codes(frame, strata)
     call = dict(estimator="cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
                 entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
                 strata=s_codes, n_strata=ns, offset=frame.numeric(offset) if offset else None, ties=ties, _names=names)
@@ -434,10 +429,7 @@ def _iptw_cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[
     else:
         terms = [treatment] + outcome
         x, _, _, _ = _design(frame, data, terms)
-    s_codes, ns = (None, 1)
-    if strata is not None:
-        s_codes, lv = frame.codes(strata)
-        ns = len(lv)
+    s_codes, _, ns = optional_codes(frame, strata)
     names = {"duration": duration, "event": event, "entry": entry, "strata": strata, "group": treatment}
     call = dict(estimator="iptw_cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
                 entry=frame.numeric(entry) if entry else None, strata=s_codes, n_strata=ns, ties=ties,
@@ -455,10 +447,7 @@ def _cif_call(frame: Frame, args: tuple, kwargs: dict, times) -> tuple[dict, pd.
         raise ValueError("give times= for the cumulative incidence to bootstrap")
     causes = frame.numeric(event)
     k = int(np.nanmax(causes)) if np.isfinite(causes).all() else 0
-    codes, levels, ng = None, [None], 1
-    if group is not None:
-        codes, levels = frame.codes(group)
-        ng = len(levels)
+    codes, levels, ng = optional_codes(frame, group)
     times = [float(t) for t in times]
     rows = [(f"cif(cause={c}, t={t:g})", "" if lvl is None else str(lvl))
             for lvl in levels for c in range(1, k + 1) for t in times]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, check_level, core_call
+from ._input import Frame, check_level, core_call, optional_codes
 from ._result import Result
 from .errors import InputError
 from .nonparametric import _z
@@ -145,11 +145,9 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
     conf_level = check_level(conf_level)
     frame = Frame(data)
     names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights}
-    codes, levels, ng = None, [None], 1
+    codes, levels, ng = optional_codes(frame, group)
     if group is not None:
         names["group"] = group
-        codes, levels = frame.codes(group)
-        ng = len(levels)
     time = frame.numeric(duration)
     status = frame.numeric(event)
     k, curves = core_call(_core.cumulative_incidence, names, frame, time, status,
@@ -164,13 +162,13 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
         if not plain:
             gray = "Gray's test (as cmprsk) is for data without delayed entry or weights"
         else:
-            scodes, slevels = (None, [None]) if strata is None else frame.codes(strata)
+            scodes, _, n_strata = optional_codes(frame, strata)
 
             def gray() -> pd.DataFrame:
                 rows = []
                 for c in range(1, k + 1):
                     stat, df, p = core_call(_core.gray_test, names, frame, time, st, codes, ng, c, float(rho),
-                                            scodes, len(slevels))
+                                            scodes, n_strata)
                     rows.append((c, stat, df, p))
                 return pd.DataFrame(rows, columns=["cause", "statistic", "df", "p_value"])
     cmprsk_se = None

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, check_level, core_call
+from ._input import Frame, check_level, core_call, optional_codes
 from ._result import Result
 
 _CONF_TYPES = ("log", "log-log", "plain")
@@ -32,11 +32,9 @@ def _curves(data: Any, duration: str, event: str, group: str | None, entry: str 
             cluster: str | None = None) -> tuple[list[dict[str, Any]], list[Any]]:
     """The core's per-group curves (Kaplan-Meier and Nelson-Aalen columns) and the group levels."""
     frame, cols, names = _common(data, duration, event, entry, weights)
-    codes, levels, n_groups = None, [None], 1
+    codes, levels, n_groups = optional_codes(frame, group)
     if group is not None:
         names["group"] = group
-        codes, levels = frame.codes(group)
-        n_groups = len(levels)
     cl, n_cl = None, 0
     if cluster is not None:
         cl, cl_levels = frame.codes(cluster)
@@ -532,11 +530,9 @@ def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | N
     codes, levels = frame.codes(group)
     if len(levels) < 2:
         raise ValueError(f"column '{group}' has only one group; the log-rank test compares two or more")
-    s_codes, n_strata = None, 1
+    s_codes, _, n_strata = optional_codes(frame, strata)
     if strata is not None:
         names["strata"] = strata
-        s_codes, s_levels = frame.codes(strata)
-        n_strata = len(s_levels)
     r = core_call(_core.logrank, names, frame, cols["exit"], cols["event"], codes, len(levels), cols["entry"],
                   cols["weight"], s_codes, n_strata, float(rho), float(gamma))
     return Logrank(r, group, levels, r["n"], float(rho), float(gamma), strata)
