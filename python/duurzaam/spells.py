@@ -543,7 +543,7 @@ class Spells(Result):
                 wr = rw if w is None else rw * w
                 try:
                     cs = self._core.occupancy(o, np.ascontiguousarray(gcodes), len(levels), len(self.states), horizon,
-                                              np.ascontiguousarray(np.where(wr > 0, wr, 0.0)))
+                                              np.ascontiguousarray(wr), False)
                 except _core.CoreDegenerateError:
                     failed += 1  # a group without anyone at time 0 in this replicate
                     continue

@@ -100,7 +100,7 @@ impl SpellTable {
         outcome_dict(py, o)
     }
 
-    #[pyo3(signature = (origin, group, n_groups, n_states, horizon, weight=None))]
+    #[pyo3(signature = (origin, group, n_groups, n_states, horizon, weight=None, std_err=true))]
     #[allow(clippy::too_many_arguments)]
     fn occupancy<'py>(
         &self,
@@ -111,6 +111,7 @@ impl SpellTable {
         n_states: usize,
         horizon: usize,
         weight: Option<PyReadonlyArray1<'py, f64>>,
+        std_err: bool,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let (origin, group) = (slice(&origin)?, slice(&group)?);
         let weight = weight.as_ref().map(slice).transpose()?;
@@ -124,6 +125,7 @@ impl SpellTable {
                     weight,
                     n_states,
                     horizon,
+                    std_err,
                 )
             })
             .map_err(to_py)?;

@@ -31,7 +31,9 @@ pub struct Occupancy {
 }
 
 /// Occupancy per group. `group[p]` is the group code of person `p`, `u32::MAX` to leave the person
-/// out; `weight[p]` an optional person weight (> 0).
+/// out; `weight[p]` an optional person weight (> 0). With `std_err` the infinitesimal-jackknife
+/// standard errors are computed too (a bootstrap replicate does not need them).
+#[allow(clippy::too_many_arguments)]
 pub fn occupancy(
     spells: &Spells,
     origin: &[i64],
@@ -40,6 +42,7 @@ pub fn occupancy(
     weight: Option<&[f64]>,
     n_states: usize,
     horizon: usize,
+    std_err: bool,
 ) -> Result<Vec<Occupancy>> {
     let n_persons = spells.first.len() - 1;
     if origin.len() != n_persons
@@ -103,7 +106,9 @@ pub fn occupancy(
             } else {
                 cens[g][b * k + s] += w;
             }
-            ivs.push((p, a, b, s, next));
+            if std_err {
+                ivs.push((p, a, b, s, next));
+            }
         }
     }
     let mut out = Vec::with_capacity(n_groups);
@@ -229,8 +234,10 @@ pub fn occupancy(
         }
         lo = hi;
     }
-    for (o, v) in out.iter_mut().zip(var) {
-        o.std_err = v.into_iter().map(f64::sqrt).collect();
+    if std_err {
+        for (o, v) in out.iter_mut().zip(var) {
+            o.std_err = v.into_iter().map(f64::sqrt).collect();
+        }
     }
     Ok(out)
 }
@@ -259,7 +266,7 @@ mod tests {
             false,
         )
         .unwrap();
-        let occ = occupancy(&sp, &[0, 0, 0], &[0, 0, 0], 1, None, 3, 2).unwrap();
+        let occ = occupancy(&sp, &[0, 0, 0], &[0, 0, 0], 1, None, 3, 2, true).unwrap();
         let p = &occ[0].pstate;
         assert_eq!(&p[0..3], &[1.0, 0.0, 0.0]);
         assert!(
