@@ -4,7 +4,7 @@ use duurzaam::bootstrap::stats::{cox_statistic, iptw_weights, IptwSpec};
 use duurzaam::bootstrap::{Resampler, Scheme};
 use duurzaam::cox::{fit_prepared, CoxInput, CoxOptions, Prepared, Ties};
 use duurzaam::optim::NewtonOptions;
-use duurzaam::weighting::Estimand;
+use duurzaam::weighting::{Estimand, IptwOptions};
 use duurzaam::SurvData;
 use std::time::Instant;
 
@@ -30,7 +30,8 @@ fn main() {
         t.push((1.0 + u() * 30.0).floor());
         e.push((u() < 0.6) as u8);
     }
-    let spec = IptwSpec { treatment: &a, z: &z, q: 4, estimand: Estimand::Ate, stabilized: true, truncate: None, init: None, n_levels: 2 };
+    let opts = IptwOptions { estimand: Estimand::Ate, stabilized: true, truncate: None };
+    let spec = IptwSpec { treatment: &a, z: &z, q: 4, arms: 2, opts, init: None };
     let w0 = iptw_weights(&spec, None).unwrap();
     let d = SurvData::new(&t, &e, None, Some(&w0)).unwrap();
     let prep = Prepared::new(CoxInput { data: d, x: &a, p: 1, offset: None }, Ties::Efron).unwrap();

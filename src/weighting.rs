@@ -60,9 +60,8 @@ pub fn logistic_from(y: &[f64], x: &[f64], p: usize, weight: Option<&[f64]>, ini
     newton(f, &start, opts)
 }
 
-/// Fitted probabilities of the logistic model.
-pub fn predict(coef: &[f64], x: &[f64], p: usize) -> Vec<f64> {
-    let n = if p == 0 { 0 } else { x.len() / p };
+/// Fitted probabilities of the logistic model for `n` rows of `x`.
+pub fn predict(coef: &[f64], x: &[f64], p: usize, n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| {
             let eta = coef[0] + (0..p).map(|j| coef[j + 1] * x[i * p + j]).sum::<f64>();
@@ -200,6 +199,53 @@ pub fn ipw(a: &[f64], ps: &[f64], estimand: Estimand, stabilized: bool, case: Op
         .collect())
 }
 
+/// How IPTW weights are made from the propensity model.
+#[derive(Debug, Clone, Copy)]
+pub struct IptwOptions {
+    pub estimand: Estimand,
+    pub stabilized: bool,
+    /// Clip the weights to these quantiles.
+    pub truncate: Option<(f64, f64)>,
+}
+
+/// The propensity model, the scores and the weights.
+#[derive(Debug, Clone)]
+pub struct IptwFit {
+    pub weights: Vec<f64>,
+    /// P(treated | x) with two arms; P(own arm | x) with more.
+    pub propensity: Vec<f64>,
+    /// With more than two arms, every arm's probability (row-major n x arms).
+    pub prob: Option<Vec<f64>>,
+    pub model: NewtonResult,
+}
+
+/// Fits the propensity model (logistic with two arms, coded 0/1; multinomial with more, coded
+/// 0..arms) under the case weights `case`, from `init` when given, and makes the weights.
+#[allow(clippy::too_many_arguments)]
+pub fn iptw_fit(treatment: &[f64], z: &[f64], q: usize, arms: usize, opts: &IptwOptions, case: Option<&[f64]>, init: Option<&[f64]>) -> Result<IptwFit> {
+    let newton_opts = NewtonOptions { max_iter: 50, eps: 1e-10, step_tol: 1e-10 };
+    let mut out = if arms > 2 {
+        if opts.estimand != Estimand::Ate {
+            return Err(Error::InvalidArgument("with more than two arms only the ATE weights are defined".into()));
+        }
+        let arm: Vec<u32> = treatment.iter().map(|&a| a as u32).collect();
+        let model = multinomial(&arm, arms, z, q, case, init, &newton_opts)?;
+        let prob = predict_multinomial(&model.beta, arms, z, q, arm.len());
+        let weights = ipw_multi(&arm, &prob, arms, opts.stabilized, case)?;
+        let propensity = arm.iter().enumerate().map(|(i, &c)| prob[i * arms + c as usize]).collect();
+        IptwFit { weights, propensity, prob: Some(prob), model }
+    } else {
+        let model = logistic_from(treatment, z, q, case, init, &newton_opts)?;
+        let propensity = predict(&model.beta, z, q, treatment.len());
+        let weights = ipw(treatment, &propensity, opts.estimand, opts.stabilized, case)?;
+        IptwFit { weights, propensity, prob: None, model }
+    };
+    if let Some((lo, hi)) = opts.truncate {
+        truncate(&mut out.weights, case, lo, hi);
+    }
+    Ok(out)
+}
+
 /// Quantile (R's type 7, numpy's default) of the multiset holding `values[i]` `counts[i]`
 /// times (counts need not be integers only for the Bayesian bootstrap; they are rounded here).
 pub fn quantile_with_counts(values: &[f64], counts: Option<&[f64]>, q: f64) -> f64 {
@@ -256,7 +302,7 @@ mod tests {
         let y = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
         let fit = logistic(&y, &x, 1, None, &NewtonOptions { max_iter: 25, eps: 1e-12, step_tol: 1e-12 }).unwrap();
         assert!(fit.score.iter().all(|s| s.abs() < 1e-8));
-        let ps = predict(&fit.beta, &x, 1);
+        let ps = predict(&fit.beta, &x, 1, 10);
         // with an intercept the fitted probabilities sum to the number treated
         assert!((ps.iter().sum::<f64>() - 5.0).abs() < 1e-8);
         let w = ipw(&y, &ps, Estimand::Ate, false, None).unwrap();

@@ -120,47 +120,23 @@ pub fn cox_statistic(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&
     Some(out)
 }
 
-/// The propensity side of an IPTW bootstrap: treatment (0/1), the propensity covariates (n x q)
-/// and how the weights are made.
+/// The propensity side of an IPTW bootstrap: treatment (0/1, or arm codes), the propensity
+/// covariates (n x q), the number of arms and how the weights are made.
 pub struct IptwSpec<'a> {
     pub treatment: &'a [f64],
     pub z: &'a [f64],
     pub q: usize,
-    pub estimand: crate::weighting::Estimand,
-    pub stabilized: bool,
-    pub truncate: Option<(f64, f64)>,
+    pub arms: usize,
+    pub opts: crate::weighting::IptwOptions,
     /// Starting values of the propensity model (its full-data estimate), if known.
     pub init: Option<Vec<f64>>,
-    /// Number of arms: 2 (treatment 0/1, a logistic model) or more (arm codes, multinomial).
-    pub n_levels: usize,
 }
 
-/// IPTW weights with the propensity model refitted under the case weights `counts`.
+/// IPTW weights with the propensity model refitted under the case weights `counts`; `None` when
+/// it does not converge.
 pub fn iptw_weights(spec: &IptwSpec, counts: Option<&[f64]>) -> Option<Vec<f64>> {
-    let lopts = NewtonOptions { max_iter: 25, eps: 1e-10, step_tol: 1e-10 };
-    if spec.n_levels > 2 {
-        let arm: Vec<u32> = spec.treatment.iter().map(|&a| a as u32).collect();
-        let fit = crate::weighting::multinomial(&arm, spec.n_levels, spec.z, spec.q, counts, spec.init.as_deref(), &lopts).ok()?;
-        if !fit.converged {
-            return None;
-        }
-        let prob = crate::weighting::predict_multinomial(&fit.beta, spec.n_levels, spec.z, spec.q, arm.len());
-        let mut w = crate::weighting::ipw_multi(&arm, &prob, spec.n_levels, spec.stabilized, counts).ok()?;
-        if let Some((lo, hi)) = spec.truncate {
-            crate::weighting::truncate(&mut w, counts, lo, hi);
-        }
-        return Some(w);
-    }
-    let fit = crate::weighting::logistic_from(spec.treatment, spec.z, spec.q, counts, spec.init.as_deref(), &lopts).ok()?;
-    if !fit.converged {
-        return None;
-    }
-    let ps = crate::weighting::predict(&fit.beta, spec.z, spec.q);
-    let mut w = crate::weighting::ipw(spec.treatment, &ps, spec.estimand, spec.stabilized, counts).ok()?;
-    if let Some((lo, hi)) = spec.truncate {
-        crate::weighting::truncate(&mut w, counts, lo, hi);
-    }
-    Some(w)
+    let fit = crate::weighting::iptw_fit(spec.treatment, spec.z, spec.q, spec.arms, &spec.opts, counts, spec.init.as_deref()).ok()?;
+    fit.model.converged.then_some(fit.weights)
 }
 
 /// An IPTW-weighted Cox model in one bootstrap replicate: the propensity model is refitted on

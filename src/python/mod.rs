@@ -679,24 +679,16 @@ fn bootstrap<'py>(
             }
             "iptw_cox" => {
                 let x = xs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs x".into()))?;
-                let mut spec = stats::IptwSpec {
-                    treatment: iptw_a.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the treatment".into()))?,
-                    z: iptw_zs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the propensity covariates".into()))?,
-                    q: iptw_q,
-                    estimand,
-                    stabilized,
-                    truncate,
-                    init: None,
-                    n_levels: n_arms,
-                };
-                let w0 = stats::iptw_weights(&spec, None).ok_or_else(|| Error::Degenerate("the propensity model does not converge on the full data".into()))?;
-                let lopts = NewtonOptions { max_iter: 25, eps: 1e-10, step_tol: 1e-10 };
-                spec.init = if n_arms > 2 {
-                    let arm: Vec<u32> = spec.treatment.iter().map(|&a| a as u32).collect();
-                    crate::weighting::multinomial(&arm, n_arms, spec.z, spec.q, None, None, &lopts).ok().map(|f| f.beta)
-                } else {
-                    crate::weighting::logistic(spec.treatment, spec.z, spec.q, None, &lopts).ok().map(|f| f.beta)
-                };
+                let treatment = iptw_a.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the treatment".into()))?;
+                let z = iptw_zs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the propensity covariates".into()))?;
+                let wopts = crate::weighting::IptwOptions { estimand, stabilized, truncate };
+                let full = crate::weighting::iptw_fit(treatment, z, iptw_q, n_arms, &wopts, None, None)?;
+                if !full.model.converged {
+                    return Err(Error::Degenerate("the propensity model does not converge on the full data".into()));
+                }
+                let w0 = full.weights;
+                // replicates start the propensity model from its full-data estimate
+                let spec = stats::IptwSpec { treatment, z, q: iptw_q, arms: n_arms, opts: wopts, init: Some(full.model.beta) };
                 let mut dw = d;
                 dw.weight = Some(&w0);
                 let inp = CoxInput { data: dw, x, p, offset };

@@ -6,7 +6,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::{slice, to_py};
-use crate::optim::NewtonOptions;
 use crate::weighting::{self, Estimand};
 
 /// Propensity model (logistic, with an intercept) and IPTW weights.
@@ -34,59 +33,32 @@ pub fn iptw<'py>(
         "att" => Estimand::Att,
         other => return Err(PyValueError::new_err(format!("estimand must be 'ate' or 'att', not '{other}'"))),
     };
-    if n_arms > 2 {
-        if est != Estimand::Ate {
-            return Err(PyValueError::new_err("with more than two arms only the ATE weights are defined"));
-        }
-        let n = a.len();
-        let out = py
-            .detach(|| -> Result<_, crate::Error> {
-                let arm: Vec<u32> = a.iter().map(|&v| v as u32).collect();
-                let opts = NewtonOptions { max_iter: 50, eps: 1e-10, step_tol: 1e-10 };
-                let f = weighting::multinomial(&arm, n_arms, zs, q, weight, None, &opts)?;
-                let prob = weighting::predict_multinomial(&f.beta, n_arms, zs, q, n);
-                let mut w = weighting::ipw_multi(&arm, &prob, n_arms, stabilized, weight)?;
-                if let Some((lo, hi)) = truncate {
-                    weighting::truncate(&mut w, weight, lo, hi);
-                }
-                let own: Vec<f64> = arm.iter().enumerate().map(|(i, &c)| prob[i * n_arms + c as usize]).collect();
-                Ok((own, prob, w, f))
-            })
-            .map_err(to_py)?;
-        let (own, prob, w, f) = out;
-        let d = PyDict::new(py);
-        d.set_item("propensity", own.into_pyarray(py))?;
-        d.set_item("prob", prob.into_pyarray(py))?;
-        d.set_item("weights", w.into_pyarray(py))?;
-        d.set_item("coef", f.beta.into_pyarray(py))?;
-        d.set_item("var", f.var.into_pyarray(py))?;
-        d.set_item("loglik", f.loglik)?;
-        d.set_item("converged", f.converged)?;
-        d.set_item("iter", f.iter)?;
-        return Ok(d);
-    }
-    let out = py
+    let opts = weighting::IptwOptions { estimand: est, stabilized, truncate };
+    let (propensity, prob, weights, model) = py
         .detach(|| -> Result<_, crate::Error> {
-            let (ps, fit) = match given {
-                Some(p) => (p.to_vec(), None),
-                None => {
-                    let opts = NewtonOptions { max_iter: 25, eps: 1e-10, step_tol: 1e-10 };
-                    let f = weighting::logistic(a, zs, q, weight, &opts)?;
-                    (weighting::predict(&f.beta, zs, q), Some(f))
+            match given {
+                // scores estimated elsewhere (two arms): only the weights
+                Some(ps) => {
+                    let mut w = weighting::ipw(a, ps, opts.estimand, opts.stabilized, weight)?;
+                    if let Some((lo, hi)) = opts.truncate {
+                        weighting::truncate(&mut w, weight, lo, hi);
+                    }
+                    Ok((ps.to_vec(), None, w, None))
                 }
-            };
-            let mut w = weighting::ipw(a, &ps, est, stabilized, weight)?;
-            if let Some((lo, hi)) = truncate {
-                weighting::truncate(&mut w, weight, lo, hi);
+                None => {
+                    let f = weighting::iptw_fit(a, zs, q, n_arms, &opts, weight, None)?;
+                    Ok((f.propensity, f.prob, f.weights, Some(f.model)))
+                }
             }
-            Ok((ps, w, fit))
         })
         .map_err(to_py)?;
-    let (ps, w, fit) = out;
     let d = PyDict::new(py);
-    d.set_item("propensity", ps.into_pyarray(py))?;
-    d.set_item("weights", w.into_pyarray(py))?;
-    if let Some(f) = fit {
+    d.set_item("propensity", propensity.into_pyarray(py))?;
+    d.set_item("weights", weights.into_pyarray(py))?;
+    if let Some(p) = prob {
+        d.set_item("prob", p.into_pyarray(py))?;
+    }
+    if let Some(f) = model {
         d.set_item("coef", f.beta.into_pyarray(py))?;
         d.set_item("var", f.var.into_pyarray(py))?;
         d.set_item("loglik", f.loglik)?;
