@@ -138,6 +138,7 @@ class Spells(Result):
         self._person = person
         self._counts = counts
         self._table: pd.DataFrame | None = None
+        self._first_rows: np.ndarray | None = None
         self._freeze()
 
     # -- the spell table -------------------------------------------------------------------
@@ -209,9 +210,9 @@ class Spells(Result):
 
     def _person_values(self, column: str) -> pd.Series:
         """A per-person value from a panel column: the value on the person's first row."""
-        s = _series(self._frame.raw(column))
-        _, first = np.unique(self._person_codes, return_index=True)
-        return s.iloc[first].reset_index(drop=True)
+        if self._first_rows is None:  # each person's first row, found once
+            object.__setattr__(self, "_first_rows", np.unique(self._person_codes, return_index=True)[1])
+        return _series(self._frame.raw(column)).iloc[self._first_rows].reset_index(drop=True)
 
     def _origin(self, origin: str | Mapping[Any, Any] | pd.Series) -> np.ndarray:
         """Origin period per person (i64::MIN when missing)."""
