@@ -12,15 +12,13 @@ The slow peers run fewer resamples (--peer-resamples) and their time is extrapol
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from common import run_r
 
 COVS = [f"x{j}" for j in range(10)]
 
@@ -95,16 +93,10 @@ cat(t1, t2, "\n")
 
 
 def r_boot(df: pd.DataFrame, R: int) -> tuple[float, float]:
-    if shutil.which("Rscript") is None:
+    r = run_r(R_SCRIPT, df, R)
+    if r is None:
         raise RuntimeError("Rscript not found")
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "d.csv"
-        df.to_csv(csv, index=False)
-        s = Path(tmp) / "b.R"
-        s.write_text(R_SCRIPT)
-        out = subprocess.run(["Rscript", str(s), str(csv), str(R)], capture_output=True, text=True, check=True)
-        a, b = map(float, out.stdout.split())
-        return a, b
+    return r[0], r[1]
 
 
 def main() -> None:

@@ -8,15 +8,11 @@ Run: python benches/bench_competing.py [--n-cif 1000000] [--n-fg 10000 100000] [
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from timing import best
+from common import best, run_r
 
 import duurzaam as dz
 
@@ -57,21 +53,6 @@ cat(el, f$coef[1], sqrt(f$var[1, 1]), "\n")
 """
 
 
-def run_r(script: str, df: pd.DataFrame, timeout: int) -> list[float] | None:
-    if not shutil.which("Rscript"):
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "d.csv"
-        df.to_csv(csv, index=False)
-        s = Path(tmp) / "b.R"
-        s.write_text(script)
-        try:
-            out = subprocess.run(["Rscript", str(s), str(csv)], capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        return [float(v) for v in out.stdout.split()]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n-cif", type=int, default=1_000_000)
@@ -102,7 +83,7 @@ def main() -> None:
             print(f"lifelines AalenJohansenFitter (8 fits)  {t:8.2f} s   ratio {t / ours_gray:6.1f}x")
         except Exception as e:  # pragma: no cover
             print("lifelines failed:", str(e)[:100])
-        r = run_r(R_CIF, d, args.r_timeout)
+        r = run_r(R_CIF, d, timeout=args.r_timeout)
         if r:
             print(f"R survfit (multi-state, IJ se)          {r[0]:8.2f} s   ratio {r[0] / ours:6.1f}x")
             print(f"R cmprsk::cuminc (+ Gray's test)        {r[1]:8.2f} s   ratio {r[1] / ours_gray:6.1f}x   statistic {r[2]:.4f}")
@@ -118,7 +99,7 @@ def main() -> None:
             kind = "whole months" if monthly else "continuous times"
             print(f"\n## Fine-Gray, {n:,} rows, {kind}, 2 covariates")
             print(f"duurzaam   {ours:8.3f} s   coef {fit.coef.iloc[0]:.6f}  se {fit.summary['se'].iloc[0]:.6f}")
-            r = run_r(R_FG, f, args.r_timeout)
+            r = run_r(R_FG, f, timeout=args.r_timeout)
             if r:
                 print(f"R crr      {r[0]:8.3f} s   ratio {r[0] / ours:8.1f}x   coef {r[1]:.6f}  se {r[2]:.6f}")
             else:

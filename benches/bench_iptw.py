@@ -10,16 +10,13 @@ Run: python benches/bench_iptw.py [--n 100000] [--resamples 2000] [--r-resamples
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import duurzaam as dz
+from common import run_r
 
 
 def make(n: int, seed: int = 1) -> pd.DataFrame:
@@ -69,19 +66,13 @@ def main() -> None:
     print(f"## IPTW Cox + {args.resamples:,} resamples refitting the propensity model, n = {args.n:,}, one thread")
     print(f"duurzaam        {ours:9.1f} s   ({ours / args.resamples * 1000:.1f} ms per resample)   "
           f"coef {bs.estimate.iloc[0]:.6f}")
-    if shutil.which("Rscript"):
-        with tempfile.TemporaryDirectory() as tmp:
-            csv = Path(tmp) / "d.csv"
-            d.to_csv(csv, index=False)
-            s = Path(tmp) / "b.R"
-            s.write_text(R_SCRIPT)
-            out = subprocess.run(["Rscript", str(s), str(csv), str(args.r_resamples)], capture_output=True, text=True,
-                                 check=True)
-            el, coef = map(float, out.stdout.split())
-            per = el / args.r_resamples
-            full = per * args.resamples
-            print(f"R glm + coxph in boot: {el:.1f} s for {args.r_resamples} resamples ({per * 1000:.0f} ms each), "
-                  f"{full:.0f} s extrapolated to {args.resamples:,}; ratio {full / ours:.1f}x   coef {coef:.6f}")
+    r = run_r(R_SCRIPT, d, args.r_resamples)
+    if r:
+        el, coef = r
+        per = el / args.r_resamples
+        full = per * args.resamples
+        print(f"R glm + coxph in boot: {el:.1f} s for {args.r_resamples} resamples ({per * 1000:.0f} ms each), "
+              f"{full:.0f} s extrapolated to {args.resamples:,}; ratio {full / ours:.1f}x   coef {coef:.6f}")
 
 
 if __name__ == "__main__":

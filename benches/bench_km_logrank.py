@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from common import best, run_r
 
 
 def make_data(n: int, seed: int = 1, times: str = "days") -> pd.DataFrame:
@@ -35,15 +33,6 @@ def make_data(n: int, seed: int = 1, times: str = "days") -> pd.DataFrame:
         t_event, t_cens = np.ceil(t_event), np.floor(t_cens)
     return pd.DataFrame({"days": np.minimum(t_event, t_cens).astype(float),
                          "job": (t_event <= t_cens).astype(int), "arm": arm})
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def run_duurzaam(df, repeat):
@@ -111,17 +100,11 @@ cat(km, lr, "\n")
 """
 
 
-def run_r(df, repeat):
-    if shutil.which("Rscript") is None:
+def r_times(df, repeat):
+    r = run_r(R_SCRIPT, df, repeat)
+    if r is None:
         raise RuntimeError("Rscript not found")
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "d.csv"
-        df.to_csv(csv, index=False)
-        script = Path(tmp) / "b.R"
-        script.write_text(R_SCRIPT)
-        out = subprocess.run(["Rscript", str(script), str(csv), str(repeat)], capture_output=True, text=True, check=True)
-        km, lr = map(float, out.stdout.split())
-        return km, lr
+    return r[0], r[1]
 
 
 PEERS = {
@@ -129,7 +112,7 @@ PEERS = {
     "lifelines": run_lifelines,
     "scikit-survival": run_sksurv,
     "statsmodels": run_statsmodels,
-    "R survival": run_r,
+    "R survival": r_times,
     "survival (PyPI)": run_survival_pypi,
 }
 

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from timing import best
+from common import best, run_r
 
 COVS = ["x0", "x1", "x2", "x3", "x4"]
 
@@ -71,15 +67,9 @@ def main() -> None:
         rows.append(("survival (PyPI)", t, float("nan")))
     except Exception as e:
         print("survival (PyPI) failed:", str(e)[:100])
-    if shutil.which("Rscript"):
-        with tempfile.TemporaryDirectory() as tmp:
-            csv = Path(tmp) / "d.csv"
-            df.to_csv(csv, index=False)
-            s = Path(tmp) / "b.R"
-            s.write_text(R_SCRIPT)
-            out = subprocess.run(["Rscript", str(s), str(csv)], capture_output=True, text=True, check=True)
-            el, c = map(float, out.stdout.split())
-            rows.append(("R survreg", el, c))
+    r = run_r(R_SCRIPT, df)
+    if r:
+        rows.append(("R survreg", r[0], r[1]))
     print(f"{'peer':<18}{'seconds':>10}{'ratio':>8}  coef[x0]")
     for name, t, c in rows:
         print(f"{name:<18}{t:>10.3f}{t / ours:>8.1f}  {c:.6f}")

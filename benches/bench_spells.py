@@ -11,15 +11,11 @@ Run: python benches/bench_spells.py [--persons 300000]   (about 10 million perso
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from timing import best
+from common import best, run_r
 
 import duurzaam as dz
 
@@ -72,16 +68,10 @@ def main() -> None:
           f"   (spells: {n_ours:,} vs {n_hand:,}; pandas splits at missing months, duurzaam leaves them out)")
     print(f"spells (gap rules)     duurzaam {ours_gap:6.2f} s")
     print(f"time to sustained work duurzaam {rule:6.2f} s   state occupancy {occ:6.2f} s")
-    if shutil.which("Rscript"):
-        with tempfile.TemporaryDirectory() as tmp:
-            csv = Path(tmp) / "panel.csv"
-            pd.DataFrame({"person_id": p["person_id"], "month": (p["month"].dt.year * 12 + p["month"].dt.month),
-                          "status": p["status"].cat.codes}).to_csv(csv, index=False)
-            script = Path(tmp) / "spells.R"
-            script.write_text(R_SCRIPT)
-            out = subprocess.run(["Rscript", str(script), str(csv)], capture_output=True, text=True, timeout=1800)
-            r_secs = float(out.stdout.split()[0])
-            print(f"R base (vectorised, after reading the CSV) {r_secs:6.2f} s   ratio {r_secs / ours:5.1f}x")
+    r = run_r(R_SCRIPT, pd.DataFrame({"person_id": p["person_id"], "month": (p["month"].dt.year * 12 + p["month"].dt.month),
+                                      "status": p["status"].cat.codes}), timeout=1800)
+    if r:
+        print(f"R base (vectorised, after reading the CSV) {r[0]:6.2f} s   ratio {r[0] / ours:5.1f}x")
 
 
 if __name__ == "__main__":
