@@ -64,6 +64,22 @@ impl RiskTable {
         self.time.is_empty()
     }
 
+    /// Appends one time's counts (the sweeps run from the last time back).
+    fn push_row(&mut self, time: f64, n_risk: f64, n_event: f64, n_censor: f64) {
+        self.time.push(time);
+        self.n_risk.push(n_risk);
+        self.n_event.push(n_event);
+        self.n_censor.push(n_censor);
+    }
+
+    /// Puts rows appended from the last time back into time order.
+    fn reverse_rows(&mut self) {
+        self.time.reverse();
+        self.n_risk.reverse();
+        self.n_event.reverse();
+        self.n_censor.reverse();
+    }
+
     /// Builds the table for the rows `by_exit` (sorted by exit) with weights `w` (`None`: all 1).
     /// Times at which only zero-weight rows leave get no row.
     pub fn build(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>) -> Self {
@@ -93,16 +109,10 @@ impl RiskTable {
                 }
             }
             if d + c > 0.0 {
-                out.time.push(t);
-                out.n_risk.push(r_exit - r_entry);
-                out.n_event.push(d);
-                out.n_censor.push(c);
+                out.push_row(t, r_exit - r_entry, d, c);
             }
         }
-        out.time.reverse();
-        out.n_risk.reverse();
-        out.n_event.reverse();
-        out.n_censor.reverse();
+        out.reverse_rows();
         out
     }
 }
@@ -154,16 +164,10 @@ pub fn tables_from_records(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usi
                 }
                 r_exit += d + c;
                 if d + c > 0.0 {
-                    t.time.push(f64::from_bits(tb));
-                    t.n_risk.push(r_exit);
-                    t.n_event.push(d);
-                    t.n_censor.push(c);
+                    t.push_row(f64::from_bits(tb), r_exit, d, c);
                 }
             }
-            t.time.reverse();
-            t.n_risk.reverse();
-            t.n_event.reverse();
-            t.n_censor.reverse();
+            t.reverse_rows();
             t
         };
     if n >= 200_000 {
