@@ -176,9 +176,11 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     tau = float(tau if tau is not None else max(times))
     sp = spells(panel, person, period, status, max_gap={work: max_gap}, max_unobserved=max_unobserved, hours=hours,
                 min_hours=min_hours, work=work)
-    person_cols = [arm] + ([cluster] if cluster else []) + [c for c in covariates if c not in (arm, cluster)]
-    plain_covs = [c.split("(", 1)[1].rstrip(")") if c.startswith("C(") else c for c in person_cols]
-    plain_covs = list(dict.fromkeys(plain_covs))
+    # the panel columns the covariate terms need ("C(education)" needs "education"), per person
+    from formulaic import Formula
+
+    needed = sorted(Formula(" + ".join(covariates)).required_variables) if covariates else []
+    plain_covs = list(dict.fromkeys([arm] + ([cluster] if cluster else []) + needed))
     sus = sp.time_to(work, origin=origin, min_duration=sustained, covariates=plain_covs)
     anyjob = sp.time_to(work, origin=origin, min_duration=1, covariates=plain_covs)
     levels = list(pd.unique(sus[arm])) if not isinstance(sus[arm].dtype, pd.CategoricalDtype) else list(sus[arm].cat.categories)

@@ -150,12 +150,7 @@ class Spells(Result):
             first = np.searchsorted(person, np.arange(len(self.persons)))
             spell_no = np.arange(len(person)) - first[person]
             labels = np.asarray(self.states, dtype=object)
-            nxt = a["next"]
-            reason = np.where(nxt >= 0, labels[np.clip(nxt, 0, None)], "gap in the data").astype(object)
-            ended = nxt == _NEXT_END
-            at_panel_end = a["end"] == a["panel_last"]
-            reason[ended & at_panel_end] = "end of panel"
-            reason[ended & ~at_panel_end] = "left the panel"
+            reason = self._end_reasons(np.arange(len(person)))
             t = pd.DataFrame({
                 "person": np.asarray(self.persons)[person],
                 "spell": spell_no,
@@ -171,6 +166,19 @@ class Spells(Result):
             object.__setattr__(self, "_table", t)
         assert self._table is not None
         return self._table.copy()
+
+    def _end_reasons(self, idx: np.ndarray) -> np.ndarray:
+        """How spells ``idx`` ended: the next state, "gap in the data", "end of panel" or "left the
+        panel"."""
+        a = self._arrays
+        nxt = a["next"][idx]
+        labels = np.asarray(self.states, dtype=object)
+        reason = np.where(nxt >= 0, labels[np.clip(nxt, 0, None)], "gap in the data").astype(object)
+        ended = nxt == _NEXT_END
+        at_panel_end = a["end"][idx] == a["panel_last"]
+        reason[ended & at_panel_end] = "end of panel"
+        reason[ended & ~at_panel_end] = "left the panel"
+        return reason
 
     @property
     def row_spell(self) -> np.ndarray:
@@ -435,11 +443,8 @@ class Spells(Result):
             idx = idx[firsts]
         nxt = a["next"][idx]
         event = np.isin(nxt, end_codes).astype(np.int64)
-        labels = np.asarray(self.states, dtype=object)
-        reason = np.where(event == 1, "event", np.where(nxt >= 0, labels[np.clip(nxt, 0, None)], "gap in the data")).astype(object)
-        at_end = (nxt == _NEXT_END)
-        reason[at_end & (a["end"][idx] == a["panel_last"])] = "end of panel"
-        reason[at_end & (a["end"][idx] != a["panel_last"])] = "left the panel"
+        reason = self._end_reasons(idx)
+        reason[event == 1] = "event"
         if within < 0:
             raise ValueError(f"within must be >= 0, not {within}")
         if within > 0 and len(idx):
