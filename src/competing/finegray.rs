@@ -5,9 +5,9 @@
 //!
 //! At a failure time `T` of the cause, the risk set holds everyone still event-free (`t >= T`,
 //! weight 1) and everyone who failed from another cause before `T`, with weight
-//! `G(T-) / G(t-)`, `G` the Kaplan-Meier estimate of the censoring distribution (per censoring
-//! group). Ties: Breslow. Every sum over the risk set is a running sum over the sorted rows. As in
-//! crr, a censoring group's `G` is 0 after the group's last observed time.
+//! `G(T-) / G(t-)`, `G` the Kaplan-Meier estimate of the censoring distribution. Ties: Breslow.
+//! Every sum over the risk set is a running sum over the sorted rows. (crr's `cengroup`, a
+//! censoring distribution per group, is not offered: see the Python docstring.)
 
 use crate::error::{Error, Result};
 use crate::optim::{newton, Eval, NewtonOptions};
@@ -37,33 +37,28 @@ struct Prepared {
     time: Vec<f64>,
     /// 1 = failure of the cause, 2 = another cause, 0 = censored.
     kind: Vec<u8>,
-    cg: Vec<usize>,
-    n_cg: usize,
     x: Vec<f64>,
     mean: Vec<f64>,
-    /// G(t-) of each row's censoring group at the row's own time.
+    /// G(t-) at each row's own time.
     g_row: Vec<f64>,
     /// Blocks of tied times: [start, end) in sorted order.
     blocks: Vec<(usize, usize)>,
-    /// Per block, G(t-) of every censoring group at that time (n_blocks x n_cg).
+    /// Per block, G(t-) at that time and the number at risk (t >= block time).
     g_block: Vec<f64>,
-    /// Per block, the number at risk in each censoring group (t >= block time).
     y_block: Vec<f64>,
 }
 
-fn prepare(time: &[f64], status: &[u8], cause: u8, x: &[f64], p: usize, cengroup: Option<&[u32]>, n_cg: usize) -> Result<Prepared> {
+fn prepare(time: &[f64], status: &[u8], cause: u8, x: &[f64], p: usize) -> Result<Prepared> {
     let n = time.len();
-    if status.len() != n || x.len() != n * p || cengroup.is_some_and(|c| c.len() != n) {
-        return Err(Error::InvalidArgument("time, status, covariates and censoring groups need one value per row".into()));
+    if status.len() != n || x.len() != n * p {
+        return Err(Error::InvalidArgument("time, status and covariates need one value per row".into()));
     }
-    let n_cg = if cengroup.is_some() { n_cg.max(1) } else { 1 };
     let order: Vec<usize> = crate::sort::argsort_auto(time).into_iter().map(|i| i as usize).collect();
     let t: Vec<f64> = order.iter().map(|&i| time[i]).collect();
     let kind: Vec<u8> = order.iter().map(|&i| if status[i] == 0 { 0 } else if status[i] == cause { 1 } else { 2 }).collect();
     if !kind.contains(&1) {
         return Err(Error::Degenerate(format!("cause {cause} has no events")));
     }
-    let cg: Vec<usize> = order.iter().map(|&i| cengroup.map_or(0, |c| c[i] as usize)).collect();
     let mut mean = vec![0.0; p];
     for &i in &order {
         for j in 0..p {
@@ -87,39 +82,22 @@ fn prepare(time: &[f64], status: &[u8], cause: u8, x: &[f64], p: usize, cengroup
         blocks.push((lo, hi));
         lo = hi;
     }
-    // Censoring Kaplan-Meier per group: a censoring is its event, any failure a censoring.
-    let mut y = vec![0.0f64; n_cg];
-    cg.iter().for_each(|&g| y[g] += 1.0);
-    let mut g_now = vec![1.0f64; n_cg];
-    let mut g_block = Vec::with_capacity(blocks.len() * n_cg);
-    let mut y_block = Vec::with_capacity(blocks.len() * n_cg);
+    // Censoring Kaplan-Meier: a censoring is its event, any failure a censoring.
+    let (mut y, mut g) = (n as f64, 1.0f64);
+    let mut g_block = Vec::with_capacity(blocks.len());
+    let mut y_block = Vec::with_capacity(blocks.len());
     let mut g_row = vec![0.0; n];
-    // As crr: after a censoring group's last time its censoring survival is 0 (R's summary of the
-    // group's Kaplan-Meier curve has no rows there), so its other-cause failures leave the risk set.
-    let mut last = vec![f64::NEG_INFINITY; n_cg];
-    for r in 0..n {
-        last[cg[r]] = last[cg[r]].max(t[r]);
-    }
     for &(lo, hi) in &blocks {
-        g_block.extend((0..n_cg).map(|g| if t[lo] > last[g] { 0.0 } else { g_now[g] }));
-        y_block.extend_from_slice(&y);
-        let mut cens = vec![0.0f64; n_cg];
-        for r in lo..hi {
-            g_row[r] = g_now[cg[r]];
-            if kind[r] == 0 {
-                cens[cg[r]] += 1.0;
-            }
+        g_block.push(g);
+        y_block.push(y);
+        g_row[lo..hi].iter_mut().for_each(|v| *v = g);
+        let cens = kind[lo..hi].iter().filter(|&&k| k == 0).count() as f64;
+        if cens > 0.0 {
+            g *= 1.0 - cens / y;
         }
-        for g in 0..n_cg {
-            if cens[g] > 0.0 {
-                g_now[g] *= 1.0 - cens[g] / y[g];
-            }
-        }
-        for r in lo..hi {
-            y[cg[r]] -= 1.0;
-        }
+        y -= (hi - lo) as f64;
     }
-    Ok(Prepared { n, p, time: t, kind, cg, n_cg, x: xs, mean, g_row, blocks, g_block, y_block })
+    Ok(Prepared { n, p, time: t, kind, x: xs, mean, g_row, blocks, g_block, y_block })
 }
 
 /// Risk-set sums at every block that holds failures of the cause: (block, d, S0, S1, S2).
@@ -134,7 +112,7 @@ struct Sums {
 }
 
 fn sums(pr: &Prepared, beta: &[f64], second: bool) -> (Sums, Vec<f64>) {
-    let (n, p, ncg) = (pr.n, pr.p, pr.n_cg);
+    let (n, p) = (pr.n, pr.p);
     let eta: Vec<f64> = (0..n).map(|i| (0..p).map(|j| pr.x[i * p + j] * beta[j]).sum()).collect();
     let r: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
     let p2 = if second { p * p } else { 0 };
@@ -152,27 +130,18 @@ fn sums(pr: &Prepared, beta: &[f64], second: bool) -> (Sums, Vec<f64>) {
             }
         }
     }
-    // competing-failure sums per censoring group, weighted by 1 / G(t-)
-    let mut c0 = vec![0.0; ncg];
-    let mut c1 = vec![0.0; ncg * p];
-    let mut c2 = vec![0.0; ncg * p2];
+    // other-cause failures so far, weighted by 1 / G(t-)
+    let mut c0 = 0.0;
+    let mut c1 = vec![0.0; p];
+    let mut c2 = vec![0.0; p2];
     let mut out = Sums { block: vec![], d: vec![], s0: vec![], s1: vec![], s2: vec![], xf: vec![] };
     for (b, &(lo, hi)) in pr.blocks.iter().enumerate() {
         let d = (lo..hi).filter(|&i| pr.kind[i] == 1).count() as f64;
         if d > 0.0 {
-            let mut s0 = all0;
-            let mut s1 = all1.clone();
-            let mut s2 = all2.clone();
-            for g in 0..ncg {
-                let w = pr.g_block[b * ncg + g];
-                s0 += w * c0[g];
-                for a in 0..p {
-                    s1[a] += w * c1[g * p + a];
-                }
-                for a in 0..p2 {
-                    s2[a] += w * c2[g * p2 + a];
-                }
-            }
+            let w = pr.g_block[b];
+            let s0 = all0 + w * c0;
+            let s1: Vec<f64> = (0..p).map(|a| all1[a] + w * c1[a]).collect();
+            let s2: Vec<f64> = (0..p2).map(|a| all2[a] + w * c2[a]).collect();
             let mut xf = vec![0.0; p];
             for i in (lo..hi).filter(|&i| pr.kind[i] == 1) {
                 for a in 0..p {
@@ -188,23 +157,16 @@ fn sums(pr: &Prepared, beta: &[f64], second: bool) -> (Sums, Vec<f64>) {
         }
         for i in lo..hi {
             all0 -= r[i];
-            let g = pr.cg[i];
             let wc = if pr.kind[i] == 2 { r[i] / pr.g_row[i] } else { 0.0 };
-            if wc > 0.0 {
-                c0[g] += wc;
-            }
+            c0 += wc;
             for a in 0..p {
                 all1[a] -= r[i] * pr.x[i * p + a];
-                if wc > 0.0 {
-                    c1[g * p + a] += wc * pr.x[i * p + a];
-                }
+                c1[a] += wc * pr.x[i * p + a];
                 if second {
                     for bb in 0..p {
                         let xx = pr.x[i * p + a] * pr.x[i * p + bb];
                         all2[a * p + bb] -= r[i] * xx;
-                        if wc > 0.0 {
-                            c2[g * p2 + a * p + bb] += wc * xx;
-                        }
+                        c2[a * p + bb] += wc * xx;
                     }
                 }
             }
@@ -236,23 +198,12 @@ fn evaluate(pr: &Prepared, beta: &[f64]) -> Eval {
     Eval { loglik, score, info, scale: vec![] }
 }
 
-/// Fits the Fine-Gray model for `cause`. `x` is row-major n x p; `cengroup` optional groups with
-/// their own censoring distribution (crr's `cengroup`).
-#[allow(clippy::too_many_arguments)]
-pub fn fine_gray(
-    time: &[f64],
-    status: &[u8],
-    cause: u8,
-    x: &[f64],
-    p: usize,
-    cengroup: Option<&[u32]>,
-    n_cg: usize,
-    opts: &NewtonOptions,
-) -> Result<FineGrayFit> {
+/// Fits the Fine-Gray model for `cause`; `x` is row-major n x p.
+pub fn fine_gray(time: &[f64], status: &[u8], cause: u8, x: &[f64], p: usize, opts: &NewtonOptions) -> Result<FineGrayFit> {
     if p == 0 {
         return Err(Error::InvalidArgument("the Fine-Gray model needs at least one covariate".into()));
     }
-    let pr = prepare(time, status, cause, x, p, cengroup, n_cg)?;
+    let pr = prepare(time, status, cause, x, p)?;
     let res = newton(|b| evaluate(&pr, b), &vec![0.0; p], opts)?;
     let weak = crate::optim::weak_pivots(&res.info, p, 1e-9, &[]);
     if !weak.is_empty() || res.var.iter().any(|v| !v.is_finite()) {
@@ -261,14 +212,13 @@ pub fn fine_gray(
     let beta = res.beta.clone();
     let naive_var = res.var.clone();
     let (s, eta) = sums(&pr, &beta, false);
-    let ncg = pr.n_cg;
     let n = pr.n;
     let nk = s.d.len();
-    // x-bar, and 1/S0 per failure block
     let xbar: Vec<f64> = (0..nk).flat_map(|k| (0..p).map(move |a| (k, a))).map(|(k, a)| s.s1[k * p + a] / s.s0[k]).collect();
-    // eta_i: dN part and dLambda part; cumulative sums over failure blocks.
+    // Each row's score residual: its dN part, its dLambda part (running sums over the failure
+    // blocks), and psi, the censoring-martingale term.
     let mut resid = vec![0.0; n * p];
-    // ascending pass: A0 = sum_{T_k <= t} d/S0, A1 = sum d xbar/S0
+    // ascending: A0 = sum_{T_k <= t} d/S0, A1 = sum d xbar/S0
     {
         let (mut a0, mut a1) = (0.0, vec![0.0; p]);
         let mut k = 0;
@@ -293,96 +243,73 @@ pub fn fine_gray(
             }
         }
     }
-    // descending pass for other-cause failures: B0_g = sum_{T_k > t} d G_g(T_k-)/S0
+    // descending, for other-cause failures: B0 = sum_{T_k > t} d G(T_k-)/S0, B1 with xbar
     {
-        let mut b0 = vec![0.0; ncg];
-        let mut b1 = vec![0.0; ncg * p];
+        let (mut b0, mut b1) = (0.0, vec![0.0; p]);
         let mut k = nk;
         for (b, &(lo, hi)) in pr.blocks.iter().enumerate().rev() {
-            for i in lo..hi {
-                if pr.kind[i] != 2 {
-                    continue;
-                }
-                let g = pr.cg[i];
+            for i in (lo..hi).filter(|&i| pr.kind[i] == 2) {
                 let r = eta[i].exp() / pr.g_row[i];
                 for a in 0..p {
-                    resid[i * p + a] -= r * (pr.x[i * p + a] * b0[g] - b1[g * p + a]);
+                    resid[i * p + a] -= r * (pr.x[i * p + a] * b0 - b1[a]);
                 }
             }
             if k > 0 && s.block[k - 1] == b {
                 k -= 1;
-                for g in 0..ncg {
-                    let w = pr.g_block[b * ncg + g] * s.d[k] / s.s0[k];
-                    b0[g] += w;
-                    for a in 0..p {
-                        b1[g * p + a] += w * xbar[k * p + a];
-                    }
+                let w = pr.g_block[b] * s.d[k] / s.s0[k];
+                b0 += w;
+                for a in 0..p {
+                    b1[a] += w * xbar[k * p + a];
                 }
             }
         }
     }
-    // psi: the censoring martingale term. q(u) = sum_g R1_g(u) C0_g(u) - R0_g(u) C1_g(u) with
-    // R over other-cause failures before u and C over failure blocks at or after u.
+    // psi: q(u) = R1(u) C0(u) - R0(u) C1(u), R over other-cause failures before u and C over
+    // the failure blocks at or after u.
     {
         let nb = pr.blocks.len();
-        // C sums at or after each block, computed backwards.
-        let mut c0 = vec![0.0; (nb + 1) * ncg];
-        let mut c1 = vec![0.0; (nb + 1) * ncg * p];
+        let mut c0 = vec![0.0; nb + 1];
+        let mut c1 = vec![0.0; (nb + 1) * p];
         let mut k = nk;
         for b in (0..nb).rev() {
-            for g in 0..ncg {
-                c0[b * ncg + g] = c0[(b + 1) * ncg + g];
-                for a in 0..p {
-                    c1[(b * ncg + g) * p + a] = c1[((b + 1) * ncg + g) * p + a];
-                }
+            c0[b] = c0[b + 1];
+            for a in 0..p {
+                c1[b * p + a] = c1[(b + 1) * p + a];
             }
             if k > 0 && s.block[k - 1] == b {
                 k -= 1;
-                for g in 0..ncg {
-                    let w = pr.g_block[b * ncg + g] * s.d[k] / s.s0[k];
-                    c0[b * ncg + g] += w;
-                    for a in 0..p {
-                        c1[(b * ncg + g) * p + a] += w * xbar[k * p + a];
-                    }
+                let w = pr.g_block[b] * s.d[k] / s.s0[k];
+                c0[b] += w;
+                for a in 0..p {
+                    c1[b * p + a] += w * xbar[k * p + a];
                 }
             }
         }
-        let mut r0 = vec![0.0; ncg];
-        let mut r1 = vec![0.0; ncg * p];
-        let mut acc = vec![0.0; ncg * p]; // -sum q dNc / Y^2 so far, per group
+        let (mut r0, mut r1) = (0.0, vec![0.0; p]);
+        let mut acc = vec![0.0; p]; // -sum q dNc / Y^2 so far
         let mut q = vec![0.0; p];
         for (b, &(lo, hi)) in pr.blocks.iter().enumerate() {
-            let has_cens = (lo..hi).any(|i| pr.kind[i] == 0);
-            if has_cens {
+            let y = pr.y_block[b];
+            let n_cens = (lo..hi).filter(|&i| pr.kind[i] == 0).count() as f64;
+            if n_cens > 0.0 {
                 for a in 0..p {
-                    q[a] = (0..ncg).map(|g| r1[g * p + a] * c0[b * ncg + g] - r0[g] * c1[(b * ncg + g) * p + a]).sum();
-                }
-                for i in (lo..hi).filter(|&i| pr.kind[i] == 0) {
-                    let g = pr.cg[i];
-                    let y = pr.y_block[b * ncg + g];
-                    for a in 0..p {
-                        acc[g * p + a] -= q[a] / (y * y);
-                    }
+                    q[a] = r1[a] * c0[b] - r0 * c1[b * p + a];
+                    acc[a] -= n_cens * q[a] / (y * y);
                 }
             }
             for i in lo..hi {
-                let g = pr.cg[i];
                 for a in 0..p {
-                    resid[i * p + a] += acc[g * p + a];
-                }
-                if pr.kind[i] == 0 {
-                    let y = pr.y_block[b * ncg + g];
-                    for a in 0..p {
+                    resid[i * p + a] += acc[a];
+                    if pr.kind[i] == 0 {
                         resid[i * p + a] += q[a] / y;
                     }
                 }
             }
             for i in (lo..hi).filter(|&i| pr.kind[i] == 2) {
-                let g = pr.cg[i];
                 let w = eta[i].exp() / pr.g_row[i];
-                r0[g] += w;
+                r0 += w;
                 for a in 0..p {
-                    r1[g * p + a] += w * pr.x[i * p + a];
+                    r1[a] += w * pr.x[i * p + a];
                 }
             }
         }
@@ -424,7 +351,7 @@ mod tests {
         let time = [1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
         let status = [1, 2, 1, 0, 1, 2, 1, 0, 1, 2, 0, 1];
         let x = [0.5, -1.0, 0.3, 1.2, -0.7, 0.0, 2.0, -0.4, 0.9, 0.1, -1.5, 0.6];
-        let fit = fine_gray(&time, &status, 1, &x, 1, None, 1, &NewtonOptions { max_iter: 50, eps: 1e-12, step_tol: 1e-12 }).unwrap();
+        let fit = fine_gray(&time, &status, 1, &x, 1, &NewtonOptions { max_iter: 50, eps: 1e-12, step_tol: 1e-12 }).unwrap();
         assert!(fit.converged);
         assert!(fit.score[0].abs() < 1e-8);
         assert!(fit.var[0] > 0.0 && fit.naive_var[0] > 0.0);

@@ -64,7 +64,7 @@ pub fn fine_gray<'py>(
     let xs = x.as_slice().map_err(|_| pyo3::exceptions::PyValueError::new_err("x must be C-contiguous"))?;
     let opts = NewtonOptions { max_iter, eps, step_tol: 1e-10 };
     let fit = py
-        .detach(|| competing::fine_gray(time, status, cause, xs, p, None, 1, &opts))
+        .detach(|| competing::fine_gray(time, status, cause, xs, p, &opts))
         .map_err(to_py)?;
     let d = PyDict::new(py);
     d.set_item("coef", fit.coef.into_pyarray(py))?;
