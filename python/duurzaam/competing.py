@@ -337,7 +337,7 @@ def fine_gray(data: Any, duration: str, event: str, covariates: Any, *, cause: i
     if bad.size:
         raise InputError(f"column '{duration}': duration is NaN, infinite or negative ({frame.where(int(bad[0]))})",
                          column=duration, row=int(bad[0]))
-    codes = core_call(lambda v: _core_cause_codes(v), names, frame, status)
+    codes = core_call(_core_cause_codes, names, frame, status)
     if not np.any(codes == cause):
         raise InputError(f"column '{event}' has no events of cause {cause}", column=event)
     x, terms, spec, _ = _design(frame, data, covariates)
