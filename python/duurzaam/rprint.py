@@ -7,7 +7,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 
 def _fmt_p(p: float) -> str:
