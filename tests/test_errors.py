@@ -40,11 +40,13 @@ def test_bad_values_name_column_and_row(column, value, message, fn):
     assert e.value.column == column and e.value.row == 2
 
 
-def test_row_label_is_named_for_a_custom_index():
-    df = frame().set_index(pd.Index(["p1", "p2", "p3", "p4"]))
-    df.loc["p3", "months"] = -2.0
-    with pytest.raises(InputError, match=r"row 2 \(index label 'p3'\)"):
+def test_row_position_is_named_never_the_index_label():
+    # in register data the index may be a citizen service number: only the position may leave
+    df = frame().set_index(pd.Index(["BSN123456782", "p2", "BSN999999990", "p4"]))
+    df.loc["BSN999999990", "months"] = -2.0
+    with pytest.raises(InputError, match=r"\(row 2\)$") as err:
         dz.kaplan_meier(df, "months", "employed")
+    assert "BSN" not in str(err.value)
 
 
 def test_unknown_column():

@@ -60,9 +60,8 @@ class Frame:
         return self._n
 
     def where(self, row: int) -> str:
-        """How to name a row in a message: its position, and its index label if informative."""
-        if self._index is not None:
-            return f"row {row} (index label {self._index[row]!r})"
+        """How to name a row in a message: its position (0-based), never its index label, which in
+        register data may be a citizen service number."""
         return f"row {row}"
 
     def raw(self, name: str) -> Any:

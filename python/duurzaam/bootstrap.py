@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._formula import quote
 from ._input import Frame, check_level, core_call, optional_codes
 from ._result import Result
 
@@ -425,7 +426,7 @@ def _iptw_cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[
     a, arms = _arms(frame, treatment)
     z, _, _, _ = _design(frame, data, covariates)
     if len(arms) > 2 or not _is_numeric(frame, treatment):
-        x, terms, _, _ = _design(frame, data, " + ".join([f"C({treatment})"] + outcome))
+        x, terms, _, _ = _design(frame, data, " + ".join([f"C({quote(treatment)})"] + [quote(c) for c in outcome]))
     else:
         terms = [treatment] + outcome
         x, _, _, _ = _design(frame, data, terms)

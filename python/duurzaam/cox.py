@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, _formula
 from ._input import Frame, check_level, core_call
 from ._result import Result
 from .errors import InputError
@@ -56,32 +56,21 @@ def _norm_two_sided(z: np.ndarray) -> np.ndarray:
     return np.array([math.erfc(abs(v) / math.sqrt(2)) for v in np.atleast_1d(z)])
 
 
+def _pandas(frame: Frame, data: Any) -> pd.DataFrame:
+    """The user's data as a pandas DataFrame with a default index (for formulaic)."""
+    if frame._kind == "polars":
+        return data.to_pandas()
+    if frame._kind == "dict":
+        return pd.DataFrame({k: np.asarray(v) for k, v in data.items()})
+    return data.reset_index(drop=True)
+
+
 def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[np.ndarray, list[str], Any, dict[str, list[int]] | None]:
     """The covariate matrix (C order, float64) and its term names. A string is a formula
     right-hand side for formulaic (categorical coding, interactions); a list names numeric
     columns. Missing values are an error naming the column and row, never dropped."""
     if isinstance(covariates, str):
-        try:
-            from formulaic import model_matrix
-        except ImportError as e:  # pragma: no cover
-            raise ImportError("formula covariates need the 'formulaic' package: pip install formulaic") from e
-        if frame._kind == "polars":
-            df = data.to_pandas()
-        elif frame._kind == "dict":
-            df = pd.DataFrame({k: np.asarray(v) for k, v in data.items()})
-        else:
-            df = data.reset_index(drop=True)
-        try:
-            mm = model_matrix(covariates, df, na_action="raise")
-        except Exception as e:
-            raise InputError(f"covariates formula {covariates!r}: {e}") from None
-        spec = mm.model_spec
-        has_icpt = "Intercept" in mm.columns
-        mm = mm.drop(columns=[c for c in mm.columns if c == "Intercept"])
-        names = [str(c) for c in mm.columns]
-        x = np.ascontiguousarray(mm.to_numpy(dtype=np.float64))
-        shift = 1 if has_icpt else 0
-        spans = {str(t): [i - shift for i in idx] for t, idx in spec.term_indices.items() if str(t) != "1"}
+        x, names, spec, spans = _formula.design(covariates, _pandas(frame, data))
     else:
         names = list(covariates)
         if not names:
@@ -123,9 +112,7 @@ def _newdata_design(newdata: Any, spec: Any, columns: Sequence[str]) -> np.ndarr
     fit), or the numeric ``columns``."""
     frame = Frame(newdata)
     if spec is not None:
-        nd = newdata.to_pandas() if frame._kind == "polars" else pd.DataFrame(newdata) if frame._kind == "dict" else newdata
-        mm = spec.get_model_matrix(nd.reset_index(drop=True))
-        return mm.drop(columns=[c for c in mm.columns if c == "Intercept"]).to_numpy(dtype=np.float64)
+        return spec.matrix(_pandas(frame, newdata))
     cols = list(columns)
     return np.column_stack([frame.numeric(c) for c in cols]) if cols else np.empty((len(frame), 0))
 

@@ -25,6 +25,7 @@ from ._result import Result
 from .bootstrap import bootstrap
 from .competing import cumulative_incidence
 from .cox import cox
+from ._formula import quote, required_columns
 from .disclosure import round_counts
 from .nonparametric import kaplan_meier, logrank, pairwise_logrank
 from .spells import drop_summary, spells
@@ -177,9 +178,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     sp = spells(panel, person, period, status, max_gap={work: max_gap}, max_unobserved=max_unobserved, hours=hours,
                 min_hours=min_hours, work=work)
     # the panel columns the covariate terms need ("C(education)" needs "education"), per person
-    from formulaic import Formula
-
-    needed = sorted(Formula(" + ".join(covariates)).required_variables) if covariates else []
+    needed = required_columns(list(covariates)) if covariates else []
     plain_covs = list(dict.fromkeys([arm] + ([cluster] if cluster else []) + needed))
     sus = sp.time_to(work, origin=origin, min_duration=sustained, covariates=plain_covs)
     anyjob = sp.time_to(work, origin=origin, min_duration=1, covariates=plain_covs)
@@ -212,7 +211,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                              "p_adjusted": np.nan}])
     tables["logrank"] = pd.concat([overall, pw], ignore_index=True)
 
-    terms = " + ".join([f"C({arm})"] + [c for c in covariates if c not in (arm, cluster)])
+    terms = " + ".join([f"C({quote(arm)})"] + [c for c in covariates if c not in (arm, cluster)])
     fit = cox(sus, "duration", "event", terms, entry="entry", cluster=cluster)
     tables["cox"] = fit.summary.reset_index()
     figures["forest"] = _fig(lambda ax: fit.plot(ax=ax), size=(7.0, 0.45 * len(fit.summary) + 1.5))

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._formula import quote
 from ._input import Frame, check_level, core_call
 from ._result import Result
 from .errors import DegenerateDataError, InputError
@@ -257,7 +258,7 @@ def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: s
         d = {**data, "_iptw": iw.weights.to_numpy()}
     terms: Any = [treatment] + list(outcome or [])
     if len(iw.arms) > 2 or not _is_numeric(frame, treatment):
-        terms = " + ".join([f"C({treatment})"] + list(outcome or []))
+        terms = " + ".join([f"C({quote(treatment)})"] + [quote(c) for c in outcome or []])
     return cox(d, duration, event, terms, weights="_iptw", robust=True, entry=entry,
                strata=strata, ties=ties, conf_level=check_level(conf_level))
 
