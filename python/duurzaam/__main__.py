@@ -165,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     p_ev.add_argument("--min-hours", type=float, help="a work month counts only with at least these hours")
     p_ev.add_argument("--resamples", type=int, default=500, help="bootstrap resamples (default 500; 0: none)")
     p_ev.add_argument("--seed", type=int, default=1, help="bootstrap seed (default 1)")
-    p_ev.add_argument("--round-to", type=int, help="round the published counts to multiples of this (5 or 10)")
+    p_ev.add_argument("--round-to", type=int, help="disclosure control: round every published count to multiples of "
+                      "this (5 or 10), recompute curves from rounded counts, round estimates")
+    p_ev.add_argument("--min-count", type=int, default=10, help="with --round-to: counts below this are suppressed "
+                      "(default 10)")
     p_ev.add_argument("--out", type=Path, required=True, help="folder for report.html, the CSV tables and figures")
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -179,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                                    covariates=[c.strip() for c in args.covariates.split(",") if c.strip()],
                                    work=args.work, benefit=args.benefit, sustained=args.sustained, times=args.times,
                                    hours=args.hours, min_hours=args.min_hours, n_resamples=args.resamples,
-                                   seed=args.seed, round_to=args.round_to)
+                                   seed=args.seed, round_to=args.round_to, min_count=args.min_count)
         except (ValueError, FileNotFoundError) as e:
             print(f"duurzaam: error: {e}", file=sys.stderr)
             return 2

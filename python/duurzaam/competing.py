@@ -20,7 +20,8 @@ class CumulativeIncidence(Result):
 
     def __init__(self, k: int, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any],
                  conf_level: float, gray: Any = None,
-                 cmprsk_se: list[np.ndarray] | None = None, plain: bool = True) -> None:
+                 cmprsk_se: list[np.ndarray] | None = None, plain: bool = True,
+                 weighted: bool = False) -> None:
         z = _z(conf_level)
         parts = []
         for gi, (lvl, c) in enumerate(zip(levels, curves)):
@@ -47,6 +48,7 @@ class CumulativeIncidence(Result):
         self._gray = gray
         self._curves = curves
         self._plain = plain
+        self._weighted = weighted
         self._table = pd.concat(parts, ignore_index=True)
         self._freeze()
 
@@ -150,10 +152,12 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
         names["group"] = group
     time = frame.numeric(duration)
     status = frame.numeric(event)
-    k, curves = core_call(_core.cumulative_incidence, names, frame, time, status,
-                          entry=frame.numeric(entry) if entry else None,
+    entry_col = frame.numeric(entry) if entry else None
+    if entry_col is not None and np.all(entry_col == 0):
+        entry_col = None  # everyone enters at 0: no delayed entry (Gray's test and cmprsk's variance apply)
+    k, curves = core_call(_core.cumulative_incidence, names, frame, time, status, entry=entry_col,
                           weight=frame.numeric(weights) if weights else None, group=codes, n_groups=ng)
-    plain = entry is None and weights is None
+    plain = entry_col is None and weights is None
     st = status.astype(np.uint8)
     gray: Any = "Gray's test compares groups: give group="
     if strata is not None and group is None:
@@ -187,7 +191,8 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
                 idx = np.searchsorted(et, c["time"], side="right") - 1
                 se[:, j] = np.where(idx >= 0, np.sqrt(var[np.maximum(idx, 0)]), 0.0)
             cmprsk_se.append(se)
-    return CumulativeIncidence(k, curves, group, levels, conf_level, gray=gray, cmprsk_se=cmprsk_se, plain=plain)
+    return CumulativeIncidence(k, curves, group, levels, conf_level, gray=gray, cmprsk_se=cmprsk_se, plain=plain,
+                               weighted=weights is not None)
 
 
 def cause_specific_cox(data: Any, duration: str, event: str, covariates: Any, *, cause: int = 1, **kwargs: Any) -> Any:

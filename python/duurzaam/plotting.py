@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -24,6 +25,21 @@ def _axes(ax: Any) -> Any:
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(7, 4.5))[1]
+
+
+def at_risk_counts(table: pd.DataFrame, group: str | None, levels: Sequence[Any], times: Sequence[float]) -> list[list[float]]:
+    """Numbers at risk just after each of ``times``, per level of ``group``, from a Kaplan-Meier
+    table (exact or safe): the ``n_risk`` of the first row at or after the time (0 past the end)."""
+    rows = []
+    for lvl in levels:
+        part = table if group is None else table[table[group] == lvl]
+        times_, risk = part["time"].to_numpy(), part["n_risk"].to_numpy()
+        counts = []
+        for tick in times:
+            k = np.searchsorted(times_, tick, side="left")  # first time >= tick: at risk just after it
+            counts.append(float(risk[k]) if k < len(risk) else 0.0)
+        rows.append(counts)
+    return rows
 
 
 def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk: bool = True,
@@ -63,15 +79,7 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
     if at_risk:
         ticks = np.asarray(at_risk_times if at_risk_times is not None else
                            [v for v in ax.get_xticks() if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]], dtype=float)
-        rows = []
-        for lvl in labels:
-            part = t if km.group is None else t[t[km.group] == lvl]
-            times, risk = part["time"].to_numpy(), part["n_risk"].to_numpy()
-            counts = []
-            for tick in ticks:
-                k = np.searchsorted(times, tick, side="left")  # first time >= tick: at risk just after it
-                counts.append(risk[k] if k < len(risk) else 0.0)
-            rows.append(counts)
+        rows = at_risk_counts(t, km.group, labels, ticks)
         # Numbers under the tick positions (x in data units, y in axes units), one row a group.
         from matplotlib.transforms import blended_transform_factory
 
@@ -83,7 +91,7 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
             ax.text(-0.06, y, "all" if lvl is None else str(lvl), transform=ax.transAxes, ha="right", va="bottom",
                     fontsize=8, gid="at_risk_label")
             for tick, c in zip(ticks, counts):
-                label = f"<{min_count}" if round_to is not None and c < min_count else f"{c:g}"
+                label = f"<{min_count}" if round_to is not None and c < min_count else f"{c:,.0f}"
                 ax.text(tick, y, label, transform=tr, ha="center", va="bottom", fontsize=8, gid=f"at_risk:{r}:{tick:g}")
         if round_to is not None:
             ax.text(1.0, top, f"counts rounded to multiples of {round_to}", transform=ax.transAxes, ha="right",
@@ -190,12 +198,16 @@ def plot_schoenfeld(fit: CoxFit, term: str, ax: Axes | None = None, *, transform
     return ax
 
 
-def plot_occupancy(occ: Any, ax: Any = None, *, states: Sequence[Any] | None = None, xlabel: str = "months since start") -> Any:
+def plot_occupancy(occ: Any, ax: Any = None, *, states: Sequence[Any] | None = None, xlabel: str = "months since start",
+                   share_decimals: int | None = None) -> Any:
     """State occupancy as stacked areas over time, one Axes per group (returned as an array of
-    Axes when grouped, else one Axes)."""
+    Axes when grouped, else one Axes). ``share_decimals`` draws shares rounded to that many
+    decimals (disclosure control)."""
     import matplotlib.pyplot as plt
 
     t = occ.table
+    if share_decimals is not None:
+        t = t.assign(share=t["share"].round(share_decimals))
     states = list(states) if states is not None else list(occ.states)
     levels = list(dict.fromkeys(t[occ.group])) if occ.group is not None else [None]
     if ax is None:

@@ -26,7 +26,8 @@ from .bootstrap import bootstrap
 from .competing import cumulative_incidence
 from .cox import cox
 from ._formula import quote, required_columns
-from .disclosure import round_counts
+from .disclosure import DisclosurePolicy, round_counts, safe_at
+from .plotting import at_risk_counts
 from .nonparametric import kaplan_meier, logrank, pairwise_logrank
 from .spells import drop_summary, spells
 
@@ -132,6 +133,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                    work: str = "work", benefit: str = "benefit", max_gap: int = 1, max_unobserved: int = 1, hours: str | None = None,
                    min_hours: float | None = None, sustained: int = 6, times: Sequence[int] = (6, 12, 18),
                    tau: float | None = None, n_resamples: int = 500, seed: int = 1, round_to: int | None = None,
+                   min_count: int = 10, disclosure: DisclosurePolicy | None = None,
                    title: str = "Programme evaluation") -> Evaluation:
     """Evaluates a multi-arm programme from a monthly register panel.
 
@@ -161,8 +163,14 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
         Horizon of the restricted mean (default: the last of ``times``).
     n_resamples : int
         Bootstrap resamples for the RMST differences (0: none).
-    round_to : int, optional
-        Statistical disclosure control of the count columns (e.g. 5 or 10) in the published tables.
+    round_to, min_count : int, optional
+        Statistical disclosure control (``round_to=5`` or 10): shorthand for
+        ``disclosure=DisclosurePolicy(round_to, min_count)``.
+    disclosure : DisclosurePolicy, optional
+        Applied to every number the report publishes: counts in the text, the tables and under the
+        figures are rounded (below ``min_count``: suppressed, "<10"), curves and the shares read off
+        them are recomputed from rounded counts, estimates are rounded to a fixed number of decimals
+        (see :class:`duurzaam.disclosure.DisclosurePolicy`).
 
     Examples
     --------
@@ -175,6 +183,8 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     """
     times = [int(t) for t in times]
     tau = float(tau if tau is not None else max(times))
+    policy = disclosure if disclosure is not None else (
+        DisclosurePolicy(round_to=round_to, min_count=min_count) if round_to is not None else None)
     sp = spells(panel, person, period, status, max_gap={work: max_gap}, max_unobserved=max_unobserved, hours=hours,
                 min_hours=min_hours, work=work)
     # the panel columns the covariate terms need ("C(education)" needs "education"), per person
@@ -195,25 +205,24 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     figures: dict[str, Any] = {}
 
     km = kaplan_meier(sus, "duration", "event", group=arm, entry="entry")
-    at = km.survival_at(times)
-    share = at.assign(share=1 - at["survival"], share_lower=1 - at["upper"], share_upper=1 - at["lower"])
-    tables["sustained_work_at"] = share[[arm, "time", "share", "share_lower", "share_upper"]]
+    tables["sustained_work_at"] = _shares(km, times, policy)
+    risk_times = list(range(0, int(km.table["time"].max()) + 1, 6 if km.table["time"].max() > 12 else 3))
+    tables["sustained_work_at_risk"] = _at_risk(km, risk_times, policy)
     figures["sustained_work"] = _fig(lambda ax: km.plot(ax=ax, share_event=True, xlabel="months since programme start",
-                                                        ylabel=f"share in work lasting {sustained}+ months"))
+                                                        ylabel=f"share in work lasting {sustained}+ months",
+                                                        at_risk_times=risk_times, **_safe(policy)))
     km_any = kaplan_meier(anyjob, "duration", "event", group=arm, entry="entry")
-    at_any = km_any.survival_at(times)
-    tables["any_work_at"] = at_any.assign(share=1 - at_any["survival"], share_lower=1 - at_any["upper"],
-                                          share_upper=1 - at_any["lower"])[[arm, "time", "share", "share_lower", "share_upper"]]
+    tables["any_work_at"] = _shares(km_any, times, policy)
 
     lr = logrank(sus, "duration", "event", arm, entry="entry")
     pw = pairwise_logrank(sus, "duration", "event", arm, reference=control, entry="entry")
     overall = pd.DataFrame([{"group_1": "all arms", "group_2": "", "statistic": lr.statistic, "p_value": lr.p_value,
                              "p_adjusted": np.nan}])
-    tables["logrank"] = pd.concat([overall, pw], ignore_index=True)
+    tables["logrank"] = _estimates(pd.concat([overall, pw], ignore_index=True), policy)
 
     terms = " + ".join([f"C({quote(arm)})"] + [c for c in covariates if c not in (arm, cluster)])
     fit = cox(sus, "duration", "event", terms, entry="entry", cluster=cluster)
-    tables["cox"] = fit.summary.reset_index()
+    tables["cox"] = _estimates(fit.summary.reset_index(), policy)
     figures["forest"] = _fig(lambda ax: fit.plot(ax=ax), size=(7.0, 0.45 * len(fit.summary) + 1.5))
 
     contrast = km.rmst_contrast(tau, reference=control)
@@ -227,47 +236,104 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
         diffs = diffs.set_index(diffs["group"].astype(str).str.rsplit(" - ", n=1).str[0])
         rm["boot_lower"] = diffs["lower"].reindex(rm["group"].astype(str)).to_numpy()
         rm["boot_upper"] = diffs["upper"].reindex(rm["group"].astype(str)).to_numpy()
-    tables["rmst"] = rm
+    tables["rmst"] = _estimates(rm, policy)
 
     exits = sp.time_to_exit(benefit, origin=origin, causes={work: 1}, confirm_lag=1, covariates=[arm])
     cif = cumulative_incidence(exits, "duration", "event", group=arm, entry="entry")
-    ex_at = cif.at(times)
+    if policy is None:
+        ex_at = cif.at(times)
+    else:
+        safe_cif, rep_cif = cif.safe_table(round_to=policy.round_to, min_count=policy.min_count)
+        ex_at = _estimates(safe_at(safe_cif, times, ["cif", "lower", "upper"], by=[arm, "cause"], before=0.0,
+                                   stopped=rep_cif.stopped), policy, share=True)
     ex_at.insert(1, "exit", ex_at["cause"].map(exits.attrs["causes"]))
     tables["exits_at"] = ex_at.drop(columns="cause")
     figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, causes=[1], labels={1: "exit to work"}, band=False,
-                                                xlabel="months since programme start"))
+                                                xlabel="months since programme start", **_safe(policy)))
 
-    occ = sp.occupancy(origin=origin, group=arm, times=times, n_resamples=min(n_resamples, 200), cluster=cluster,
+    occ = sp.occupancy(origin=origin, group=arm, times=times, n_resamples=n_resamples, cluster=cluster,
                        seed=seed)
-    tables["occupancy_at"] = occ.wide().reset_index()
+    wide = occ.wide().reset_index()
+    tables["occupancy_at"] = _estimates(wide, policy, share=True) if policy else wide
     if n_resamples > 0:
-        tables["occupancy_ci"] = occ.at()[[arm, "time", "state", "share", "lower", "upper"]]
+        tables["occupancy_ci"] = _estimates(occ.at()[[arm, "time", "state", "share", "lower", "upper"]], policy, share=True)
     import matplotlib.pyplot as plt
 
-    ax = occ.plot()
+    ax = occ.plot(share_decimals=policy.share_decimals if policy else None)
     figures["occupancy"] = np.atleast_1d(ax)[0].figure
     plt.close(figures["occupancy"])
 
     jobs = sp.spell_durations(work, ends_in=benefit, origin=origin, covariates=[arm])
     km_jobs = kaplan_meier(jobs, "duration", "event", group=arm)
-    tables["retention_at"] = km_jobs.survival_at(times)
+    tables["retention_at"] = _shares(km_jobs, times, policy, share_event=False)
 
     drops = []
     for name, d in (("sustained work", sus), ("any job", anyjob), ("exit from benefit", exits), ("job retention", jobs)):
         drops.append(drop_summary(d).assign(analysis=name))
     dropped = pd.concat(drops, ignore_index=True)[["analysis", "outcome", "reason", "count"]]
-    if round_to:
-        dropped, _ = round_counts(dropped, ["count"], round_to=round_to)
+    if policy is not None:
+        dropped, _ = policy.counts(dropped, ["count"])
     tables["dropped"] = dropped
+    count = policy.count_text if policy is not None else (lambda v: f"{int(v):,}")
     notes = [
-        ("panel", f"{len(sp.persons)} persons, {sp.summary_counts.loc['rows', 'count']} person-months, "
-                  f"{len(sp.table)} spells"),
+        ("panel", f"{count(len(sp.persons))} persons, {count(sp.summary_counts.loc['rows', 'count'])} person-months, "
+                  f"{count(len(sp.table))} spells"),
         ("sustained work", f"a job lasting at least {sustained} months (interruptions of up to {max_gap} month(s) "
                            "bridged), counted from the month it starts"),
         ("arms", ", ".join(map(str, [control] + [lv for lv in levels if lv != control]))),
         ("log-rank", f"chi-square {lr.statistic:.2f} on {lr.df} df, p = {lr.p_value:.3g}"),
     ]
+    if policy is not None:
+        notes.append(("disclosure control", f"counts rounded to multiples of {policy.round_to}, counts below "
+                      f"{policy.min_count} suppressed (shown as <{policy.min_count}); curves and shares recomputed from "
+                      f"rounded counts and cut before fewer than {policy.min_count} are at risk; estimates rounded to "
+                      f"{policy.decimals} decimals"))
     return Evaluation(tables, figures, notes, title)
+
+
+def _safe(policy: DisclosurePolicy | None) -> dict[str, Any]:
+    return {} if policy is None else {"round_to": policy.round_to, "min_count": policy.min_count}
+
+
+def _estimates(table: pd.DataFrame, policy: DisclosurePolicy | None, share: bool = False) -> pd.DataFrame:
+    """Every float column but time rounded under the policy (unchanged without one)."""
+    if policy is None:
+        return table
+    cols = [c for c in table.columns if c != "time" and pd.api.types.is_float_dtype(table[c])]
+    return policy.estimates(table, cols, share=share)
+
+
+def _shares(km: Any, times: Sequence[int], policy: DisclosurePolicy | None, share_event: bool = True) -> pd.DataFrame:
+    """The share with the event (or, ``share_event=False``, without it) at ``times`` per arm, with its
+    interval: from the exact curve, or under a policy from the curve recomputed from rounded counts
+    (missing where that curve stops because too few are at risk)."""
+    by = [km.group] if km.group is not None else []
+    if policy is None:
+        at = km.survival_at(times)
+    else:
+        safe, rep = km.safe_table(round_to=policy.round_to, min_count=policy.min_count)
+        at = safe_at(safe, times, ["survival", "lower", "upper"], by=by, before=1.0, stopped=rep.stopped)
+    if not share_event:
+        out = at[by + ["time", "survival", "lower", "upper"]]
+    else:
+        out = at.assign(share=1 - at["survival"], share_lower=1 - at["upper"], share_upper=1 - at["lower"])
+        out = out[by + ["time", "share", "share_lower", "share_upper"]]
+    return _estimates(out.reset_index(drop=True), policy, share=True)
+
+
+def _at_risk(km: Any, times: Sequence[int], policy: DisclosurePolicy | None) -> pd.DataFrame:
+    """The numbers at risk printed under a Kaplan-Meier figure, as a table (rounded under a policy)."""
+    levels = km.levels if km.group is not None else [None]
+    table = km.table if policy is None else km.safe_table(round_to=policy.round_to, min_count=policy.min_count)[0]
+    counts = at_risk_counts(table, km.group, levels, times)
+    rows = [{km.group or "group": "all" if lvl is None else lvl, "time": t, "n_risk": c}
+            for lvl, row in zip(levels, counts) for t, c in zip(times, row)]
+    out = pd.DataFrame(rows)
+    if policy is not None:
+        out, _ = policy.counts(out, ["n_risk"])
+    else:
+        out["n_risk"] = out["n_risk"].round().astype("Int64") if (out["n_risk"] % 1 == 0).all() else out["n_risk"]
+    return out
 
 
 __all__ = ["evaluate_panel", "Evaluation"]
