@@ -27,14 +27,17 @@ pub fn solve(a: &[f64], b: &[f64]) -> Result<Vec<f64>> {
     assert_eq!(a.len(), n * n);
     let mut m = a.to_vec();
     let mut x = b.to_vec();
+    if m.iter().chain(x.iter()).any(|v| !v.is_finite()) {
+        return Err(Error::Degenerate("the variance matrix or the vector is not finite".into()));
+    }
     let scale = m.iter().fold(0.0f64, |s, v| s.max(v.abs()));
-    if scale == 0.0 || !scale.is_finite() {
+    if scale == 0.0 {
         return Err(Error::Degenerate("the variance matrix is zero or not finite".into()));
     }
     for col in 0..n {
         let piv = (col..n)
-            .max_by(|&i, &j| m[i * n + col].abs().partial_cmp(&m[j * n + col].abs()).unwrap())
-            .unwrap();
+            .max_by(|&i, &j| m[i * n + col].abs().total_cmp(&m[j * n + col].abs()))
+            .expect("col < n");
         if m[piv * n + col].abs() <= scale * f64::EPSILON * n as f64 {
             return Err(Error::Degenerate("the variance matrix is singular".into()));
         }
@@ -75,5 +78,13 @@ mod tests {
         let x = solve(&[2.0, 1.0, 1.0, 3.0], &[5.0, 10.0]).unwrap();
         assert!((x[0] - 1.0).abs() < 1e-15 && (x[1] - 3.0).abs() < 1e-15);
         assert!(solve(&[1.0, 2.0, 2.0, 4.0], &[1.0, 2.0]).is_err());
+    }
+
+    #[test]
+    fn nan_in_the_matrix_is_an_error_not_a_panic() {
+        // Gray's test with rho = NaN used to reach an unwrap on partial_cmp here.
+        assert!(solve(&[f64::NAN, 1.0, 1.0, 3.0], &[5.0, 10.0]).is_err());
+        assert!(solve(&[2.0, 1.0, 1.0, 3.0], &[f64::NAN, 10.0]).is_err());
+        assert!(solve(&[f64::INFINITY, 1.0, 1.0, 3.0], &[5.0, 10.0]).is_err());
     }
 }

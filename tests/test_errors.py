@@ -127,3 +127,71 @@ def test_every_result_has_a_tidy_frame():
     assert "cumhaz" in dz.nelson_aalen(r, "week", "arrest").to_frame().columns
     bs = dz.bootstrap(dz.logrank, r, "week", "arrest", "fin", n_resamples=20, progress=False)
     assert "se" in bs.to_frame().columns
+
+
+# --- what a hypothesis fuzz found (issue 14): each now a clear error or a warning -----------------
+
+def _d(n=50, seed=0):
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    return {"m": rng.integers(1, 10, n).astype(float), "e": rng.integers(0, 2, n), "x1": x1, "x2": 2 * x1,
+            "w": np.where(np.arange(n) == 3, -1.0, 1.0), "g": rng.integers(0, 2, n), "c": np.zeros(n)}
+
+
+def test_work_is_bounded_by_the_data_not_by_its_values():
+    d = _d()
+    with pytest.raises(InputError, match="reaches period 1000000000 .row 0."):
+        dz.discrete_hazard({**d, "m": np.where(np.arange(50) == 0, 1e9, d["m"])}, "m", "e", ["x1"])
+    with pytest.raises(InputError, match="50000 groups.*id column"):
+        rng = np.random.default_rng(1)
+        dz.logrank({"t": rng.random(50000), "e": np.ones(50000), "g": np.arange(50000)}, "t", "e", "g")
+    with pytest.raises(InputError, match="cause is not a whole number.*row 1"):
+        dz.bootstrap(dz.cumulative_incidence, {**d, "e": np.where(np.arange(50) == 1, 1e9, d["e"])}, "m", "e",
+                     n_resamples=10, seed=1, times=[3])
+
+
+@pytest.mark.parametrize("fit", [
+    lambda d: dz.aft(d, "m", "e", ["x1", "x2"]),
+    lambda d: dz.aft(d, "m", "e", ["x1", "c"]),
+    lambda d: dz.discrete_hazard(d, "m", "e", ["x1", "x2"]),
+    lambda d: dz.iptw(d, "g", ["x1", "x2"]),
+])
+def test_singular_designs_raise_everywhere_as_in_cox(fit):
+    with pytest.raises(dz.errors.SingularDesignError, match="'(x2|c)' is constant or a linear combination"):
+        fit(_d())
+
+
+def test_invalid_codes_weights_clusters_and_arguments():
+    d = _d()
+    with pytest.raises(InputError, match="column 'w': weight is not a positive finite number .row 3."):
+        dz.discrete_hazard(d, "m", "e", ["x1"], weights="w")
+    with pytest.raises(InputError, match="column 'c' has 1 cluster"):
+        dz.cox(d, "m", "e", ["x1"], cluster="c")
+    with pytest.raises(InputError, match="cause must be a whole number from 1 to 1"):
+        dz.cause_specific_cox(d, "m", "e", ["x1"], cause=0)
+    for bad in (np.nan, 2.5, -np.inf):
+        with pytest.raises(InputError, match="column 'e': cause is not a whole number.*row 2"):
+            dz.cause_specific_cox({**d, "e": np.where(np.arange(50) == 2, bad, d["e"])}, "m", "e", ["x1"])
+    for kw, msg in (({"seed": -1}, "seed must be"), ({"seed": 2**70}, "seed must be"), ({"tau": [-1]}, "tau must"),
+                    ({"quantiles": [2]}, "quantiles must"), ({"times": [np.nan]}, "times must")):
+        with pytest.raises(InputError, match=msg):
+            dz.bootstrap(dz.kaplan_meier, d, "m", "e", n_resamples=10, **{"seed": 1, **kw})
+    with pytest.raises(InputError, match="rho must be finite"):
+        dz.cumulative_incidence({**d, "e": d["e"]}, "m", "e", group="g", rho=np.nan).gray_test
+    with pytest.raises(InputError, match="column 'x1' must be a one-dimensional array, not a scalar"):
+        dz.cox({**d, "x1": 1.0}, "m", "e", ["x1"])
+    with pytest.raises(InputError, match="column 'x1' appears more than once"):
+        dz.cox(pd.concat([pd.DataFrame(d), pd.DataFrame({"x1": d["x1"]})], axis=1), "m", "e", ["x1"])
+
+
+def test_a_test_without_events_says_so():
+    with pytest.raises(dz.DegenerateDataError, match="no events"):
+        dz.logrank({"t": [1.0, 2.0, 3.0, 4.0], "e": [0, 0, 0, 0], "g": [0, 1, 0, 1]}, "t", "e", "g")
+
+
+def test_fine_gray_non_convergence_is_warned():
+    d = dz.datasets.subsidised_job_exits()
+    with pytest.warns(dz.ConvergenceWarning, match="Fine-Gray model did not converge"):
+        dz.fine_gray(d, "months", "exit", "C(route)", max_iter=1)
+    with pytest.raises(InputError, match="max_iter"):
+        dz.fine_gray(d, "months", "exit", "C(route)", max_iter=0)

@@ -6,7 +6,8 @@ reports a field and a row; `core_call` maps that back to the user's column name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -28,6 +29,9 @@ class Frame:
         if isinstance(data, pd.DataFrame):
             self._kind = "pandas"
             self._names = [str(c) for c in data.columns]
+            dup = pd.Index(self._names)[pd.Index(self._names).duplicated()]
+            if len(dup):
+                raise InputError(f"column '{dup[0]}' appears more than once in the data", column=str(dup[0]))
             self._n = len(data)
             if not isinstance(data.index, pd.RangeIndex):
                 self._index = data.index
@@ -38,7 +42,12 @@ class Frame:
         elif isinstance(data, Mapping):
             self._kind = "dict"
             self._names = [str(k) for k in data.keys()]
-            lengths = {k: len(np.asarray(v)) for k, v in data.items()}
+            lengths = {}
+            for k, v in data.items():
+                if np.ndim(v) != 1:
+                    raise InputError(f"column '{k}' must be a one-dimensional array, not "
+                                     f"{'a scalar' if np.ndim(v) == 0 else f'{np.ndim(v)}-dimensional'}", column=str(k))
+                lengths[k] = len(v)
             if len(set(lengths.values())) > 1:
                 first = next(iter(lengths))
                 for k, n in lengths.items():
@@ -49,7 +58,7 @@ class Frame:
                         )
             self._n = next(iter(lengths.values()), 0)
         else:
-            raise TypeError(
+            raise InputError(
                 "data must be a pandas DataFrame, a polars DataFrame or a dict of 1-D arrays, "
                 f"not {type(data).__name__}"
             )
@@ -154,6 +163,16 @@ class Frame:
         return np.ascontiguousarray(codes, dtype=np.uint32), levels
 
 
+    def clusters(self, name: str) -> tuple[np.ndarray, list[Any]]:
+        """A cluster column (municipality, case worker) as codes; a cluster-robust variance needs
+        at least two clusters (with one, it is 0 and every p-value 0)."""
+        codes, levels = self.codes(name)
+        if len(levels) < 2:
+            raise InputError(f"column '{name}' has {len(levels)} cluster; a cluster-robust variance needs at least 2 "
+                             "(and is unreliable with fewer than about 30)", column=name)
+        return codes, levels
+
+
 def optional_codes(frame: Frame, name: str | None) -> tuple[np.ndarray | None, list[Any], int]:
     """:meth:`Frame.codes` of an optional grouping column: ``(None, [None], 1)`` without one."""
     if name is None:
@@ -187,5 +206,97 @@ def core_call(fn: Callable[..., T], names: Mapping[str, str | None], frame: Fram
 def check_level(conf_level: float) -> float:
     conf_level = float(conf_level)
     if not 0.0 < conf_level < 1.0:
-        raise ValueError(f"conf_level must lie strictly between 0 and 1, not {conf_level}")
+        raise InputError(f"conf_level must lie strictly between 0 and 1, not {conf_level}")
     return conf_level
+
+
+def check_values(values: Any, name: str, *, low: float = 0.0, low_open: bool = False, high: float = math.inf,
+                 high_open: bool = False) -> list[float]:
+    """A list of finite numbers in the given range, or an :class:`InputError` naming ``name``."""
+    try:
+        out = [float(v) for v in np.atleast_1d(np.asarray(values, dtype=object)).tolist()]
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numbers") from None
+    for v in out:
+        below = v <= low if low_open else v < low
+        above = v >= high if high_open else v > high
+        if not math.isfinite(v) or below or above:
+            lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+            raise InputError(f"{name} must be finite and lie in {lo}{low:g}, {high:g}{hi}; got {v!r}")
+    return out
+
+
+def check_seed(seed: Any) -> int:
+    """A bootstrap or simulation seed: a whole number from 0 to 2**64 - 1."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**64:
+        raise InputError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
+    return int(seed)
+
+
+def cause_codes(frame: Frame, name: str) -> tuple[np.ndarray, int]:
+    """A competing-risks event column: whole numbers 0 (censored) and 1..k (causes), k <= 250,
+    every cause occurring. Returns the codes as uint8 and k."""
+    status = frame.numeric(name)
+    bad = np.flatnonzero(~np.isfinite(status) | (status < 0) | (status > 250) | (status != np.round(status)))
+    if bad.size:
+        raise InputError(f"column '{name}': cause is not a whole number 0 (censored), 1, 2, ... up to 250 "
+                         f"(row {int(bad[0])})", column=name, row=int(bad[0]))
+    codes = np.ascontiguousarray(status.astype(np.uint8))
+    k = int(codes.max()) if codes.size else 0
+    if k == 0:
+        raise DegenerateDataError(f"column '{name}' has no events of any cause")
+    seen = np.bincount(codes, minlength=k + 1)
+    missing = [c for c in range(1, k + 1) if seen[c] == 0]
+    if missing:
+        raise InputError(f"column '{name}': cause {missing[0]} has no events; causes must be numbered 1..k "
+                         "without gaps", column=name)
+    return codes, k
+
+
+def check_cause(cause: Any, k: int, name: str) -> int:
+    """The cause of interest: a whole number from 1 to k."""
+    if isinstance(cause, bool) or not isinstance(cause, (int, np.integer, float)) or cause != int(cause) \
+            or not 1 <= int(cause) <= k:
+        raise InputError(f"cause must be a whole number from 1 to {k} (the causes in column '{name}'), "
+                         f"not {cause!r}", column=name)
+    return int(cause)
+
+
+def check_rank(x: np.ndarray, names: Sequence[str], *, tol: float = 1e-9, chunk: int = 1_000_000) -> None:
+    """Raises :class:`SingularDesignError` naming the columns of ``x`` that are constant or a linear
+    combination of earlier columns (with an intercept), as Cox's core does: a model with an
+    intercept cannot estimate them. One pass over the rows (in chunks, O(n p^2)), then a
+    Cholesky sweep of the p x p correlation matrix."""
+    n, p = x.shape
+    if p == 0 or n == 0:
+        return
+    mean = x.mean(axis=0)
+    cross = np.zeros((p, p))
+    for start in range(0, n, chunk):
+        block = x[start:start + chunk] - mean
+        cross += block.T @ block
+    var = np.diag(cross).copy()
+    scale = np.sqrt(np.where(var > 0, var, 1.0))
+    corr = cross / np.outer(scale, scale)
+    bad: list[int] = []
+    kept: list[int] = []
+    rows: list[np.ndarray] = []  # Cholesky factor of corr over the kept columns, row by row
+    for j in range(p):
+        if not np.isfinite(var[j]) or var[j] <= 1e-20 * n * mean[j] ** 2 or var[j] < 1e-280:
+            bad.append(j)
+            continue
+        r = np.zeros(len(kept))
+        for m, i in enumerate(kept):
+            r[m] = (corr[j, i] - rows[m][:m] @ r[:m]) / rows[m][m]
+        d = 1.0 - r @ r
+        if d <= tol:
+            bad.append(j)
+            continue
+        rows.append(np.append(r, math.sqrt(d)))
+        kept.append(j)
+    if bad:
+        cols = [str(names[j]) for j in bad]
+        raise SingularDesignError(
+            f"the design is singular: {', '.join(repr(c) for c in cols)} "
+            + ("is" if len(cols) == 1 else "are") + " constant or a linear combination of earlier terms",
+            terms=cols)

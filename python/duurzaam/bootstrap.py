@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 from . import _core
 from ._formula import quote
-from ._input import Frame, check_level, core_call, optional_codes
+from ._input import Frame, cause_codes, check_level, check_seed, check_values, core_call, optional_codes
 from ._result import Result
 
 SCHEMES = ("ordinary", "stratified", "cluster", "bayesian")
@@ -73,7 +75,7 @@ class BootstrapResult(Result):
         out; computed on first use)."""
         if self._accel is None:
             if self._jackknife is None:
-                raise ValueError("BCa intervals need the jackknife, which is not available here")
+                raise InputError("BCa intervals need the jackknife, which is not available here")
             object.__setattr__(self, "_accel", self._jackknife())
         return self._accel
 
@@ -88,7 +90,7 @@ class BootstrapResult(Result):
         R's ``boot.ci`` does on the same replicates. NaN replicate values (a median that is not
         reached) are left out per quantity, as ``boot.ci`` does."""
         if type not in INTERVALS:
-            raise ValueError(f"type must be one of {', '.join(INTERVALS)}, not {type!r}")
+            raise InputError(f"type must be one of {', '.join(INTERVALS)}, not {type!r}")
         conf = self.conf_level if conf_level is None else check_level(conf_level)
         rows = []
         for j in range(len(self.estimate)):
@@ -147,15 +149,15 @@ class BootstrapResult(Result):
 
 def _scheme_codes(frame: Frame, scheme: str, strata: str | None, cluster: str | None) -> tuple[np.ndarray | None, int]:
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+        raise InputError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
     if scheme == "stratified":
         if strata is None:
-            raise ValueError("scheme='stratified' needs strata= (the column to resample within, e.g. the arm)")
+            raise InputError("scheme='stratified' needs strata= (the column to resample within, e.g. the arm)")
         codes, levels = frame.codes(strata)
         return codes, len(levels)
     if scheme == "cluster" or (scheme == "bayesian" and cluster is not None):
         if cluster is None:
-            raise ValueError("scheme='cluster' needs cluster= (e.g. the municipality column)")
+            raise InputError("scheme='cluster' needs cluster= (e.g. the municipality column)")
         codes, levels = frame.codes(cluster)
         return codes, len(levels)
     return None, 0
@@ -230,9 +232,10 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     [['rmst_diff(tau=52)', '1 - 0'], ['rmst_ratio(tau=52)', '1 - 0']]
     """
     if on_failure not in ("drop", "raise"):
-        raise ValueError("on_failure must be 'drop' or 'raise'")
-    if n_resamples < 2:
-        raise ValueError("n_resamples must be at least 2")
+        raise InputError("on_failure must be 'drop' or 'raise'")
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 2:
+        raise InputError(f"n_resamples must be a whole number of at least 2, not {n_resamples!r}")
+    seed = check_seed(seed)
     conf_level = check_level(conf_level)
     threads = default_threads() if n_jobs is None else max(1, int(n_jobs))
     from .cox import cox
@@ -242,10 +245,10 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     from .weighting import iptw_cox
 
     if backend not in ("local", "dask"):
-        raise ValueError(f"backend must be 'local' or 'dask', not {backend!r}")
+        raise InputError(f"backend must be 'local' or 'dask', not {backend!r}")
     if estimator not in (kaplan_meier, logrank, cox, aft, cumulative_incidence, iptw_cox):
         if backend != "local":
-            raise ValueError("the dask backend runs the core estimators; a Python callable runs locally")
+            raise InputError("the dask backend runs the core estimators; a Python callable runs locally")
         return _bootstrap_python(estimator, data, args, kwargs, n_resamples, scheme, strata, cluster, seed,
                                  conf_level, jackknife, on_failure, progress)
     frame = Frame(data)
@@ -316,7 +319,7 @@ def _run_dask(call: dict[str, Any], common: dict[str, Any], n_resamples: int, cl
         try:
             client = get_client()
         except ValueError:
-            raise ValueError("backend='dask' needs a running dask.distributed Client (or client=)") from None
+            raise InputError("backend='dask' needs a running dask.distributed Client (or client=)") from None
     payload = {k: v for k, v in {**call, **common}.items() if k not in ("n_resamples", "jackknife")}
     if block_size is None:
         slots = max(1, sum(client.nthreads().values()))
@@ -353,9 +356,10 @@ def _km_call(frame: Frame, data: Any, args: tuple, kwargs: dict, times, quantile
     conf_type = kwargs.pop("conf_type", "log")
     if kwargs:
         raise TypeError(f"unexpected arguments for kaplan_meier: {', '.join(kwargs)}")
-    times = [float(x) for x in (times or [])]
-    quantiles = [float(x) for x in (quantiles if quantiles is not None else [0.5])]
-    taus = [float(x) for x in np.atleast_1d(tau if tau is not None else [])]
+    times = check_values(times if times is not None else [], "times")
+    quantiles = check_values(quantiles if quantiles is not None else [0.5], "quantiles", low_open=True, high=1.0,
+                             high_open=True)
+    taus = check_values(tau if tau is not None else [], "tau", low_open=True)
     _, cols, names = _common(data, duration, event, entry, weights)
     codes, levels, ng = optional_codes(frame, group)
     if group is not None:
@@ -445,11 +449,11 @@ def _cif_call(frame: Frame, args: tuple, kwargs: dict, times) -> tuple[dict, pd.
     if kwargs:
         raise TypeError(f"unexpected arguments for cumulative_incidence: {', '.join(kwargs)}")
     if not times:
-        raise ValueError("give times= for the cumulative incidence to bootstrap")
-    causes = frame.numeric(event)
-    k = int(np.nanmax(causes)) if np.isfinite(causes).all() else 0
+        raise InputError("give times= for the cumulative incidence to bootstrap")
+    codes8, k = cause_codes(frame, event)
+    causes = codes8.astype(np.float64)
     codes, levels, ng = optional_codes(frame, group)
-    times = [float(t) for t in times]
+    times = check_values(times, "times")
     rows = [(f"cif(cause={c}, t={t:g})", "" if lvl is None else str(lvl))
             for lvl in levels for c in range(1, k + 1) for t in times]
     table = pd.DataFrame(rows, columns=["quantity", "group"])
@@ -469,7 +473,7 @@ def _aft_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict,
     covariates = kwargs.pop("covariates", covariates)
     dist = kwargs.pop("dist", "weibull")
     if dist not in DISTS:
-        raise ValueError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
+        raise InputError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
     lower, upper, weights = kwargs.pop("lower", None), kwargs.pop("upper", None), kwargs.pop("weights", None)
     kind, t1, t2, X, terms, _, w = _aft_inputs(frame, data, duration, event, covariates, lower, upper, weights)
     names = ["(Intercept)"] + terms + (["Log(scale)"] if dist != "exponential" else [])

@@ -3,15 +3,17 @@ Fine-Gray subdistribution hazards model and cause-specific Cox models."""
 
 from __future__ import annotations
 
+import warnings
+
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, check_level, core_call, optional_codes
+from ._input import Frame, cause_codes, check_cause, check_level, core_call, optional_codes
 from ._result import Result
-from .errors import InputError
+from .errors import ConvergenceWarning, InputError
 from .nonparametric import _z
 
 
@@ -67,7 +69,7 @@ class CumulativeIncidence(Result):
         Available when the incidence is grouped, without delayed entry or weights (as cmprsk).
         Computed on first use."""
         if isinstance(self._gray, str):
-            raise ValueError(self._gray)
+            raise InputError(self._gray)
         if callable(self._gray):
             object.__setattr__(self, "_gray", self._gray())
         assert isinstance(self._gray, pd.DataFrame)
@@ -143,7 +145,9 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
     ['cause', 'statistic', 'df', 'p_value']
     """
     if variance not in ("aalen-johansen", "cmprsk"):
-        raise ValueError(f"variance must be 'aalen-johansen' or 'cmprsk', not {variance!r}")
+        raise InputError(f"variance must be 'aalen-johansen' or 'cmprsk', not {variance!r}")
+    if not (np.isfinite(rho) and rho >= 0):
+        raise InputError(f"rho must be finite and >= 0, not {rho!r}")
     conf_level = check_level(conf_level)
     frame = Frame(data)
     names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights}
@@ -161,7 +165,7 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
     st = status.astype(np.uint8)
     gray: Any = "Gray's test compares groups: give group="
     if strata is not None and group is None:
-        raise ValueError("strata are for Gray's test between groups: give group= too")
+        raise InputError("strata are for Gray's test between groups: give group= too")
     if group is not None:
         if not plain:
             gray = "Gray's test (as cmprsk) is for data without delayed entry or weights"
@@ -178,7 +182,7 @@ def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | N
     cmprsk_se = None
     if variance == "cmprsk":
         if not plain:
-            raise ValueError("variance='cmprsk' is for data without delayed entry or weights (as cmprsk::cuminc)")
+            raise InputError("variance='cmprsk' is for data without delayed entry or weights (as cmprsk::cuminc)")
         cmprsk_se = []
         gcodes = np.zeros(len(time), dtype=np.int64) if codes is None else codes
         for gi, c in enumerate(curves):
@@ -212,9 +216,8 @@ def cause_specific_cox(data: Any, duration: str, event: str, covariates: Any, *,
     from .cox import cox
 
     frame = Frame(data)
-    e = frame.numeric(event)
-    if not np.any(e == cause):
-        raise ValueError(f"column '{event}' has no events of cause {cause}")
+    e, k = cause_codes(frame, event)
+    cause = check_cause(cause, k, event)
     indicator = (e == cause).astype(np.int64)
     name = f"{event}=={cause}"
     if frame._kind == "pandas":
@@ -268,6 +271,11 @@ class FineGrayFit(Result):
         self._base = pd.DataFrame({"time": res["time"], "cumhaz": np.cumsum(res["base_jump"])})
         self._spec = spec
         self._freeze()
+        bad = [t for t, v, s in zip(terms, b, np.sqrt(np.diag(var))) if not (np.isfinite(v) and np.isfinite(s))]
+        if not self.converged or bad:
+            warnings.warn("the Fine-Gray model did not converge" + (f" (terms {', '.join(map(repr, bad))} have no "
+                          "finite estimate)" if bad else "") + ": do not report these coefficients",
+                          ConvergenceWarning, stacklevel=3)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -304,7 +312,7 @@ class FineGrayFit(Result):
 
 
 def fine_gray(data: Any, duration: str, event: str, covariates: Any, *, cause: int = 1,
-              conf_level: float = 0.95) -> FineGrayFit:
+              conf_level: float = 0.95, max_iter: int = 50) -> FineGrayFit:
     """The Fine-Gray proportional subdistribution hazards model for one cause, as R's
     ``cmprsk::crr``: coefficients, the robust variance (including the term for the estimated
     censoring distribution), the log pseudo-likelihood and predicted cumulative incidence.
@@ -317,6 +325,9 @@ def fine_gray(data: Any, duration: str, event: str, covariates: Any, *, cause: i
         As :func:`duurzaam.cox`.
     cause : int
         The cause of interest (crr's ``failcode``).
+    max_iter : int
+        Newton-Raphson iterations at most (crr's ``maxiter``); a fit that does not converge gives
+        a :class:`ConvergenceWarning`.
 
     Runs in O(n log n + n p^2) (crr's loops are quadratic in n or worse). crr's ``cengroup``
     (censoring distributions per group) is not offered: cmprsk 2.2-11 computes its variance
@@ -343,10 +354,13 @@ def fine_gray(data: Any, duration: str, event: str, covariates: Any, *, cause: i
         raise InputError(f"column '{duration}': duration is NaN, infinite or negative ({frame.where(int(bad[0]))})",
                          column=duration, row=int(bad[0]))
     codes = core_call(_core_cause_codes, names, frame, status)
+    cause = check_cause(cause, max(int(codes.max()), 1), event)
     if not np.any(codes == cause):
         raise InputError(f"column '{event}' has no events of cause {cause}", column=event)
     x, terms, spec, _ = _design(frame, data, covariates)
-    res = core_call(_core.fine_gray, names, frame, time, codes, x, int(cause), terms=terms)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or not 1 <= max_iter <= 10_000:
+        raise InputError(f"max_iter must be a whole number from 1 to 10000, not {max_iter!r}")
+    res = core_call(_core.fine_gray, names, frame, time, codes, x, int(cause), max_iter=int(max_iter), terms=terms)
     return FineGrayFit(res, terms, int(cause), conf_level, spec, len(time))
 
 

@@ -14,12 +14,8 @@ import pandas as pd
 from . import _core, _formula
 from ._input import Frame, check_level, core_call
 from ._result import Result
-from .errors import InputError
+from .errors import ConvergenceWarning, DegenerateDataError, InputError
 from .nonparametric import _z
-
-
-class ConvergenceWarning(UserWarning):
-    """A fit that did not converge, or a coefficient that runs to infinity."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[n
     else:
         names = list(covariates)
         if not names:
-            raise ValueError("covariates is empty")
+            raise InputError("covariates is empty")
         cols = []
         for name in names:
             col = frame.numeric(name)
@@ -86,8 +82,17 @@ def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[n
         x = np.ascontiguousarray(np.column_stack(cols))
         spec, spans = None, None
     if x.shape[1] == 0:
-        raise ValueError("the model has no covariates")
+        raise InputError("the model has no covariates")
     return x, names, spec, spans
+
+
+def _quad(a: np.ndarray, u: np.ndarray) -> float:
+    """u' a^-1 u; a singular ``a`` is a :class:`DegenerateDataError`."""
+    try:
+        return float(u @ np.linalg.solve(a, u))
+    except np.linalg.LinAlgError:
+        raise DegenerateDataError("the information matrix of the proportional-hazards test is singular "
+                                  "(too few events, or a term that is constant at the event times)") from None
 
 
 def _coef_table(b: np.ndarray, se_model: np.ndarray, se_robust: np.ndarray | None, names: list[str],
@@ -155,9 +160,16 @@ class CoxFit(Result):
         self._summary = summary
         self.lr_test = _chisq_test(2 * (self.loglik[1] - self.loglik[0]), p)
         self.score_test = _chisq_test(float(r["score_test"]), p)
-        vinv_b = np.linalg.solve(self.var.to_numpy(), b)
-        self.wald_test = _chisq_test(float(b @ vinv_b), p)
+        try:
+            vinv_b = np.linalg.solve(self.var.to_numpy(), b)
+            wald = float(b @ vinv_b)
+        except np.linalg.LinAlgError:
+            wald = math.nan
+        self.wald_test = _chisq_test(wald, p)
         self._freeze()
+        if not math.isfinite(wald):
+            warnings.warn("the variance matrix is singular: the Wald test is undefined (NaN); the standard errors "
+                          "of some terms are not identified", ConvergenceWarning, stacklevel=3)
         if not self.converged:
             warnings.warn(f"the Cox model did not converge in {self.iter} iterations", ConvergenceWarning, stacklevel=3)
         if self.infinite_terms:
@@ -223,7 +235,7 @@ class CoxFit(Result):
             return sch.copy()
         if type == "scaledsch":
             return sch @ self.naive_var.to_numpy() * sch.shape[0] + self.coef.to_numpy()
-        raise ValueError(f"unknown residual type {type!r}")
+        raise InputError(f"unknown residual type {type!r}")
 
     def ph_test(self, transform: str = "km") -> pd.DataFrame:
         """Test of proportional hazards, as ``cox.zph`` of R survival >= 3: the score test for
@@ -240,9 +252,8 @@ class CoxFit(Result):
         rows = []
         for term, cols in self._term_columns().items():
             kk = list(range(p)) + [p + j for j in cols]
-            stat = float(u[kk] @ np.linalg.solve(imat[np.ix_(kk, kk)], u[kk]))
-            rows.append((term, stat, len(cols)))
-        rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+            rows.append((term, _quad(imat[np.ix_(kk, kk)], u[kk]), len(cols)))
+        rows.append(("GLOBAL", _quad(imat, u), p))
         out = pd.DataFrame(rows, columns=["term", "chisq", "df"]).set_index("term")
         out["p_value"] = [_core.chisq_sf(c, float(d)) for c, d in zip(out["chisq"], out["df"])]
         return out
@@ -398,7 +409,7 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     [-0.347, -0.0671, 0.0969]
     """
     if ties not in ("efron", "breslow"):
-        raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+        raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
     conf_level = check_level(conf_level)
     frame = Frame(data)
     names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights,
@@ -417,7 +428,7 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
         args["n_strata"] = len(strata_levels)
     cl, n_cl = None, 0
     if cluster is not None:
-        cl, cl_levels = frame.codes(cluster)
+        cl, cl_levels = frame.clusters(cluster)
         n_cl = len(cl_levels)
     r = core_call(_core.cox_fit, names, frame, cluster=cl, n_clusters=n_cl, robust=bool(robust), ties=ties,
                   max_iter=int(max_iter), eps=float(eps), terms=terms, **args)

@@ -21,6 +21,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 ARMS = ["control", "more guidance", "remote guidance (app)", "tailored guidance"]
 #: Per arm: the multiplier of the monthly chance of finding work, and of losing a job.
 ARM_EFFECTS = {
@@ -64,7 +66,7 @@ def four_arm_panel(n_persons: int = 2000, *, seed: int = 2024, n_municipalities:
     ('control', 200)
     """
     if n_persons < 4 or n_months < 13:
-        raise ValueError("need at least 4 persons and 13 months")
+        raise InputError("need at least 4 persons and 13 months")
     rng = np.random.default_rng(seed)
     n = n_persons
     municipality = rng.integers(0, n_municipalities, n)

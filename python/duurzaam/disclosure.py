@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 if TYPE_CHECKING:  # pragma: no cover
     from .nonparametric import KaplanMeier
 
@@ -40,8 +42,6 @@ class DisclosureReport:
 
 
 def _check(round_to: Any, min_count: Any) -> tuple[int, int]:
-    from .errors import InputError
-
     if isinstance(round_to, bool) or not isinstance(round_to, (int, np.integer)) or round_to < 1:
         raise InputError(f"round_to must be a whole number >= 1 (5 or 10 for register data), not {round_to!r}")
     if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 0:
@@ -86,7 +86,7 @@ class DisclosurePolicy:
         for name in ("decimals", "share_decimals"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v <= 12:
-                raise ValueError(f"{name} must be a whole number from 0 to 12, not {v!r}")
+                raise InputError(f"{name} must be a whole number from 0 to 12, not {v!r}")
 
     def count(self, x: Any) -> Any:
         """A count (or array of counts) rounded, or NaN below the minimum."""
@@ -264,7 +264,7 @@ def safe_cif_table(ci: Any, *, round_to: int = 5, min_count: int = 10) -> tuple[
 
     round_to, min_count = _check(round_to, min_count)
     if getattr(ci, "_weighted", False):
-        raise ValueError("safe tables of the cumulative incidence are for data without case weights")
+        raise InputError("safe tables of the cumulative incidence are for data without case weights")
     k = ci.n_causes
     rep = DisclosureReport(round_to, min_count, rows_in=len(ci.table))
     parts = []

@@ -49,4 +49,13 @@ class SingularDesignError(DegenerateDataError):
         self.terms = terms or []
 
 
-__all__ = ["SingularDesignError", "DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError", "DegenerateDataError"]
+class ConvergenceWarning(UserWarning):
+    """A fit that did not converge, or a coefficient that runs to infinity."""
+
+
+class DegenerateDataWarning(UserWarning):
+    """A part of a result could not be computed from the data (e.g. one pair of a pairwise test
+    without events); it holds NaN and the warning says which."""
+
+
+__all__ = ["ConvergenceWarning", "DegenerateDataWarning", "SingularDesignError", "DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError", "DegenerateDataError"]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .errors import DegenerateDataError, DegenerateDataWarning, InputError
+
+#: The most groups a k-sample test compares (its variance is a k x k matrix).
+MAX_GROUPS = 1000
 
 from . import _core
 from ._input import Frame, check_level, core_call, optional_codes
@@ -37,7 +44,7 @@ def _curves(data: Any, duration: str, event: str, group: str | None, entry: str 
         names["group"] = group
     cl, n_cl = None, 0
     if cluster is not None:
-        cl, cl_levels = frame.codes(cluster)
+        cl, cl_levels = frame.clusters(cluster)
         n_cl = len(cl_levels)
     curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
                        codes, n_groups, robust, conf_type, conf_level, cluster=cl, n_clusters=n_cl)
@@ -93,8 +100,8 @@ class KaplanMeier(Result):
                 self.group, self.levels))
         return self._table.copy()
 
-    def _frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
-        out = pd.DataFrame(rows)
+    def _frame(self, rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+        out = pd.DataFrame(rows, columns=["_group"] + columns)
         if self.group is None:
             out = out.drop(columns="_group")
         else:
@@ -110,13 +117,13 @@ class KaplanMeier(Result):
         """
         qs = np.atleast_1d(np.asarray(q, dtype=np.float64))
         if np.any(~np.isfinite(qs)) or np.any((qs < 0) | (qs > 1)):
-            raise ValueError("quantiles must lie in [0, 1]")
+            raise InputError("quantiles must lie in [0, 1]")
         rows = []
         for lvl, c in zip(self.levels, self._curves):
             for p in qs:
                 t, lo, hi = _core.km_quantile(c["time"], c["survival"], c["lower"], c["upper"], float(p))
                 rows.append({"_group": lvl, "quantile": float(p), "time": t, "lower": lo, "upper": hi})
-        return self._frame(rows)
+        return self._frame(rows, ["quantile", "time", "lower", "upper"])
 
     def median(self) -> pd.DataFrame:
         """Median time to the event with its confidence interval: ``[group], median, lower, upper``."""
@@ -132,7 +139,7 @@ class KaplanMeier(Result):
         """
         ts = np.atleast_1d(np.asarray(times, dtype=np.float64))
         if np.any(~np.isfinite(ts)):
-            raise ValueError("times must be finite")
+            raise InputError("times must be finite")
         rows = []
         for lvl, c in zip(self.levels, self._curves):
             idx = np.searchsorted(c["time"], ts, side="right") - 1
@@ -145,7 +152,7 @@ class KaplanMeier(Result):
                 else:
                     vals = (c["survival"][k], c["std_err"][k], c["lower"][k], c["upper"][k])
                 rows.append({"_group": lvl, "time": float(t), "survival": vals[0], "std_err": vals[1], "lower": vals[2], "upper": vals[3]})
-        return self._frame(rows)
+        return self._frame(rows, ["time", "survival", "std_err", "lower", "upper"])
 
     def rmst(self, tau: float | Sequence[float]) -> pd.DataFrame:
         """Restricted mean survival time: the area under S from 0 to ``tau``, the expected time
@@ -156,14 +163,14 @@ class KaplanMeier(Result):
         """
         taus = np.atleast_1d(np.asarray(tau, dtype=np.float64))
         if np.any(~np.isfinite(taus)) or np.any(taus <= 0):
-            raise ValueError("tau must be finite and positive")
+            raise InputError("tau must be finite and positive")
         z = _z(self.conf_level)
         rows = []
         for lvl, c in zip(self.levels, self._curves):
             for t in taus:
                 r, se = _core.km_rmst(c["time"], c["survival"], c["n_risk"], c["n_event"], float(t))
                 rows.append({"_group": lvl, "tau": float(t), "rmst": r, "std_err": se, "lower": r - z * se, "upper": r + z * se})
-        return self._frame(rows)
+        return self._frame(rows, ["tau", "rmst", "std_err", "lower", "upper"])
 
     def to_frame(self) -> pd.DataFrame:
         """The full table (one row per group and distinct time)."""
@@ -191,10 +198,10 @@ class KaplanMeier(Result):
         diff_upper, ratio, ratio_lower, ratio_upper``. For bootstrap intervals use
         ``dz.bootstrap(dz.kaplan_meier, ..., tau=[tau])``."""
         if self.group is None:
-            raise ValueError("RMST contrasts need groups (kaplan_meier(..., group=...))")
+            raise InputError("RMST contrasts need groups (kaplan_meier(..., group=...))")
         ref = self.levels[0] if reference is None else reference
         if ref not in self.levels:
-            raise ValueError(f"reference {ref!r} is not a level of '{self.group}'")
+            raise InputError(f"reference {ref!r} is not a level of '{self.group}'")
         r = self.rmst(tau).set_index(self.group)
         z = _z(self.conf_level)
         rows = []
@@ -227,10 +234,10 @@ class KaplanMeier(Result):
         [0.083]
         """
         if self.group is None:
-            raise ValueError("survival contrasts need groups (kaplan_meier(..., group=...))")
+            raise InputError("survival contrasts need groups (kaplan_meier(..., group=...))")
         ref = self.levels[0] if reference is None else reference
         if ref not in self.levels:
-            raise ValueError(f"reference {ref!r} is not a level of '{self.group}'")
+            raise InputError(f"reference {ref!r} is not a level of '{self.group}'")
         at = self.survival_at(times)
         z = _z(self.conf_level)
         base = at[at[self.group] == ref].set_index("time")
@@ -321,7 +328,7 @@ def kaplan_meier(data: Any, duration: str = "months", event: str = "employed", *
     5.0
     """
     if conf_type not in _CONF_TYPES:
-        raise ValueError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
+        raise InputError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
     conf_level = check_level(conf_level)
     robust = bool(robust) or cluster is not None
     curves, levels = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level, cluster)
@@ -418,7 +425,7 @@ class Logrank(Result):
         k = len(self._table)
         s = np.arange(1, k + 1, dtype=float) if scores is None else np.asarray(scores, dtype=float)
         if s.shape != (k,) or not np.isfinite(s).all():
-            raise ValueError(f"scores must be {k} finite numbers, one per group")
+            raise InputError(f"scores must be {k} finite numbers, one per group")
         d = self._table["observed"].to_numpy() - self._table["expected"].to_numpy()
         return _chisq_test(float((s @ d) ** 2 / (s @ self._var.to_numpy() @ s)), 1)
 
@@ -466,15 +473,15 @@ def pairwise_logrank(data: Any, duration: str, event: str, group: str, *, refere
     --------
     >>> import duurzaam as dz
     >>> r = dz.datasets.load_rossi()
-    >>> dz.pairwise_logrank(r, "week", "arrest", "prio").shape[1]
+    >>> dz.pairwise_logrank(r.assign(prio_band=r["prio"].clip(upper=3)), "week", "arrest", "prio_band").shape[1]
     5
     """
     if adjust not in ("holm", "bonferroni", "none"):
-        raise ValueError(f"adjust must be 'holm', 'bonferroni' or 'none', not {adjust!r}")
+        raise InputError(f"adjust must be 'holm', 'bonferroni' or 'none', not {adjust!r}")
     frame = Frame(data)
     codes, levels = frame.codes(group)
     if reference is not None and reference not in levels:
-        raise ValueError(f"reference {reference!r} is not a level of column '{group}'")
+        raise InputError(f"reference {reference!r} is not a level of column '{group}'")
     if reference is None:
         pairs = [(a, b) for i, a in enumerate(levels) for b in levels[i + 1:]]
     else:
@@ -486,10 +493,18 @@ def pairwise_logrank(data: Any, duration: str, event: str, group: str, *, refere
         sub = df[(labels == a) | (labels == b)]
         if isinstance(sub[group].dtype, pd.CategoricalDtype):  # the other arms have no rows here
             sub = sub.assign(**{group: sub[group].cat.remove_unused_categories()})
-        lr = logrank(sub, duration, event, group, **kwargs)
+        try:
+            lr = logrank(sub, duration, event, group, **kwargs)
+        except DegenerateDataError as e:
+            warnings.warn(f"log-rank test of {a!r} against {b!r} is undefined ({e}): its row holds NaN and it "
+                          "is left out of the adjustment", DegenerateDataWarning, stacklevel=2)
+            rows.append((a, b, np.nan, np.nan))
+            continue
         rows.append((a, b, lr.statistic, lr.p_value))
     out = pd.DataFrame(rows, columns=["group_1", "group_2", "statistic", "p_value"])
-    p = out["p_value"].to_numpy()
+    p_all = out["p_value"].to_numpy()
+    ok = np.isfinite(p_all)
+    p = p_all[ok]
     m = len(p)
     if adjust == "bonferroni":
         adj = np.minimum(1.0, p * m)
@@ -500,7 +515,9 @@ def pairwise_logrank(data: Any, duration: str, event: str, group: str, *, refere
         adj[order] = np.minimum(1.0, stepped)
     else:
         adj = p.copy()
-    out["p_adjusted"] = adj
+    full = np.full(len(p_all), np.nan)
+    full[ok] = adj
+    out["p_adjusted"] = full
     return out
 
 
@@ -524,15 +541,23 @@ def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | N
     """
     for name, v in (("rho", rho), ("gamma", gamma)):
         if not (np.isfinite(v) and v >= 0):
-            raise ValueError(f"{name} must be finite and >= 0, not {v!r}")
+            raise InputError(f"{name} must be finite and >= 0, not {v!r}")
     frame, cols, names = _common(data, duration, event, entry, weights)
     names["group"] = group
     codes, levels = frame.codes(group)
     if len(levels) < 2:
-        raise ValueError(f"column '{group}' has only one group; the log-rank test compares two or more")
+        raise InputError(f"column '{group}' has only one group; the log-rank test compares two or more", column=group)
+    if len(levels) > MAX_GROUPS:
+        raise InputError(f"column '{group}' has {len(levels)} groups; the log-rank test compares at most {MAX_GROUPS} "
+                         "(is it an id column?)", column=group)
     s_codes, _, n_strata = optional_codes(frame, strata)
     if strata is not None:
         names["strata"] = strata
     r = core_call(_core.logrank, names, frame, cols["exit"], cols["event"], codes, len(levels), cols["entry"],
                   cols["weight"], s_codes, n_strata, float(rho), float(gamma))
+    if not np.any(np.asarray(cols["event"]) != 0):
+        raise DegenerateDataError(f"column '{event}' has no events: there is nothing for the log-rank test to compare")
+    if not np.isfinite(r["statistic"]) or int(r["df"]) == 0 or not np.isfinite(r["p_value"]):
+        raise DegenerateDataError("the log-rank statistic is undefined: no group differs from the others in who is "
+                                  "at risk at the event times (zero variance)")
     return Logrank(r, group, levels, r["n"], float(rho), float(gamma), strata)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, check_level, core_call
+from ._input import Frame, check_level, check_rank, core_call
 from ._result import Result
 from .cox import ConvergenceWarning, _chisq_test, _coef_table, _design, _newdata_design
 from .errors import InputError
@@ -112,7 +112,7 @@ def _aft_inputs(frame: Frame, data: Any, duration: str | None, event: str | None
     n = len(frame)
     if lower is not None or upper is not None:
         if lower is None or upper is None or duration is not None or event is not None:
-            raise ValueError("give either duration and event, or lower and upper (with duration=None, event=None)")
+            raise InputError("give either duration and event, or lower and upper (with duration=None, event=None)")
         lo = frame.numeric(lower)
         hi = frame.numeric(upper)
         hi_missing = ~np.isfinite(hi)
@@ -126,7 +126,7 @@ def _aft_inputs(frame: Frame, data: Any, duration: str | None, event: str | None
         t1, t2 = np.where(lo_missing, 0.0, lo), np.where(hi_missing, 0.0, hi)
     else:
         if duration is None or event is None:
-            raise ValueError("give duration and event (or lower and upper)")
+            raise InputError("give duration and event (or lower and upper)")
         t = frame.numeric(duration)
         bad = np.flatnonzero(~np.isfinite(t) | (t <= 0))
         if bad.size:
@@ -143,6 +143,7 @@ def _aft_inputs(frame: Frame, data: Any, duration: str | None, event: str | None
         x, terms, spec = np.empty((n, 0)), [], None
     else:
         x, terms, spec, _ = _design(frame, data, covariates)
+        check_rank(x, terms)
     X = np.ascontiguousarray(np.column_stack([np.ones(n), x]))
     w = frame.numeric(weights) if weights is not None else None
     if w is not None:
@@ -182,7 +183,7 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
     [3.7738, 0.2495, 0.0478, -0.0698, -0.3367]
     """
     if dist not in DISTS:
-        raise ValueError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
+        raise InputError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
     conf_level = check_level(conf_level)
     frame = Frame(data)
     n = len(frame)
@@ -237,7 +238,7 @@ class DiscreteHazardFit(Result):
         """Hazard of each newdata row in each period (default 1..t_max): one column per period."""
         ts = np.arange(1, self.t_max + 1) if periods is None else np.asarray(periods, dtype=int)
         if np.any(ts < 1) or (self.degree is None and np.any(ts > self.t_max)):
-            raise ValueError(f"periods must lie in 1..{self.t_max} for a per-period baseline")
+            raise InputError(f"periods must lie in 1..{self.t_max} for a per-period baseline")
         b = self.coef.to_numpy()
         if self.degree is None:
             base = b[ts - 1]
@@ -265,6 +266,12 @@ class DiscreteHazardFit(Result):
 
     def _summary_frame(self) -> pd.DataFrame:
         return self._summary
+
+
+#: Periods of a discrete-time model with one baseline parameter per period, at most.
+MAX_PERIODS_PER_PARAMETER = 2_000
+#: Periods of a discrete-time model with a polynomial baseline, at most (work grows with them).
+MAX_PERIODS = 100_000
 
 
 def discrete_hazard(data: Any, duration: str, event: str, covariates: str | Sequence[str] = (), *,
@@ -300,9 +307,9 @@ def discrete_hazard(data: Any, duration: str, event: str, covariates: str | Sequ
     np.float64(-0.329)
     """
     if link not in ("logit", "cloglog"):
-        raise ValueError(f"link must be 'logit' or 'cloglog', not {link!r}")
+        raise InputError(f"link must be 'logit' or 'cloglog', not {link!r}")
     if baseline not in ("period", "poly"):
-        raise ValueError(f"baseline must be 'period' or 'poly', not {baseline!r}")
+        raise InputError(f"baseline must be 'period' or 'poly', not {baseline!r}")
     conf_level = check_level(conf_level)
     frame = Frame(data)
     names: dict[str, str | None] = {"duration": duration, "event": event, "weights": weights}
@@ -317,6 +324,15 @@ def discrete_hazard(data: Any, duration: str, event: str, covariates: str | Sequ
 
     dur = whole(duration, 1)
     ent = whole(entry, 0) if entry is not None else None
+    last = int(dur.max()) if dur.size else 0
+    limit = MAX_PERIODS_PER_PARAMETER if baseline == "period" else MAX_PERIODS
+    if last > limit:
+        row = int(np.argmax(dur))
+        raise InputError(f"column '{duration}' reaches period {last} (row {row}); "
+                         + (f"baseline='period' estimates one parameter per period and takes at most {limit}: "
+                            "use baseline='poly' or coarser periods" if baseline == "period" else
+                            f"the discrete-time model takes periods up to {limit}: use coarser periods"),
+                         column=duration, row=row)
     if ent is not None:
         bad = np.flatnonzero(ent >= dur)
         if bad.size:
@@ -326,10 +342,16 @@ def discrete_hazard(data: Any, duration: str, event: str, covariates: str | Sequ
         x, terms, spec = np.empty((len(frame), 0)), [], None
     else:
         x, terms, spec, _ = _design(frame, data, covariates)
+        check_rank(x, terms)
     w = frame.numeric(weights) if weights is not None else None
+    if w is not None:
+        bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
+        if bad.size:
+            raise InputError(f"column '{weights}': weight is not a positive finite number (row {int(bad[0])})",
+                             column=weights, row=int(bad[0]))
     cl, n_cl = (None, 0)
     if cluster is not None:
-        cl, levels = frame.codes(cluster)
+        cl, levels = frame.clusters(cluster)
         n_cl = len(levels)
     r = core_call(_core.discrete_hazard, names, frame, dur, frame.event(event), np.ascontiguousarray(x, dtype=np.float64),
                   link=link, degree=None if baseline == "period" else int(degree), entry=ent, weight=w, cluster=cl,

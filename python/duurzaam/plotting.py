@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
@@ -216,7 +218,7 @@ def plot_occupancy(occ: Any, ax: Any = None, *, states: Sequence[Any] | None = N
     else:
         axes = np.atleast_1d(ax)
         if len(axes) != len(levels):
-            raise ValueError(f"give {len(levels)} Axes, one per group")
+            raise InputError(f"give {len(levels)} Axes, one per group")
     for a, lvl in zip(axes, levels):
         part = t if lvl is None else t[t[occ.group] == lvl]
         wide = part.pivot_table(index="time", columns="state", values="share", sort=False)[states]

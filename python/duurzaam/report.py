@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 from ._result import Result
 from .bootstrap import bootstrap
 from .competing import cumulative_incidence
@@ -195,7 +197,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     levels = list(pd.unique(sus[arm])) if not isinstance(sus[arm].dtype, pd.CategoricalDtype) else list(sus[arm].cat.categories)
     control = levels[0] if control is None else control
     if control not in levels:
-        raise ValueError(f"control {control!r} is not a level of column '{arm}'")
+        raise InputError(f"control {control!r} is not a level of column '{arm}'")
     if isinstance(sus[arm].dtype, pd.CategoricalDtype):
         order = [control] + [lv for lv in levels if lv != control]
         sus[arm] = sus[arm].cat.reorder_categories(order)

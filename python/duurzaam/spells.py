@@ -319,7 +319,7 @@ class Spells(Result):
         True
         """
         if event_at not in ("start", "confirmed"):
-            raise ValueError(f"event_at must be 'start' or 'confirmed', not {event_at!r}")
+            raise InputError(f"event_at must be 'start' or 'confirmed', not {event_at!r}")
         targets = [state] if isinstance(state, str) or not isinstance(state, Iterable) else list(state)
         mask = [False] * len(self.states)
         for t in targets:
@@ -375,13 +375,13 @@ class Spells(Result):
         else:
             codes = sorted(set(int(c) for c in causes.values()))
             if codes != list(range(1, len(codes) + 1)):
-                raise ValueError(f"cause codes must be 1..k, not {codes}")
+                raise InputError(f"cause codes must be 1..k, not {codes}")
             other = len(codes) + 1
             labels = {}
             for st, c in causes.items():
                 s = self._state_code(st, "cause state")
                 if s == f:
-                    raise ValueError(f"{st!r} is the state left; it cannot be a destination")
+                    raise InputError(f"{st!r} is the state left; it cannot be a destination")
                 cause[s] = int(c)
                 confirm[s] = True
                 labels.setdefault(int(c), str(st))
@@ -446,7 +446,7 @@ class Spells(Result):
         reason = self._end_reasons(idx)
         reason[event == 1] = "event"
         if within < 0:
-            raise ValueError(f"within must be >= 0, not {within}")
+            raise InputError(f"within must be >= 0, not {within}")
         if within > 0 and len(idx):
             # walk the following spells of the same person while they start inside the window
             limit = a["end"][idx] + 1 + int(within)
@@ -528,7 +528,7 @@ class Spells(Result):
                 raise InputError(f"column '{weights}' must be positive and finite", column=weights)
         ts = sorted(int(t) for t in times)
         if not ts or ts[0] < 0:
-            raise ValueError("times must be non-negative whole periods")
+            raise InputError("times must be non-negative whole periods")
         horizon = max(ts[-1], 1)
         curves = core_call(self._core.occupancy, {}, self._frame, o, np.ascontiguousarray(gcodes), len(levels),
                            len(self.states), horizon, w)
@@ -580,7 +580,7 @@ def drop_summary(analysis: pd.DataFrame) -> pd.DataFrame:
     ['outcome', 'reason', 'count']
     """
     if "dropped" not in analysis.attrs:
-        raise ValueError("this DataFrame was not made by a Spells outcome method")
+        raise InputError("this DataFrame was not made by a Spells outcome method")
     unit = "spells" if "start" in analysis.columns else "persons"
     rows = [("event", "event", int((analysis["event"] > 0).sum()))]
     rows += [("censored", r, n) for r, n in analysis.attrs.get("censoring", {}).items()]
@@ -627,7 +627,7 @@ class Occupancy(Result):
         ts = self.times if times is None else [int(t) for t in times]
         bad = [t for t in ts if t < 0 or t > self._curve["time"].max()]
         if bad:
-            raise ValueError(f"times {bad} lie outside 0..{self._curve['time'].max()}")
+            raise InputError(f"times {bad} lie outside 0..{self._curve['time'].max()}")
         return self._curve[self._curve["time"].isin(ts)].reset_index(drop=True)
 
     def wide(self) -> pd.DataFrame:
@@ -718,9 +718,9 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
     threshold_rows = np.zeros(len(st), dtype=bool)
     if hours_bands is not None:
         if hours is None:
-            raise ValueError("hours_bands needs the hours column (hours=)")
+            raise InputError("hours_bands needs the hours column (hours=)")
         if min_hours is not None:
-            raise ValueError("give min_hours or hours_bands, not both (the lowest band is the minimum)")
+            raise InputError("give min_hours or hours_bands, not both (the lowest band is the minimum)")
         bands = sorted(((float(v), str(k)) for k, v in hours_bands.items()))
         min_hours = bands[0][0]
     if hours is not None or earnings is not None:
@@ -731,12 +731,12 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
             if col is None:
                 continue
             if lim is None:
-                raise ValueError(f"give a minimum for the column '{col}'")
+                raise InputError(f"give a minimum for the column '{col}'")
             v = frame.numeric(col)
             threshold_rows |= is_work & ~(v >= lim)
         if threshold_rows.any():
             if below_threshold in labels:
-                raise ValueError(f"the state {below_threshold!r} already exists; pick another below_threshold label")
+                raise InputError(f"the state {below_threshold!r} already exists; pick another below_threshold label")
             labels = labels + [below_threshold]
             codes = np.where(threshold_rows, len(labels) - 1, codes)
         if hours_bands is not None:
@@ -746,7 +746,7 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
             in_work = codes == w_code
             clash = [lab for _, lab in bands if lab in labels]
             if clash:
-                raise ValueError(f"hours band label(s) {clash} are already states of column '{status}'")
+                raise InputError(f"hours band label(s) {clash} are already states of column '{status}'")
             for lim, lab in bands:
                 labels = labels + [lab]
                 codes = np.where(in_work & (h >= lim), len(labels) - 1, codes)
@@ -766,10 +766,10 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
     else:
         gaps = [int(max_gap)] * len(labels)
     if min(gaps) < 0:
-        raise ValueError("max_gap must be >= 0")
+        raise InputError("max_gap must be >= 0")
     names = {"person": person, "period": period, "status": status}
     if int(max_unobserved) < 0:
-        raise ValueError("max_unobserved must be >= 0")
+        raise InputError("max_unobserved must be >= 0")
     core = core_call(_core.build_spells, names, frame, np.ascontiguousarray(pcodes, dtype=np.uint32), periods,
                      np.ascontiguousarray(state), len(persons), len(labels), gaps, int(max_unobserved), keep_rows)
     return Spells(core, persons, labels, clock, frame, np.asarray(pcodes), counts, person)

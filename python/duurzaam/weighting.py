@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import _core
 from ._formula import quote
-from ._input import Frame, check_level, core_call
+from ._input import Frame, check_level, check_rank, core_call
 from ._result import Result
 from .errors import DegenerateDataError, InputError
 
@@ -187,17 +187,18 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
     True
     """
     if estimand not in ("ate", "att"):
-        raise ValueError(f"estimand must be 'ate' or 'att', not {estimand!r}")
+        raise InputError(f"estimand must be 'ate' or 'att', not {estimand!r}")
     from .cox import _design
 
     frame = Frame(data)
     a, arms = _arms(frame, treatment)
     if len(arms) > 2 and (estimand != "ate" or propensity is not None):
-        raise ValueError("with more than two arms, IPTW here is the ATE from a fitted multinomial propensity model")
+        raise InputError("with more than two arms, IPTW here is the ATE from a fitted multinomial propensity model")
     if covariates is None and propensity is None:
-        raise ValueError("give the propensity model's covariates, or a propensity column")
+        raise InputError("give the propensity model's covariates, or a propensity column")
     if covariates is not None:
         z, terms, _, _ = _design(frame, data, covariates)
+        check_rank(z, terms)
     else:
         z, terms = np.empty((len(a), 0)), []
     case = frame.numeric(weights) if weights else None
@@ -205,7 +206,7 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
     if truncate is not None:
         tr = (float(truncate), 1.0 - float(truncate)) if np.isscalar(truncate) else (float(truncate[0]), float(truncate[1]))
         if not 0.0 <= tr[0] < tr[1] <= 1.0:
-            raise ValueError(f"truncate quantiles must satisfy 0 <= lo < hi <= 1, not {tr}")
+            raise InputError(f"truncate quantiles must satisfy 0 <= lo < hi <= 1, not {tr}")
     ps = frame.numeric(propensity) if propensity else None
     names = {"weights": propensity or weights, "group": treatment}
     try:
