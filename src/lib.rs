@@ -10,6 +10,7 @@ pub mod competing;
 pub mod data;
 pub mod dist;
 pub mod error;
+pub mod interrupt;
 pub mod linalg;
 pub mod nonparametric;
 pub mod optim;

@@ -176,6 +176,7 @@ pub fn newton_from(mut f: impl FnMut(&[f64]) -> Eval, init: &[f64], first: Eval,
     let mut halving = 0.0;
     let mut iter = 0;
     while iter < opts.max_iter {
+        crate::interrupt::check()?;
         iter += 1;
         let e = f(&newbeta);
         let plain = if finite(&e) { cholesky(&e.info, p) } else { None };

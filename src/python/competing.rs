@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMetho
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{slice, to_py};
+use super::{interruptible, slice};
 use crate::competing;
 use crate::optim::NewtonOptions;
 
@@ -25,9 +25,7 @@ pub fn gray_test(
 ) -> PyResult<(f64, usize, f64)> {
     let (time, status, group) = (slice(&time)?, slice(&status)?, slice(&group)?);
     let strata = strata.as_ref().map(slice).transpose()?;
-    let t = py
-        .detach(|| competing::gray_test(time, status, group, n_groups, strata, n_strata, cause, rho))
-        .map_err(to_py)?;
+    let t = interruptible(py, || competing::gray_test(time, status, group, n_groups, strata, n_strata, cause, rho))?;
     Ok((t.statistic, t.df, t.p_value))
 }
 
@@ -63,9 +61,7 @@ pub fn fine_gray<'py>(
     let p = x.shape()[1];
     let xs = x.as_slice().map_err(|_| pyo3::exceptions::PyValueError::new_err("x must be C-contiguous"))?;
     let opts = NewtonOptions { max_iter, eps, step_tol: 1e-10 };
-    let fit = py
-        .detach(|| competing::fine_gray(time, status, cause, xs, p, &opts))
-        .map_err(to_py)?;
+    let fit = interruptible(py, || competing::fine_gray(time, status, cause, xs, p, &opts))?;
     let d = PyDict::new(py);
     d.set_item("coef", fit.coef.into_pyarray(py))?;
     d.set_item("var", fit.var.into_pyarray(py))?;

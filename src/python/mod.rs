@@ -121,8 +121,7 @@ fn kaplan_meier<'py>(
     let weight = weight.as_ref().map(slice).transpose()?;
     let group = group.as_ref().map(slice).transpose()?;
     let opts = KmOptions { robust, conf_type, conf_level };
-    let curves = py
-        .detach(|| -> Result<_, Error> {
+    let curves = interruptible(py, || -> Result<_, Error> {
             let event = event_s.codes()?;
             let mut d = SurvData::new(exit, &event, entry, weight)?;
             if let Some(g) = group {
@@ -135,8 +134,7 @@ fn kaplan_meier<'py>(
             }
             let cl = cluster.map(|c| (c, n_clusters));
             Ok((np_::km::kaplan_meier_clustered(&d, d.weight, &opts, cl), rows_per_code(group, n_groups, d.len())))
-        })
-        .map_err(to_py)?;
+        })?;
     let (curves, rows) = curves;
     curves
         .into_iter()
@@ -217,16 +215,14 @@ fn logrank<'py>(
     let entry = entry.as_ref().map(slice).transpose()?;
     let weight = weight.as_ref().map(slice).transpose()?;
     let strata = strata.as_ref().map(slice).transpose()?;
-    let r = py
-        .detach(|| -> Result<_, Error> {
+    let r = interruptible(py, || -> Result<_, Error> {
             let event = event_s.codes()?;
             let mut d = SurvData::new(exit, &event, entry, weight)?.with_groups(group, n_groups)?;
             if let Some(s) = strata {
                 d = d.with_strata(s, n_strata)?;
             }
             Ok((np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma })?, rows_per_code(Some(group), n_groups, d.len())))
-        })
-        .map_err(to_py)?;
+        })?;
     let (r, rows) = r;
     let out = PyDict::new(py);
     out.set_item("n", rows.into_pyarray(py))?;
@@ -320,8 +316,7 @@ fn cox_fit<'py>(
     let cluster = cluster.as_ref().map(slice).transpose()?;
     let opts = CoxOptions { ties, newton: NewtonOptions { max_iter, eps, step_tol: 0.0 }, init };
     let mut codes = Vec::new();
-    let (fit, rvar) = py
-        .detach(|| {
+    let (fit, rvar) = interruptible(py, || {
             sl.with_input(&mut codes, |inp| {
                 let prep = Prepared::new(inp, ties)?;
                 let fit = fit_prepared(&prep, &opts)?;
@@ -338,8 +333,7 @@ fn cox_fit<'py>(
                 };
                 Ok((fit, rvar))
             })
-        })
-        .map_err(to_py)?;
+        })?;
     let out = PyDict::new(py);
     out.set_item("coef", fit.coef.into_pyarray(py))?;
     out.set_item("var", fit.var.into_pyarray(py))?;
@@ -381,8 +375,7 @@ fn concordance<'py>(
     let weight = weight.as_ref().map(slice).transpose()?;
     let strata = strata.as_ref().map(slice).transpose()?;
     let cluster = cluster.as_ref().map(slice).transpose()?;
-    let c = py
-        .detach(|| -> Result<_, Error> {
+    let c = interruptible(py, || -> Result<_, Error> {
             let codes = ev.codes()?;
             let mut d = SurvData::new(exit, &codes, entry, weight)?;
             if let Some(s) = strata {
@@ -392,8 +385,7 @@ fn concordance<'py>(
                 return Err(Error::InvalidArgument("lp or cluster has the wrong length or codes".into()));
             }
             Ok(crate::cox::concordance(&d, lp, cluster.map(|c| (c, n_clusters))))
-        })
-        .map_err(to_py)?;
+        })?;
     Ok((c.concordant, c.discordant, c.tied_x, c.tied_y, c.tied_xy, c.concordance, c.std_err))
 }
 
@@ -418,8 +410,7 @@ fn cox_details<'py>(
     let args = CoxArgs { exit, event, x, entry, weight, strata, n_strata, offset };
     let sl = args.slices()?;
     let mut codes = Vec::new();
-    let (res, base) = py
-        .detach(|| {
+    let (res, base) = interruptible(py, || {
             sl.with_input(&mut codes, |inp| {
                 if coef.len() != inp.p {
                     return Err(Error::InvalidArgument("coef has the wrong length".into()));
@@ -427,8 +418,7 @@ fn cox_details<'py>(
                 let prep = Prepared::new(inp, ties)?;
                 Ok((residuals_prepared(&prep, &coef), baseline_prepared(&prep, &coef)))
             })
-        })
-        .map_err(to_py)?;
+        })?;
     let out = PyDict::new(py);
     out.set_item("martingale", res.martingale.into_pyarray(py))?;
     out.set_item("score", res.score.into_pyarray(py))?;
@@ -465,8 +455,7 @@ fn cox_zph<'py>(
     let args = CoxArgs { exit, event, x, entry, weight, strata, n_strata, offset };
     let sl = args.slices()?;
     let mut codes = Vec::new();
-    let z = py
-        .detach(|| {
+    let z = interruptible(py, || {
             sl.with_input(&mut codes, |inp| {
                 if coef.len() != inp.p {
                     return Err(Error::InvalidArgument("coef has the wrong length".into()));
@@ -474,13 +463,46 @@ fn cox_zph<'py>(
                 let prep = Prepared::new(inp, ties)?;
                 Ok(crate::cox::zph(&prep, &coef, tr))
             })
-        })
-        .map_err(to_py)?;
+        })?;
     let out = PyDict::new(py);
     out.set_item("u", z.u.into_pyarray(py))?;
     out.set_item("imat", z.imat.into_pyarray(py))?;
     out.set_item("g", z.g.into_pyarray(py))?;
     Ok(out)
+}
+
+/// Runs one core call on a scoped thread, without the GIL, while this thread checks for Ctrl-C
+/// every 20 ms: an interrupt sets the call's flag (iterative fits stop at their next iteration,
+/// see [`crate::interrupt`]) and raises KeyboardInterrupt once the worker has stopped.
+pub(crate) fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        let inner = flag.clone();
+        let handle = scope.spawn(move || crate::interrupt::with_flag(inner, work));
+        loop {
+            let finished = py.detach(|| {
+                for _ in 0..20 {
+                    if handle.is_finished() {
+                        return true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                handle.is_finished()
+            });
+            if finished {
+                break;
+            }
+            if let Err(e) = py.check_signals() {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                let _ = handle.join();
+                return Err(e);
+            }
+        }
+        match handle.join() {
+            Ok(r) => r.map_err(to_py),
+            Err(_) => Err(CoreError::new_err("a core computation panicked")),
+        }
+    })
 }
 
 /// Runs `work` on a scoped thread while this thread, holding the GIL only briefly, reports
@@ -784,8 +806,7 @@ fn aft_fit<'py>(
     let xs = x.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?;
     let p = x.shape()[1];
     let weight = weight.as_ref().map(slice).transpose()?;
-    let r = py
-        .detach(|| -> Result<_, Error> {
+    let r = interruptible(py, || -> Result<_, Error> {
             let obs: Vec<Obs> = kind
                 .iter()
                 .zip(t1.iter().zip(t2))
@@ -801,8 +822,7 @@ fn aft_fit<'py>(
             let ones = vec![1.0; obs.len()];
             let null = fit(AftInput { obs: &obs, x: &ones, p: 1, weight }, dist, &opts)?;
             Ok((full, null.loglik))
-        })
-        .map_err(to_py)?;
+        })?;
     let (f, null) = r;
     let out = PyDict::new(py);
     out.set_item("coef", f.coef.into_pyarray(py))?;
@@ -842,13 +862,11 @@ fn discrete_hazard<'py>(
     let entry = entry.as_ref().map(slice).transpose()?;
     let weight = weight.as_ref().map(slice).transpose()?;
     let cluster = cluster.as_ref().map(slice).transpose()?;
-    let f = py
-        .detach(|| -> Result<_, Error> {
+    let f = interruptible(py, || -> Result<_, Error> {
             let codes = ev.codes()?;
             let inp = DiscreteInput { duration, event: &codes, entry, x: xs, p, weight };
             fit(inp, link, baseline, cluster.map(|c| (c, n_clusters)), &NewtonOptions { max_iter, eps, step_tol: 1e-8 })
-        })
-        .map_err(to_py)?;
+        })?;
     let out = PyDict::new(py);
     out.set_item("coef", f.coef.into_pyarray(py))?;
     out.set_item("var", f.var.into_pyarray(py))?;
@@ -879,8 +897,7 @@ fn cumulative_incidence<'py>(
     let entry = entry.as_ref().map(slice).transpose()?;
     let weight = weight.as_ref().map(slice).transpose()?;
     let group = group.as_ref().map(slice).transpose()?;
-    let (k, curves) = py
-        .detach(|| -> Result<_, Error> {
+    let (k, curves) = interruptible(py, || -> Result<_, Error> {
             let (codes, k) = crate::competing::cif::cause_codes(cause)?;
             let any: Vec<u8> = codes.iter().map(|&c| (c > 0) as u8).collect();
             let mut d = SurvData::new(exit, &any, entry, weight)?;
@@ -888,8 +905,7 @@ fn cumulative_incidence<'py>(
                 d = d.with_groups(g, n_groups)?;
             }
             Ok((k, crate::competing::cumulative_incidence(&d, &codes, k)))
-        })
-        .map_err(to_py)?;
+        })?;
     let out = curves
         .into_iter()
         .map(|c| {

@@ -5,7 +5,7 @@ use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{slice, to_py};
+use super::{interruptible, slice};
 use crate::error::Error;
 use crate::spells::{self, EventAt, Outcome, Spells};
 
@@ -63,9 +63,7 @@ impl SpellTable {
         } else {
             EventAt::Start
         };
-        let o = py
-            .detach(|| spells::first_entry(&self.inner, origin, &target, min_len, at, horizon))
-            .map_err(to_py)?;
+        let o = interruptible(py, || spells::first_entry(&self.inner, origin, &target, min_len, at, horizon))?;
         outcome_dict(py, o)
     }
 
@@ -83,8 +81,7 @@ impl SpellTable {
         horizon: Option<i64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let origin = slice(&origin)?;
-        let o = py
-            .detach(|| {
+        let o = interruptible(py, || {
                 spells::exit_from(
                     &self.inner,
                     origin,
@@ -95,8 +92,7 @@ impl SpellTable {
                     other,
                     horizon,
                 )
-            })
-            .map_err(to_py)?;
+            })?;
         outcome_dict(py, o)
     }
 
@@ -115,8 +111,7 @@ impl SpellTable {
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let (origin, group) = (slice(&origin)?, slice(&group)?);
         let weight = weight.as_ref().map(slice).transpose()?;
-        let occ = py
-            .detach(|| {
+        let occ = interruptible(py, || {
                 spells::occupancy(
                     &self.inner,
                     origin,
@@ -127,8 +122,7 @@ impl SpellTable {
                     horizon,
                     std_err,
                 )
-            })
-            .map_err(to_py)?;
+            })?;
         occ.into_iter()
             .map(|o| {
                 let d = PyDict::new(py);
@@ -159,8 +153,7 @@ pub fn build_spells<'py>(
     keep_rows: bool,
 ) -> PyResult<SpellTable> {
     let (person, period, state) = (slice(&person)?, slice(&period)?, slice(&state)?);
-    let inner = py
-        .detach(|| -> Result<Spells, Error> {
+    let inner = interruptible(py, || -> Result<Spells, Error> {
             let panel = spells::Panel {
                 person,
                 period,
@@ -169,7 +162,6 @@ pub fn build_spells<'py>(
                 n_states,
             };
             spells::build_spells(&panel, &max_gap, max_unobserved, keep_rows)
-        })
-        .map_err(to_py)?;
+        })?;
     Ok(SpellTable { inner })
 }

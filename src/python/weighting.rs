@@ -5,7 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{slice, to_py};
+use super::{interruptible, slice};
 use crate::weighting::{self, Estimand};
 
 /// Propensity model (logistic, with an intercept) and IPTW weights.
@@ -34,8 +34,7 @@ pub fn iptw<'py>(
         other => return Err(PyValueError::new_err(format!("estimand must be 'ate' or 'att', not '{other}'"))),
     };
     let opts = weighting::IptwOptions { estimand: est, stabilized, truncate };
-    let (propensity, prob, weights, model) = py
-        .detach(|| -> Result<_, crate::Error> {
+    let (propensity, prob, weights, model) = interruptible(py, || -> Result<_, crate::Error> {
             match given {
                 // scores estimated elsewhere (two arms): only the weights
                 Some(ps) => {
@@ -50,8 +49,7 @@ pub fn iptw<'py>(
                     Ok((f.propensity, f.prob, f.weights, Some(f.model)))
                 }
             }
-        })
-        .map_err(to_py)?;
+        })?;
     let d = PyDict::new(py);
     d.set_item("propensity", propensity.into_pyarray(py))?;
     d.set_item("weights", weights.into_pyarray(py))?;
