@@ -19,7 +19,7 @@ SECTIONS = [
                  "CumulativeIncidence", "FineGrayFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation",
                  "TestResult"]),
     ("Errors and warnings", ["DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError",
-                             "DegenerateDataError", "ConvergenceWarning", "BootstrapWarning"]),
+                             "DegenerateDataError", "ConvergenceWarning", "BootstrapWarning", "DegenerateDataWarning"]),
 ]
 
 

@@ -195,3 +195,25 @@ def test_fine_gray_non_convergence_is_warned():
         dz.fine_gray(d, "months", "exit", "C(route)", max_iter=1)
     with pytest.raises(InputError, match="max_iter"):
         dz.fine_gray(d, "months", "exit", "C(route)", max_iter=0)
+
+
+def test_group_by_position_and_no_placeholder_defaults():
+    """kaplan_meier, nelson_aalen and cumulative_incidence take the group by position, as logrank."""
+    import inspect
+
+    rossi = dz.datasets.load_rossi().rename(columns={"week": "maanden", "arrest": "werk", "fin": "arm"})
+    a = dz.kaplan_meier(rossi, "maanden", "werk", "arm").table
+    b = dz.kaplan_meier(rossi, "maanden", "werk", group="arm").table
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(dz.nelson_aalen(rossi, "maanden", "werk", "arm").table,
+                                  dz.nelson_aalen(rossi, "maanden", "werk", group="arm").table)
+    d = rossi.assign(exit=rossi["werk"] * (1 + (rossi["prio"] > 3)))
+    pd.testing.assert_frame_equal(dz.cumulative_incidence(d, "maanden", "exit", "arm").table,
+                                  dz.cumulative_incidence(d, "maanden", "exit", group="arm").table)
+    for fn in (dz.kaplan_meier, dz.nelson_aalen, dz.cumulative_incidence, dz.logrank):
+        params = inspect.signature(fn).parameters
+        assert params["duration"].default is inspect.Parameter.empty
+        assert params["event"].default is inspect.Parameter.empty
+    bs = dz.bootstrap(dz.kaplan_meier, rossi, "maanden", "werk", "arm", tau=[52], n_resamples=20, seed=1,
+                      progress=False)
+    assert set(bs.summary["group"]) >= {"0", "1"}

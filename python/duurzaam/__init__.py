@@ -10,9 +10,11 @@ from __future__ import annotations
 from . import datasets, disclosure, errors
 from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
-from .bootstrap import BootstrapResult, BootstrapWarning, bootstrap
+from .bootstrap import BootstrapResult, bootstrap
 from .competing import CumulativeIncidence, FineGrayFit, cause_specific_cox, cumulative_incidence, fine_gray
-from .cox import ConvergenceWarning, CoxFit, TestResult, adjusted_survival, cox
+from .cox import CoxFit, TestResult, cox
+from .adjusted import adjusted_survival
+from .errors import BootstrapWarning, ConvergenceWarning, DegenerateDataWarning
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .weighting import Iptw, iptw, iptw_cox
 from .report import Evaluation, evaluate_panel
@@ -51,6 +53,7 @@ __all__ = [
     "CoxFit",
     "TestResult",
     "ConvergenceWarning",
+    "DegenerateDataWarning",
     "KaplanMeier",
     "NelsonAalen",
     "Logrank",

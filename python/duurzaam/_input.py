@@ -300,3 +300,14 @@ def check_rank(x: np.ndarray, names: Sequence[str], *, tol: float = 1e-9, chunk:
             f"the design is singular: {', '.join(repr(c) for c in cols)} "
             + ("is" if len(cols) == 1 else "are") + " constant or a linear combination of earlier terms",
             terms=cols)
+
+
+def _positional(args: tuple, kwargs: dict, names: tuple[str, ...], estimator: str) -> list[Any]:
+    """The estimator's leading arguments, given by position or by keyword (the last is optional)."""
+    if len(args) > len(names):
+        raise InputError(f"{estimator} takes at most {len(names)} column arguments after the data")
+    out = list(args) + [kwargs.pop(n, None) for n in names[len(args):]]
+    for n, v in zip(names[:-1], out):
+        if v is None:
+            raise InputError(f"give {estimator}'s {n} column")
+    return out

@@ -53,3 +53,19 @@ class Result:
         frame = self._summary_frame()
         table = frame.to_html(float_format=lambda x: f"{x:.4g}", border=0) if len(frame) else ""
         return f"<div><strong>{html.escape(self._title())}</strong><ul>{facts}</ul>{table}</div>"
+
+
+_KERNEL = "_duurzaam_bootstrap_kernel"
+
+
+def register_kernel(estimator: Any, kernel: Any) -> None:
+    """Declares that ``estimator`` can be bootstrapped in the core: ``kernel(frame, data, args,
+    kwargs, quantities)`` returns the core call (the estimator's arrays and options) and a table
+    that labels each reported quantity. Each estimator module registers its own kernel, so the
+    bootstrap knows no estimator by name."""
+    setattr(estimator, _KERNEL, kernel)
+
+
+def kernel_of(estimator: Any) -> Any:
+    """The registered bootstrap kernel of ``estimator``, or None (a Python callable)."""
+    return getattr(estimator, _KERNEL, None)

@@ -23,14 +23,11 @@ from .errors import InputError
 from . import _core
 from ._formula import quote
 from ._input import Frame, cause_codes, check_level, check_seed, check_values, core_call, optional_codes
-from ._result import Result
+from ._result import Result, kernel_of
+from .errors import BootstrapWarning
 
 SCHEMES = ("ordinary", "stratified", "cluster", "bayesian")
 INTERVALS = ("percentile", "basic", "normal", "bca", "studentized")
-
-
-class BootstrapWarning(UserWarning):
-    """Replicates failed (no events in a resample, no convergence) and were left out."""
 
 
 def default_threads() -> int:
@@ -238,15 +235,10 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     seed = check_seed(seed)
     conf_level = check_level(conf_level)
     threads = default_threads() if n_jobs is None else max(1, int(n_jobs))
-    from .cox import cox
-    from .nonparametric import kaplan_meier, logrank
-    from .competing import cumulative_incidence
-    from .parametric import aft
-    from .weighting import iptw_cox
-
     if backend not in ("local", "dask"):
         raise InputError(f"backend must be 'local' or 'dask', not {backend!r}")
-    if estimator not in (kaplan_meier, logrank, cox, aft, cumulative_incidence, iptw_cox):
+    kernel = kernel_of(estimator)
+    if kernel is None:
         if backend != "local":
             raise InputError("the dask backend runs the core estimators; a Python callable runs locally")
         return _bootstrap_python(estimator, data, args, kwargs, n_resamples, scheme, strata, cluster, seed,
@@ -255,18 +247,7 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     codes, n_codes = _scheme_codes(frame, scheme, strata, cluster)
     common = dict(scheme=scheme, scheme_codes=codes, n_scheme_codes=n_codes, n_resamples=int(n_resamples),
                   seed=int(seed), n_threads=threads, jackknife=bool(jackknife))
-    if estimator is kaplan_meier:
-        call, names = _km_call(frame, data, args, kwargs, times, quantiles, tau)
-    elif estimator is logrank:
-        call, names = _logrank_call(frame, data, args, kwargs)
-    elif estimator is aft:
-        call, names = _aft_call(frame, data, args, kwargs)
-    elif estimator is cumulative_incidence:
-        call, names = _cif_call(frame, args, kwargs, times)
-    elif estimator is iptw_cox:
-        call, names = _iptw_cox_call(frame, data, args, kwargs)
-    else:
-        call, names = _cox_call(frame, data, args, kwargs)
+    call, names = kernel(frame, data, args, dict(kwargs), {"times": times, "quantiles": quantiles, "tau": tau})
     col_names = call.pop("_names")
     if backend == "dask":
         dask_threads = 1 if n_jobs is None else threads
@@ -344,142 +325,6 @@ def _run_dask(call: dict[str, Any], common: dict[str, Any], n_resamples: int, cl
             f.release()
     return {"t": np.concatenate([p[0] for p in parts]), "failed": np.concatenate([p[1] for p in parts]),
             "t0": parts[0][2], "k": parts[0][3]}
-
-
-def _km_call(frame: Frame, data: Any, args: tuple, kwargs: dict, times, quantiles, tau) -> tuple[dict, pd.DataFrame]:
-    from .nonparametric import _common
-
-    duration, event = (list(args) + [kwargs.pop("duration", None), kwargs.pop("event", None)])[:2] if len(args) < 2 else args[:2]
-    group = kwargs.pop("group", None)
-    entry = kwargs.pop("entry", None)
-    weights = kwargs.pop("weights", None)
-    conf_type = kwargs.pop("conf_type", "log")
-    if kwargs:
-        raise TypeError(f"unexpected arguments for kaplan_meier: {', '.join(kwargs)}")
-    times = check_values(times if times is not None else [], "times")
-    quantiles = check_values(quantiles if quantiles is not None else [0.5], "quantiles", low_open=True, high=1.0,
-                             high_open=True)
-    taus = check_values(tau if tau is not None else [], "tau", low_open=True)
-    _, cols, names = _common(data, duration, event, entry, weights)
-    codes, levels, ng = optional_codes(frame, group)
-    if group is not None:
-        names["group"] = group
-    rows = []
-    for lvl in levels:
-        g = "" if lvl is None else str(lvl)
-        rows += [(f"survival(t={t:g})", g) for t in times]
-        rows += [("median" if q == 0.5 else f"quantile({q:g})", g) for q in quantiles]
-        rows += [(f"rmst(tau={t:g})", g) for t in taus]
-    ref = str(levels[0])
-    for lvl in levels[1:]:
-        g = f"{lvl} - {ref}"
-        rows += [(f"survival_diff(t={t:g})", g) for t in times]
-        for t in taus:
-            rows += [(f"rmst_diff(tau={t:g})", g), (f"rmst_ratio(tau={t:g})", g)]
-    table = pd.DataFrame(rows, columns=["quantity", "group"])
-    table.insert(0, "quantity_id", [f"{q} [{g}]" if g else q for q, g in rows])
-    call = dict(estimator="kaplan_meier", exit=cols["exit"], event=cols["event"], entry=cols["entry"],
-                weight=cols["weight"], group=codes, n_groups=ng, times=times, quantiles=quantiles, taus=taus,
-                conf_type=conf_type, _names=names)
-    return call, table
-
-
-def _logrank_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
-    from .nonparametric import _common
-
-    duration, event, group = args[:3]
-    strata = kwargs.pop("strata", None)
-    rho, gamma = float(kwargs.pop("rho", 0.0)), float(kwargs.pop("gamma", 0.0))
-    entry, weights = kwargs.pop("entry", None), kwargs.pop("weights", None)
-    _, cols, names = _common(data, duration, event, entry, weights)
-    codes, levels = frame.codes(group)
-    s_codes, _, ns = optional_codes(frame, strata)
-    call = dict(estimator="logrank", exit=cols["exit"], event=cols["event"], entry=cols["entry"], weight=cols["weight"],
-                group=codes, n_groups=len(levels), strata=s_codes, n_strata=ns, rho=rho, gamma=gamma, _names=names)
-    return call, pd.DataFrame({"quantity_id": ["chisq"], "quantity": ["chisq"], "group": [""]})
-
-
-def _cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
-    from .cox import _design
-
-    duration, event, covariates = args[:3]
-    entry, strata, weights = kwargs.pop("entry", None), kwargs.pop("strata", None), kwargs.pop("weights", None)
-    offset, ties = kwargs.pop("offset", None), kwargs.pop("ties", "efron")
-    x, terms, _, _ = _design(frame, data, covariates)
-    names = {"duration": duration, "event": event, "entry": entry, "weights": weights, "strata": strata}
-    s_codes, _, ns = optional_codes(frame, strata)
-    call = dict(estimator="cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
-                entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
-                strata=s_codes, n_strata=ns, offset=frame.numeric(offset) if offset else None, ties=ties, _names=names)
-    return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
-
-
-def _iptw_cox_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
-    from .cox import _design
-    from .weighting import _arms, _is_numeric
-
-    duration, event, treatment, covariates = args[:4]
-    outcome = list(kwargs.pop("outcome", None) or [])
-    estimand, stabilized = kwargs.pop("estimand", "ate"), bool(kwargs.pop("stabilized", True))
-    truncate = kwargs.pop("truncate", None)
-    entry, strata, ties = kwargs.pop("entry", None), kwargs.pop("strata", None), kwargs.pop("ties", "efron")
-    if kwargs:
-        raise TypeError(f"unexpected arguments for iptw_cox: {', '.join(kwargs)}")
-    if truncate is not None:
-        truncate = (float(truncate), 1.0 - float(truncate)) if np.isscalar(truncate) else tuple(map(float, truncate))
-    a, arms = _arms(frame, treatment)
-    z, _, _, _ = _design(frame, data, covariates)
-    if len(arms) > 2 or not _is_numeric(frame, treatment):
-        x, terms, _, _ = _design(frame, data, " + ".join([f"C({quote(treatment)})"] + [quote(c) for c in outcome]))
-    else:
-        terms = [treatment] + outcome
-        x, _, _, _ = _design(frame, data, terms)
-    s_codes, _, ns = optional_codes(frame, strata)
-    names = {"duration": duration, "event": event, "entry": entry, "strata": strata, "group": treatment}
-    call = dict(estimator="iptw_cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
-                entry=frame.numeric(entry) if entry else None, strata=s_codes, n_strata=ns, ties=ties,
-                iptw_treatment=a, iptw_z=np.ascontiguousarray(z), estimand=estimand, stabilized=stabilized,
-                truncate=truncate, n_arms=len(arms), _names=names)
-    return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
-
-
-def _cif_call(frame: Frame, args: tuple, kwargs: dict, times) -> tuple[dict, pd.DataFrame]:
-    duration, event = args[:2]
-    group, entry, weights = kwargs.pop("group", None), kwargs.pop("entry", None), kwargs.pop("weights", None)
-    if kwargs:
-        raise TypeError(f"unexpected arguments for cumulative_incidence: {', '.join(kwargs)}")
-    if not times:
-        raise InputError("give times= for the cumulative incidence to bootstrap")
-    codes8, k = cause_codes(frame, event)
-    causes = codes8.astype(np.float64)
-    codes, levels, ng = optional_codes(frame, group)
-    times = check_values(times, "times")
-    rows = [(f"cif(cause={c}, t={t:g})", "" if lvl is None else str(lvl))
-            for lvl in levels for c in range(1, k + 1) for t in times]
-    table = pd.DataFrame(rows, columns=["quantity", "group"])
-    table.insert(0, "quantity_id", [f"{q} [{g}]" if g else q for q, g in rows])
-    call = dict(estimator="cumulative_incidence", exit=frame.numeric(duration),
-                event=np.ascontiguousarray(causes > 0, dtype=np.uint8), causes=causes,
-                entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
-                group=codes, n_groups=ng, times=times,
-                _names={"duration": duration, "event": event, "entry": entry, "weights": weights, "group": group})
-    return call, table
-
-
-def _aft_call(frame: Frame, data: Any, args: tuple, kwargs: dict) -> tuple[dict, pd.DataFrame]:
-    from .parametric import DISTS, _aft_inputs
-
-    duration, event, covariates = (list(args) + [None, None, None])[:3]
-    covariates = kwargs.pop("covariates", covariates)
-    dist = kwargs.pop("dist", "weibull")
-    if dist not in DISTS:
-        raise InputError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
-    lower, upper, weights = kwargs.pop("lower", None), kwargs.pop("upper", None), kwargs.pop("weights", None)
-    kind, t1, t2, X, terms, _, w = _aft_inputs(frame, data, duration, event, covariates, lower, upper, weights)
-    names = ["(Intercept)"] + terms + (["Log(scale)"] if dist != "exponential" else [])
-    call = dict(estimator="aft", exit=t1, event=np.zeros(len(t1), dtype=np.uint8), x=X, weight=w, aft_kind=kind,
-                aft_t2=t2, dist=dist, _names={"duration": duration, "event": event, "weights": weights})
-    return call, pd.DataFrame({"quantity_id": names, "quantity": names, "group": [""] * len(names)})
 
 
 def _as_values(out: Any) -> pd.Series:

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, cause_codes, check_cause, check_level, core_call, optional_codes
-from ._result import Result
+from ._input import Frame, _positional, cause_codes, check_cause, check_level, check_values, core_call, optional_codes
+from ._result import Result, register_kernel
 from .errors import ConvergenceWarning, InputError
-from .nonparametric import _z
+from ._model import _coef_table, _design, _newdata_design, _z
 
 
 class CumulativeIncidence(Result):
@@ -92,6 +92,10 @@ class CumulativeIncidence(Result):
                 rows.append((*key, t, *vals))
         return pd.DataFrame(rows, columns=keys + ["time", "cif", "std_err", "lower", "upper"])
 
+    def _estimate_on(self, rows: dict[str, Any]) -> CumulativeIncidence:
+        """The same estimator (and confidence level) on other data: columns t, e, entry."""
+        return cumulative_incidence(rows, "t", "e", entry="entry", conf_level=self.conf_level)
+
     def safe_table(self, round_to: int = 5, min_count: int = 10) -> tuple[pd.DataFrame, Any]:
         """The table recomputed from rounded counts, safe to publish from microdata
         (:func:`duurzaam.disclosure.safe_cif_table`)."""
@@ -113,7 +117,7 @@ class CumulativeIncidence(Result):
         return self._table.groupby(keys, sort=False).tail(1).set_index(keys)[["time", "cif", "std_err", "lower", "upper"]]
 
 
-def cumulative_incidence(data: Any, duration: str, event: str, *, group: str | None = None,
+def cumulative_incidence(data: Any, duration: str, event: str, group: str | None = None, *,
                          strata: str | None = None, entry: str | None = None, weights: str | None = None,
                          conf_level: float = 0.95, variance: str = "aalen-johansen",
                          rho: float = 0.0) -> CumulativeIncidence:
@@ -247,8 +251,6 @@ class FineGrayFit(Result):
 
     def __init__(self, res: dict[str, Any], terms: list[str], cause: int, conf_level: float, spec: Any,
                  n: int) -> None:
-        from .cox import _coef_table
-
         p = len(terms)
         b = np.asarray(res["coef"])
         var = np.asarray(res["var"]).reshape(p, p)
@@ -290,8 +292,6 @@ class FineGrayFit(Result):
         """Predicted cumulative incidence ``1 - exp(-H0(t) exp(x'b))`` of the cause for each row
         of ``newdata`` at ``times``, as R's ``predict.crr``. One row per newdata row, one column
         per time."""
-        from .cox import _newdata_design
-
         x = _newdata_design(newdata, self._spec, self.terms)
         lp = x @ self.coef.to_numpy()
         ts = np.atleast_1d(np.asarray(times, dtype=np.float64))
@@ -342,8 +342,6 @@ def fine_gray(data: Any, duration: str, event: str, covariates: Any, *, cause: i
     >>> fit.summary.columns.tolist()[:3]
     ['coef', 'exp_coef', 'se']
     """
-    from .cox import _design
-
     conf_level = check_level(conf_level)
     frame = Frame(data)
     names: dict[str, str | None] = {"duration": duration, "event": event}
@@ -370,3 +368,32 @@ def _core_cause_codes(status: np.ndarray) -> np.ndarray:
     if bad.size:
         raise _core.CoreInputError("event", int(bad[0]), "cause is not a whole number 0 (censored), 1, 2, ...")
     return np.ascontiguousarray(status.astype(np.uint8))
+
+
+def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:
+    """The core bootstrap statistic of this estimator and the labels of its output (see duurzaam.bootstrap)."""
+    times = quantities["times"]
+
+    duration, event, group = _positional(args, kwargs, ("duration", "event", "group"), "cumulative_incidence")
+    entry, weights = kwargs.pop("entry", None), kwargs.pop("weights", None)
+    if kwargs:
+        raise TypeError(f"unexpected arguments for cumulative_incidence: {', '.join(kwargs)}")
+    if not times:
+        raise InputError("give times= for the cumulative incidence to bootstrap")
+    codes8, k = cause_codes(frame, event)
+    causes = codes8.astype(np.float64)
+    codes, levels, ng = optional_codes(frame, group)
+    times = check_values(times, "times")
+    rows = [(f"cif(cause={c}, t={t:g})", "" if lvl is None else str(lvl))
+            for lvl in levels for c in range(1, k + 1) for t in times]
+    table = pd.DataFrame(rows, columns=["quantity", "group"])
+    table.insert(0, "quantity_id", [f"{q} [{g}]" if g else q for q, g in rows])
+    call = dict(estimator="cumulative_incidence", exit=frame.numeric(duration),
+                event=np.ascontiguousarray(causes > 0, dtype=np.uint8), causes=causes,
+                entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
+                group=codes, n_groups=ng, times=times,
+                _names={"duration": duration, "event": event, "entry": entry, "weights": weights, "group": group})
+    return call, table
+
+
+register_kernel(cumulative_incidence, _bootstrap_kernel)

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _formula
-from ._input import Frame, check_level, core_call
-from ._result import Result
+from ._input import Frame, check_level, core_call, optional_codes
+from ._result import Result, register_kernel
 from .errors import ConvergenceWarning, DegenerateDataError, InputError
-from .nonparametric import _z
+from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design, _norm_two_sided, _quad, _z  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -30,96 +30,6 @@ class Concordance:
     tied_xy: float
     concordance: float
     std_err: float
-
-
-@dataclass(frozen=True)
-class TestResult:
-    """A chi-square test: ``statistic`` on ``df`` degrees of freedom."""
-
-    statistic: float
-    df: int
-    p_value: float
-
-    def __repr__(self) -> str:
-        return f"chi-square {self.statistic:.4f} on {self.df} df, p = {self.p_value:.4g}"
-
-
-def _chisq_test(stat: float, df: int) -> TestResult:
-    return TestResult(float(stat), int(df), float(_core.chisq_sf(float(stat), float(df))))
-
-
-def _norm_two_sided(z: np.ndarray) -> np.ndarray:
-    return np.array([math.erfc(abs(v) / math.sqrt(2)) for v in np.atleast_1d(z)])
-
-
-def _pandas(frame: Frame, data: Any) -> pd.DataFrame:
-    """The user's data as a pandas DataFrame with a default index (for formulaic)."""
-    if frame._kind == "polars":
-        return data.to_pandas()
-    if frame._kind == "dict":
-        return pd.DataFrame({k: np.asarray(v) for k, v in data.items()})
-    return data.reset_index(drop=True)
-
-
-def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[np.ndarray, list[str], Any, dict[str, list[int]] | None]:
-    """The covariate matrix (C order, float64) and its term names. A string is a formula
-    right-hand side for formulaic (categorical coding, interactions); a list names numeric
-    columns. Missing values are an error naming the column and row, never dropped."""
-    if isinstance(covariates, str):
-        x, names, spec, spans = _formula.design(covariates, _pandas(frame, data))
-    else:
-        names = list(covariates)
-        if not names:
-            raise InputError("covariates is empty")
-        cols = []
-        for name in names:
-            col = frame.numeric(name)
-            bad = np.flatnonzero(~np.isfinite(col))
-            if bad.size:
-                raise InputError(f"column '{name}': value is NaN or infinite ({frame.where(int(bad[0]))})",
-                                 column=name, row=int(bad[0]))
-            cols.append(col)
-        x = np.ascontiguousarray(np.column_stack(cols))
-        spec, spans = None, None
-    if x.shape[1] == 0:
-        raise InputError("the model has no covariates")
-    return x, names, spec, spans
-
-
-def _quad(a: np.ndarray, u: np.ndarray) -> float:
-    """u' a^-1 u; a singular ``a`` is a :class:`DegenerateDataError`."""
-    try:
-        return float(u @ np.linalg.solve(a, u))
-    except np.linalg.LinAlgError:
-        raise DegenerateDataError("the information matrix of the proportional-hazards test is singular "
-                                  "(too few events, or a term that is constant at the event times)") from None
-
-
-def _coef_table(b: np.ndarray, se_model: np.ndarray, se_robust: np.ndarray | None, names: list[str],
-                conf_level: float) -> pd.DataFrame:
-    """``coef, se, [robust_se], z, p_value, lower, upper`` per term; z, p and the interval use the
-    robust standard error when there is one."""
-    se = se_model if se_robust is None else se_robust
-    z = b / se
-    zc = _z(conf_level)
-    out = pd.DataFrame({"coef": b, "se": se_model}, index=pd.Index(names, name="term"))
-    if se_robust is not None:
-        out["robust_se"] = se_robust
-    out["z"] = z
-    out["p_value"] = _norm_two_sided(z)
-    out["lower"] = b - zc * se
-    out["upper"] = b + zc * se
-    return out
-
-
-def _newdata_design(newdata: Any, spec: Any, columns: Sequence[str]) -> np.ndarray:
-    """The covariate matrix of new data: through the formula's model spec (same coding as the
-    fit), or the numeric ``columns``."""
-    frame = Frame(newdata)
-    if spec is not None:
-        return spec.matrix(_pandas(frame, newdata))
-    cols = list(columns)
-    return np.column_stack([frame.numeric(c) for c in cols]) if cols else np.empty((len(frame), 0))
 
 
 class CoxFit(Result):
@@ -442,46 +352,19 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     return fit
 
 
-def adjusted_survival(data: Any, duration: str, event: str, covariates: str | Sequence[str], variable: str,
-                      times: Any, *, values: Sequence[Any] | None = None, n_resamples: int = 0, seed: int = 0,
-                      scheme: str = "ordinary", strata: str | None = None, cluster: str | None = None,
-                      conf_level: float = 0.95, progress: bool | None = None, **cox_kwargs: Any) -> pd.DataFrame:
-    """Adjusted survival curves per arm from a Cox model (the average predicted curve over the
-    whole sample with everyone set to each arm), with percentile bootstrap intervals that refit
-    the model in every replicate when ``n_resamples > 0``. Returns ``variable, time, survival,
-    difference`` (against the first value) and, with the bootstrap, ``lower, upper,
-    diff_lower, diff_upper``.
+def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:
+    """The core bootstrap statistic of this estimator and the labels of its output (see duurzaam.bootstrap)."""
 
-    Examples
-    --------
-    >>> import duurzaam as dz
-    >>> rossi = dz.datasets.load_rossi()
-    >>> t = dz.adjusted_survival(rossi, "week", "arrest", ["fin", "age", "prio"], "fin", [26, 52])
-    >>> t.columns.tolist()
-    ['fin', 'time', 'survival', 'difference']
-    """
-    from .bootstrap import bootstrap
+    duration, event, covariates = args[:3]
+    entry, strata, weights = kwargs.pop("entry", None), kwargs.pop("strata", None), kwargs.pop("weights", None)
+    offset, ties = kwargs.pop("offset", None), kwargs.pop("ties", "efron")
+    x, terms, _, _ = _design(frame, data, covariates)
+    names = {"duration": duration, "event": event, "entry": entry, "weights": weights, "strata": strata}
+    s_codes, _, ns = optional_codes(frame, strata)
+    call = dict(estimator="cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
+                entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
+                strata=s_codes, n_strata=ns, offset=frame.numeric(offset) if offset else None, ties=ties, _names=names)
+    return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
 
-    fit = cox(data, duration, event, covariates, **cox_kwargs)
-    est = fit.adjusted_survival(data, variable, times, values)
-    if n_resamples <= 0:
-        return est
-    vals = list(dict.fromkeys(est[variable]))
 
-    def stat(d: pd.DataFrame) -> pd.Series:
-        a = cox(d, duration, event, covariates, **cox_kwargs).adjusted_survival(d, variable, times, vals)
-        keys = [f"{v}|{t:g}" for v, t in zip(a[variable], a["time"])]
-        return pd.concat([pd.Series(a["survival"].to_numpy(), index=["s|" + k for k in keys]),
-                          pd.Series(a["difference"].to_numpy(), index=["d|" + k for k in keys])])
-
-    bs = bootstrap(stat, data, n_resamples=n_resamples, seed=seed, scheme=scheme, strata=strata, cluster=cluster,
-                   conf_level=conf_level, progress=progress, jackknife=False)
-    ci = bs.ci("percentile").set_index("quantity")
-    keys = [f"{v}|{t:g}" for v, t in zip(est[variable], est["time"])]
-    est["lower"] = ci.loc[["s|" + k for k in keys], "lower"].to_numpy()
-    est["upper"] = ci.loc[["s|" + k for k in keys], "upper"].to_numpy()
-    est["diff_lower"] = ci.loc[["d|" + k for k in keys], "lower"].to_numpy()
-    est["diff_upper"] = ci.loc[["d|" + k for k in keys], "upper"].to_numpy()
-    first = est[variable] == vals[0]
-    est.loc[first, ["diff_lower", "diff_upper"]] = 0.0
-    return est
+register_kernel(cox, _bootstrap_kernel)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._model import _z
 from .errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,8 +163,6 @@ def safe_km_table(km: KaplanMeier, *, round_to: int = 5, min_count: int = 10) ->
     >>> bool((t["n_event"] % 5 == 0).all() and (t["n_event"] <= t["n_risk"]).all())
     True
     """
-    from .nonparametric import _z
-
     round_to, min_count = _check(round_to, min_count)
     t = km.table
     z = _z(km.conf_level)
@@ -260,8 +259,6 @@ def safe_cif_table(ci: Any, *, round_to: int = 5, min_count: int = 10) -> tuple[
     >>> bool((t["n_event"] % 5 == 0).all())
     True
     """
-    from .competing import cumulative_incidence
-
     round_to, min_count = _check(round_to, min_count)
     if getattr(ci, "_weighted", False):
         raise InputError("safe tables of the cumulative incidence are for data without case weights")
@@ -325,8 +322,7 @@ def safe_cif_table(ci: Any, *, round_to: int = 5, min_count: int = 10) -> tuple[
             continue
         remap = {j: i + 1 for i, j in enumerate(present)}
         e_use = np.array([remap.get(int(v), 0) for v in e_rows])
-        sub = cumulative_incidence({"t": t_rows, "e": e_use, "entry": entry_rows}, "t", "e", entry="entry",
-                                   conf_level=ci.conf_level).table
+        sub = ci._estimate_on({"t": t_rows, "e": e_use, "entry": entry_rows}).table
         sub["cause"] = sub["cause"].map({i + 1: j for i, j in enumerate(present)})
         sub = sub[sub["time"].isin(time)]
         if ci.group is not None:

@@ -53,9 +53,13 @@ class ConvergenceWarning(UserWarning):
     """A fit that did not converge, or a coefficient that runs to infinity."""
 
 
+class BootstrapWarning(UserWarning):
+    """Replicates failed (no events in a resample, no convergence) and were left out."""
+
+
 class DegenerateDataWarning(UserWarning):
     """A part of a result could not be computed from the data (e.g. one pair of a pairwise test
     without events); it holds NaN and the warning says which."""
 
 
-__all__ = ["ConvergenceWarning", "DegenerateDataWarning", "SingularDesignError", "DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError", "DegenerateDataError"]
+__all__ = ["BootstrapWarning", "ConvergenceWarning", "DegenerateDataWarning", "SingularDesignError", "DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError", "DegenerateDataError"]

@@ -16,8 +16,9 @@ from .errors import DegenerateDataError, DegenerateDataWarning, InputError
 MAX_GROUPS = 1000
 
 from . import _core
-from ._input import Frame, check_level, core_call, optional_codes
-from ._result import Result
+from ._input import Frame, _positional, check_level, check_values, core_call, optional_codes
+from ._model import _z
+from ._result import Result, register_kernel
 
 _CONF_TYPES = ("log", "log-log", "plain")
 
@@ -62,12 +63,6 @@ def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group:
     for col in columns:
         out[col] = np.concatenate([c[col] for c in curves])
     return pd.DataFrame(out)
-
-
-def _z(conf_level: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(1.0 - (1.0 - conf_level) / 2.0)
 
 
 class KaplanMeier(Result):
@@ -284,7 +279,7 @@ class KaplanMeier(Result):
         return out
 
 
-def kaplan_meier(data: Any, duration: str = "months", event: str = "employed", *, group: str | None = None,
+def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None, *,
                  entry: str | None = None, weights: str | None = None, robust: bool = False,
                  conf_type: str = "log", conf_level: float = 0.95, cluster: str | None = None) -> KaplanMeier:
     """Kaplan-Meier estimate of the survival function, as R's ``survfit``.
@@ -365,7 +360,7 @@ class NelsonAalen(Result):
         return last.set_index(key) if key else last.reset_index(drop=True)
 
 
-def nelson_aalen(data: Any, duration: str, event: str, *, group: str | None = None, entry: str | None = None,
+def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None, *, entry: str | None = None,
                  weights: str | None = None) -> NelsonAalen:
     """Nelson-Aalen estimate of the cumulative hazard, as R's ``survfit(...)$cumhaz``.
 
@@ -420,7 +415,7 @@ class Logrank(Result):
         """Log-rank test for trend over ordered groups (e.g. increasing intensity of guidance):
         ``(s'(O - E))^2 / (s' V s)`` on 1 df, with ``scores`` s per group in table order
         (default 1, 2, ..., k). Returns a :class:`duurzaam.TestResult`."""
-        from .cox import _chisq_test
+        from ._model import _chisq_test
 
         k = len(self._table)
         s = np.arange(1, k + 1, dtype=float) if scores is None else np.asarray(scores, dtype=float)
@@ -502,7 +497,7 @@ def pairwise_logrank(data: Any, duration: str, event: str, group: str, *, refere
             continue
         rows.append((a, b, lr.statistic, lr.p_value))
     out = pd.DataFrame(rows, columns=["group_1", "group_2", "statistic", "p_value"])
-    p_all = out["p_value"].to_numpy()
+    p_all = out["p_value"].to_numpy(dtype=float)
     ok = np.isfinite(p_all)
     p = p_all[ok]
     m = len(p)
@@ -561,3 +556,60 @@ def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | N
         raise DegenerateDataError("the log-rank statistic is undefined: no group differs from the others in who is "
                                   "at risk at the event times (zero variance)")
     return Logrank(r, group, levels, r["n"], float(rho), float(gamma), strata)
+
+
+def _km_bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:
+    """The core bootstrap statistic of this estimator and the labels of its output (see duurzaam.bootstrap)."""
+    times, quantiles, tau = quantities["times"], quantities["quantiles"], quantities["tau"]
+
+    duration, event, group = _positional(args, kwargs, ("duration", "event", "group"), "kaplan_meier")
+    entry = kwargs.pop("entry", None)
+    weights = kwargs.pop("weights", None)
+    conf_type = kwargs.pop("conf_type", "log")
+    if kwargs:
+        raise TypeError(f"unexpected arguments for kaplan_meier: {', '.join(kwargs)}")
+    times = check_values(times if times is not None else [], "times")
+    quantiles = check_values(quantiles if quantiles is not None else [0.5], "quantiles", low_open=True, high=1.0,
+                             high_open=True)
+    taus = check_values(tau if tau is not None else [], "tau", low_open=True)
+    _, cols, names = _common(data, duration, event, entry, weights)
+    codes, levels, ng = optional_codes(frame, group)
+    if group is not None:
+        names["group"] = group
+    rows = []
+    for lvl in levels:
+        g = "" if lvl is None else str(lvl)
+        rows += [(f"survival(t={t:g})", g) for t in times]
+        rows += [("median" if q == 0.5 else f"quantile({q:g})", g) for q in quantiles]
+        rows += [(f"rmst(tau={t:g})", g) for t in taus]
+    ref = str(levels[0])
+    for lvl in levels[1:]:
+        g = f"{lvl} - {ref}"
+        rows += [(f"survival_diff(t={t:g})", g) for t in times]
+        for t in taus:
+            rows += [(f"rmst_diff(tau={t:g})", g), (f"rmst_ratio(tau={t:g})", g)]
+    table = pd.DataFrame(rows, columns=["quantity", "group"])
+    table.insert(0, "quantity_id", [f"{q} [{g}]" if g else q for q, g in rows])
+    call = dict(estimator="kaplan_meier", exit=cols["exit"], event=cols["event"], entry=cols["entry"],
+                weight=cols["weight"], group=codes, n_groups=ng, times=times, quantiles=quantiles, taus=taus,
+                conf_type=conf_type, _names=names)
+    return call, table
+
+
+def _logrank_bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:
+    """The core bootstrap statistic of this estimator and the labels of its output (see duurzaam.bootstrap)."""
+
+    duration, event, group = args[:3]
+    strata = kwargs.pop("strata", None)
+    rho, gamma = float(kwargs.pop("rho", 0.0)), float(kwargs.pop("gamma", 0.0))
+    entry, weights = kwargs.pop("entry", None), kwargs.pop("weights", None)
+    _, cols, names = _common(data, duration, event, entry, weights)
+    codes, levels = frame.codes(group)
+    s_codes, _, ns = optional_codes(frame, strata)
+    call = dict(estimator="logrank", exit=cols["exit"], event=cols["event"], entry=cols["entry"], weight=cols["weight"],
+                group=codes, n_groups=len(levels), strata=s_codes, n_strata=ns, rho=rho, gamma=gamma, _names=names)
+    return call, pd.DataFrame({"quantity_id": ["chisq"], "quantity": ["chisq"], "group": [""]})
+
+
+register_kernel(kaplan_meier, _km_bootstrap_kernel)
+register_kernel(logrank, _logrank_bootstrap_kernel)

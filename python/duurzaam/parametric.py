@@ -12,9 +12,9 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, check_level, check_rank, core_call
-from ._result import Result
-from .cox import ConvergenceWarning, _chisq_test, _coef_table, _design, _newdata_design
-from .errors import InputError
+from ._result import Result, register_kernel
+from ._model import _chisq_test, _coef_table, _design, _newdata_design
+from .errors import ConvergenceWarning, InputError
 
 DISTS = ("weibull", "exponential", "lognormal", "loglogistic")
 
@@ -357,3 +357,22 @@ def discrete_hazard(data: Any, duration: str, event: str, covariates: str | Sequ
                   link=link, degree=None if baseline == "period" else int(degree), entry=ent, weight=w, cluster=cl,
                   n_clusters=n_cl)
     return DiscreteHazardFit(r, terms, link, None if baseline == "period" else int(degree), conf_level, spec, covariates)
+
+
+def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:
+    """The core bootstrap statistic of this estimator and the labels of its output (see duurzaam.bootstrap)."""
+
+    duration, event, covariates = (list(args) + [None, None, None])[:3]
+    covariates = kwargs.pop("covariates", covariates)
+    dist = kwargs.pop("dist", "weibull")
+    if dist not in DISTS:
+        raise InputError(f"dist must be one of {', '.join(DISTS)}, not {dist!r}")
+    lower, upper, weights = kwargs.pop("lower", None), kwargs.pop("upper", None), kwargs.pop("weights", None)
+    kind, t1, t2, X, terms, _, w = _aft_inputs(frame, data, duration, event, covariates, lower, upper, weights)
+    names = ["(Intercept)"] + terms + (["Log(scale)"] if dist != "exponential" else [])
+    call = dict(estimator="aft", exit=t1, event=np.zeros(len(t1), dtype=np.uint8), x=X, weight=w, aft_kind=kind,
+                aft_t2=t2, dist=dist, _names={"duration": duration, "event": event, "weights": weights})
+    return call, pd.DataFrame({"quantity_id": names, "quantity": names, "group": [""] * len(names)})
+
+
+register_kernel(aft, _bootstrap_kernel)

@@ -36,7 +36,7 @@ import pandas as pd
 from . import _core
 from ._input import Frame, check_level, core_call
 from ._result import Result
-from .errors import DegenerateDataError, EmptyDataError, InputError
+from .errors import BootstrapWarning, DegenerateDataError, EmptyDataError, InputError
 
 # Reason codes of the core (src/spells/outcome.rs).
 _REASONS = {
@@ -557,7 +557,6 @@ class Spells(Result):
             if failed:
                 import warnings
 
-                from .bootstrap import BootstrapWarning
 
                 warnings.warn(f"{failed} of {n_resamples} resamples had a group with nobody at time 0 and were "
                               "left out", BootstrapWarning, stacklevel=2)

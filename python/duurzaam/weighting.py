@@ -21,9 +21,10 @@ import pandas as pd
 
 from . import _core
 from ._formula import quote
-from ._input import Frame, check_level, check_rank, core_call
-from ._result import Result
-from .errors import DegenerateDataError, InputError
+from ._input import Frame, check_level, check_rank, core_call, optional_codes
+from ._model import _coef_table, _design
+from ._result import Result, register_kernel
+from .errors import ConvergenceWarning, DegenerateDataError, InputError
 
 
 def _treatment(frame: Frame, treatment: str) -> np.ndarray:
@@ -82,8 +83,6 @@ class Iptw(Result):
     def __init__(self, res: dict[str, Any], a: np.ndarray, z: np.ndarray, terms: list[str], index: pd.Index,
                  estimand: str, stabilized: bool, truncate: tuple[float, float] | None, fitted: bool,
                  case: np.ndarray | None, arms: list[Any] | None = None) -> None:
-        from .cox import _coef_table
-
         arms = arms if arms is not None else [0, 1]
         k = len(arms)
         w = np.asarray(res["weights"])
@@ -188,8 +187,6 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
     """
     if estimand not in ("ate", "att"):
         raise InputError(f"estimand must be 'ate' or 'att', not {estimand!r}")
-    from .cox import _design
-
     frame = Frame(data)
     a, arms = _arms(frame, treatment)
     if len(arms) > 2 and (estimand != "ate" or propensity is not None):
@@ -220,8 +217,6 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
             "some covariate predicts the treatment perfectly; drop or coarsen it") from None
     if ps is None and not res.get("converged", True):
         import warnings
-
-        from .cox import ConvergenceWarning
 
         warnings.warn("the propensity model did not converge (near separation of treated and untreated?): "
                       "check iw.model and iw.balance", ConvergenceWarning, stacklevel=2)
@@ -274,3 +269,34 @@ def _is_numeric(frame: Frame, column: str) -> bool:
 
 
 __all__ = ["iptw", "iptw_cox", "Iptw"]
+
+
+def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:
+    """The core bootstrap statistic of this estimator and the labels of its output (see duurzaam.bootstrap)."""
+
+    duration, event, treatment, covariates = args[:4]
+    outcome = list(kwargs.pop("outcome", None) or [])
+    estimand, stabilized = kwargs.pop("estimand", "ate"), bool(kwargs.pop("stabilized", True))
+    truncate = kwargs.pop("truncate", None)
+    entry, strata, ties = kwargs.pop("entry", None), kwargs.pop("strata", None), kwargs.pop("ties", "efron")
+    if kwargs:
+        raise TypeError(f"unexpected arguments for iptw_cox: {', '.join(kwargs)}")
+    if truncate is not None:
+        truncate = (float(truncate), 1.0 - float(truncate)) if np.isscalar(truncate) else tuple(map(float, truncate))
+    a, arms = _arms(frame, treatment)
+    z, _, _, _ = _design(frame, data, covariates)
+    if len(arms) > 2 or not _is_numeric(frame, treatment):
+        x, terms, _, _ = _design(frame, data, " + ".join([f"C({quote(treatment)})"] + [quote(c) for c in outcome]))
+    else:
+        terms = [treatment] + outcome
+        x, _, _, _ = _design(frame, data, terms)
+    s_codes, _, ns = optional_codes(frame, strata)
+    names = {"duration": duration, "event": event, "entry": entry, "strata": strata, "group": treatment}
+    call = dict(estimator="iptw_cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
+                entry=frame.numeric(entry) if entry else None, strata=s_codes, n_strata=ns, ties=ties,
+                iptw_treatment=a, iptw_z=np.ascontiguousarray(z), estimand=estimand, stabilized=stabilized,
+                truncate=truncate, n_arms=len(arms), _names=names)
+    return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
+
+
+register_kernel(iptw_cox, _bootstrap_kernel)

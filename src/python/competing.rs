@@ -4,7 +4,9 @@ use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMetho
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{interruptible, slice};
+use super::convert::*;
+use crate::error::Error;
+use crate::SurvData;
 use crate::competing;
 use crate::optim::NewtonOptions;
 
@@ -75,4 +77,46 @@ pub fn fine_gray<'py>(
     d.set_item("base_jump", fit.base_jump.into_pyarray(py))?;
     d.set_item("n_events", fit.n_events)?;
     Ok(d)
+}
+
+/// Cumulative incidence (Aalen-Johansen) per group: cause codes 0 (censored), 1..k.
+#[pyfunction]
+#[pyo3(signature = (exit, cause, entry=None, weight=None, group=None, n_groups=1))]
+pub(crate) fn cumulative_incidence<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    cause: F64<'py>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    group: Option<U32<'py>>,
+    n_groups: usize,
+) -> PyResult<(usize, Vec<Bound<'py, PyDict>>)> {
+    let (exit, cause) = (slice(&exit)?, slice(&cause)?);
+    let entry = entry.as_ref().map(slice).transpose()?;
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let group = group.as_ref().map(slice).transpose()?;
+    let (k, curves) = interruptible(py, || -> Result<_, Error> {
+            let (codes, k) = crate::competing::cif::cause_codes(cause)?;
+            let any: Vec<u8> = codes.iter().map(|&c| (c > 0) as u8).collect();
+            let mut d = SurvData::new(exit, &any, entry, weight)?;
+            if let Some(g) = group {
+                d = d.with_groups(g, n_groups)?;
+            }
+            Ok((k, crate::competing::cumulative_incidence(&d, &codes, k)))
+        })?;
+    let out = curves
+        .into_iter()
+        .map(|c| {
+            let dict = PyDict::new(py);
+            dict.set_item("time", c.time.into_pyarray(py))?;
+            dict.set_item("n_risk", c.n_risk.into_pyarray(py))?;
+            dict.set_item("n_event", c.n_event.into_pyarray(py))?;
+            dict.set_item("n_censor", c.n_censor.into_pyarray(py))?;
+            dict.set_item("n_cause", c.n_cause.into_pyarray(py))?;
+            dict.set_item("cif", c.cif.into_pyarray(py))?;
+            dict.set_item("se", c.se.into_pyarray(py))?;
+            Ok(dict)
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok((k, out))
 }

@@ -5,7 +5,7 @@ use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{interruptible, slice};
+use super::convert::{interruptible, slice};
 use crate::error::Error;
 use crate::spells::{self, EventAt, Outcome, Spells};
 

@@ -5,7 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{interruptible, slice};
+use super::convert::{interruptible, slice};
 use crate::weighting::{self, Estimand};
 
 /// Propensity model (logistic, with an intercept) and IPTW weights.

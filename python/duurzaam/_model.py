@@ -1,0 +1,113 @@
+"""What every model shares, below the estimators: the covariate design (through the formula
+grammar), coefficient tables, chi-square and normal tests. Imports nothing above the input
+layer."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core, _formula
+from ._input import Frame
+from .errors import DegenerateDataError, InputError
+
+
+def _z(conf_level: float) -> float:
+    """The standard normal quantile of a two-sided interval."""
+    return NormalDist().inv_cdf(1.0 - (1.0 - conf_level) / 2.0)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A chi-square test: ``statistic`` on ``df`` degrees of freedom."""
+
+    statistic: float
+    df: int
+    p_value: float
+
+    def __repr__(self) -> str:
+        return f"chi-square {self.statistic:.4f} on {self.df} df, p = {self.p_value:.4g}"
+
+
+def _chisq_test(stat: float, df: int) -> TestResult:
+    return TestResult(float(stat), int(df), float(_core.chisq_sf(float(stat), float(df))))
+
+
+def _norm_two_sided(z: np.ndarray) -> np.ndarray:
+    return np.array([math.erfc(abs(v) / math.sqrt(2)) for v in np.atleast_1d(z)])
+
+
+def _pandas(frame: Frame, data: Any) -> pd.DataFrame:
+    """The user's data as a pandas DataFrame with a default index (for formulaic)."""
+    if frame._kind == "polars":
+        return data.to_pandas()
+    if frame._kind == "dict":
+        return pd.DataFrame({k: np.asarray(v) for k, v in data.items()})
+    return data.reset_index(drop=True)
+
+
+def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[np.ndarray, list[str], Any, dict[str, list[int]] | None]:
+    """The covariate matrix (C order, float64) and its term names. A string is a formula
+    right-hand side for formulaic (categorical coding, interactions); a list names numeric
+    columns. Missing values are an error naming the column and row, never dropped."""
+    if isinstance(covariates, str):
+        x, names, spec, spans = _formula.design(covariates, _pandas(frame, data))
+    else:
+        names = list(covariates)
+        if not names:
+            raise InputError("covariates is empty")
+        cols = []
+        for name in names:
+            col = frame.numeric(name)
+            bad = np.flatnonzero(~np.isfinite(col))
+            if bad.size:
+                raise InputError(f"column '{name}': value is NaN or infinite ({frame.where(int(bad[0]))})",
+                                 column=name, row=int(bad[0]))
+            cols.append(col)
+        x = np.ascontiguousarray(np.column_stack(cols))
+        spec, spans = None, None
+    if x.shape[1] == 0:
+        raise InputError("the model has no covariates")
+    return x, names, spec, spans
+
+
+def _quad(a: np.ndarray, u: np.ndarray) -> float:
+    """u' a^-1 u; a singular ``a`` is a :class:`DegenerateDataError`."""
+    try:
+        return float(u @ np.linalg.solve(a, u))
+    except np.linalg.LinAlgError:
+        raise DegenerateDataError("the information matrix of the proportional-hazards test is singular "
+                                  "(too few events, or a term that is constant at the event times)") from None
+
+
+def _coef_table(b: np.ndarray, se_model: np.ndarray, se_robust: np.ndarray | None, names: list[str],
+                conf_level: float) -> pd.DataFrame:
+    """``coef, se, [robust_se], z, p_value, lower, upper`` per term; z, p and the interval use the
+    robust standard error when there is one."""
+    se = se_model if se_robust is None else se_robust
+    z = b / se
+    zc = _z(conf_level)
+    out = pd.DataFrame({"coef": b, "se": se_model}, index=pd.Index(names, name="term"))
+    if se_robust is not None:
+        out["robust_se"] = se_robust
+    out["z"] = z
+    out["p_value"] = _norm_two_sided(z)
+    out["lower"] = b - zc * se
+    out["upper"] = b + zc * se
+    return out
+
+
+def _newdata_design(newdata: Any, spec: Any, columns: Sequence[str]) -> np.ndarray:
+    """The covariate matrix of new data: through the formula's model spec (same coding as the
+    fit), or the numeric ``columns``."""
+    frame = Frame(newdata)
+    if spec is not None:
+        return spec.matrix(_pandas(frame, newdata))
+    cols = list(columns)
+    return np.column_stack([frame.numeric(c) for c in cols]) if cols else np.empty((len(frame), 0))

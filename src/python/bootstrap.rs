@@ -1,0 +1,294 @@
+//! Bindings of the bootstrap engine: the parallel run with progress and Ctrl-C, resampling
+//! weights, boot.ci intervals and the BCa acceleration.
+
+use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::cox::{fit_prepared, CoxInput, CoxOptions, Prepared, Ties};
+use crate::error::Error;
+use crate::bootstrap::Control;
+use crate::optim::NewtonOptions;
+use crate::nonparametric::{ConfType, KmOptions, LogrankOptions};
+use crate::SurvData;
+
+use super::convert::*;
+
+/// Runs `work` on a scoped thread while this thread, holding the GIL only briefly, reports
+/// progress to `callback(done)` and turns Ctrl-C into a cancel request and a KeyboardInterrupt.
+pub(crate) fn with_progress<T: Send>(py: Python<'_>, control: &Control, callback: Option<&Bound<'_, PyAny>>, work: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(work);
+        loop {
+            let finished = py.detach(|| {
+                for _ in 0..10 {
+                    if handle.is_finished() {
+                        return true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                handle.is_finished()
+            });
+            if let Err(e) = py.check_signals() {
+                control.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                let _ = handle.join();
+                return Err(e);
+            }
+            if let Some(cb) = callback {
+                cb.call1((control.done.load(std::sync::atomic::Ordering::Relaxed),))?;
+            }
+            if finished {
+                break;
+            }
+        }
+        match handle.join() {
+            Ok(r) => r.map_err(to_py),
+            Err(_) => Err(CoreError::new_err("a bootstrap worker panicked")),
+        }
+    })
+}
+
+/// Bootstraps an estimator entirely in the core: returns the full-data values `t0`, the
+/// replicate matrix `t` (n_resamples x k, values then variances), the failed replicates and the
+/// jackknife values for the BCa acceleration.
+#[pyfunction]
+#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0, iptw_treatment=None, iptw_z=None, estimand="ate", stabilized=true, truncate=None, n_arms=2))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bootstrap<'py>(
+    py: Python<'py>,
+    estimator: &str,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    group: Option<U32<'py>>,
+    n_groups: usize,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    x: Option<PyReadonlyArray2<'py, f64>>,
+    offset: Option<F64<'py>>,
+    ties: &str,
+    times: Vec<f64>,
+    quantiles: Vec<f64>,
+    taus: Vec<f64>,
+    conf_type: &str,
+    conf_level: f64,
+    rho: f64,
+    gamma: f64,
+    scheme: &str,
+    scheme_codes: Option<U32<'py>>,
+    n_scheme_codes: usize,
+    n_resamples: usize,
+    seed: u64,
+    n_threads: usize,
+    jackknife: bool,
+    progress: Option<Bound<'py, PyAny>>,
+    aft_kind: Option<PyReadonlyArray1<'py, u8>>,
+    aft_t2: Option<F64<'py>>,
+    dist: &str,
+    causes: Option<F64<'py>>,
+    first_replicate: usize,
+    iptw_treatment: Option<F64<'py>>,
+    iptw_z: Option<PyReadonlyArray2<'py, f64>>,
+    estimand: &str,
+    stabilized: bool,
+    truncate: Option<(f64, f64)>,
+    n_arms: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let iptw_a = iptw_treatment.as_ref().map(slice).transpose()?;
+    let (iptw_zs, iptw_q) = match &iptw_z {
+        Some(a) => (Some(a.as_slice().map_err(|_| PyValueError::new_err("iptw_z must be C-contiguous"))?), a.shape()[1]),
+        None => (None, 0),
+    };
+    let estimand = match estimand {
+        "ate" => crate::weighting::Estimand::Ate,
+        "att" => crate::weighting::Estimand::Att,
+        other => return Err(PyValueError::new_err(format!("estimand must be 'ate' or 'att', not '{other}'"))),
+    };
+    let causes = causes.as_ref().map(slice).transpose()?;
+    use crate::bootstrap::{self as bs, stats, Control, Resampler, Scheme};
+    let aft_kind = aft_kind.as_ref().map(slice).transpose()?;
+    let aft_t2 = aft_t2.as_ref().map(slice).transpose()?;
+    let aft_dist = crate::parametric::Dist::parse(dist).map_err(to_py)?;
+    let exit = slice(&exit)?;
+    let ev = event.slice()?;
+    let entry = entry.as_ref().map(slice).transpose()?;
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let group = group.as_ref().map(slice).transpose()?;
+    let strata = strata.as_ref().map(slice).transpose()?;
+    let offset = offset.as_ref().map(slice).transpose()?;
+    let sc = scheme_codes.as_ref().map(slice).transpose()?;
+    let (xs, p) = match &x {
+        Some(a) => (Some(a.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?), a.shape()[1]),
+        None => (None, 0),
+    };
+    let ties = Ties::parse(ties).map_err(to_py)?;
+    let opts = KmOptions { robust: false, conf_type: ConfType::parse(conf_type).map_err(to_py)?, conf_level };
+    let n = exit.len();
+    let scheme = match (scheme, sc) {
+        ("ordinary", _) => Scheme::Ordinary,
+        ("stratified", Some(c)) => Scheme::Stratified { codes: c, n_strata: n_scheme_codes },
+        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_scheme_codes },
+        ("bayesian", c) => Scheme::Bayesian { cluster: c.map(|c| (c, n_scheme_codes)) },
+        (other, _) => return Err(PyValueError::new_err(format!("unknown scheme '{other}' (or its codes are missing)"))),
+    };
+    let bayes = matches!(scheme, Scheme::Bayesian { .. });
+    let (units, n_units): (Vec<u32>, usize) = match scheme {
+        Scheme::Cluster { codes, n_clusters } => (codes.to_vec(), n_clusters),
+        Scheme::Bayesian { cluster: Some((codes, k)) } => (codes.to_vec(), k),
+        _ => ((0..n as u32).collect(), n),
+    };
+    let control = Control::default();
+    let mut codes_buf = Vec::new();
+    let work = || -> Result<_, Error> {
+        if estimator == "aft" {
+            // Observations coded by the Python layer (validated there); no SurvData.
+            let (kind, t2) = (aft_kind.unwrap_or(&[]), aft_t2.unwrap_or(&[]));
+            let obs: Vec<crate::parametric::Obs> = kind
+                .iter()
+                .zip(exit.iter().zip(t2))
+                .map(|(&k, (&a, &b))| match k {
+                    0 => crate::parametric::Obs::Exact(a),
+                    1 => crate::parametric::Obs::Right(a),
+                    2 => crate::parametric::Obs::Left(b),
+                    _ => crate::parametric::Obs::Interval(a, b),
+                })
+                .collect();
+            let x = xs.ok_or_else(|| Error::InvalidArgument("aft needs x".into()))?;
+            let resampler = Resampler::new(n, scheme)?;
+            let nopt = NewtonOptions { max_iter: 30, eps: 1e-9, step_tol: 1e-9 };
+            let ones = vec![1.0; n];
+            let t0 = stats::aft_statistic(&obs, x, p, aft_dist, weight.unwrap_or(&ones), &nopt)
+                .ok_or_else(|| Error::Degenerate("the model does not converge on the full data".into()))?;
+            let k = t0.len();
+            let stat = |w: &[f64], _: &[f64]| stats::aft_statistic(&obs, x, p, aft_dist, w, &nopt);
+            let out = bs::run(&resampler, weight, first_replicate, n_resamples, seed, k, n_threads, &control, &stat)?;
+            let jack = if jackknife { Some(bs::jackknife(&units, n_units, weight, k, n_threads, &control, &stat)?) } else { None };
+            return Ok((t0, out, jack));
+        }
+        codes_buf = ev.codes()?;
+        let mut d = SurvData::new(exit, &codes_buf, entry, weight)?;
+        if let Some(g) = group {
+            d = d.with_groups(g, n_groups)?;
+        }
+        if let Some(s) = strata {
+            d = d.with_strata(s, n_strata)?;
+        }
+        let resampler = Resampler::new(n, scheme)?;
+        let run_all = |k: usize, t0: Vec<f64>, stat: &(dyn Fn(&[f64], &[f64]) -> Option<Vec<f64>> + Sync)| -> Result<_, Error> {
+            // n_resamples = 0: only the jackknife (asked for later, when a BCa interval is wanted).
+            let out = bs::run(&resampler, weight, first_replicate, n_resamples, seed, k, n_threads, &control, stat)?;
+            let jack = if jackknife { Some(bs::jackknife(&units, n_units, weight, k, n_threads, &control, stat)?) } else { None };
+            Ok((t0, out, jack))
+        };
+        match estimator {
+            "kaplan_meier" => {
+                let spec = stats::KmSpec { times: times.clone(), quantiles: quantiles.clone(), taus: taus.clone(), opts };
+                let k = 2 * spec.len(d.n_groups);
+                let t0 = stats::km_statistic(&d, weight, &spec);
+                run_all(k, t0, &|w, _| Some(stats::km_statistic(&d, Some(w), &spec)))
+            }
+            "cumulative_incidence" => {
+                let (cc, k) = crate::competing::cif::cause_codes(causes.ok_or_else(|| Error::InvalidArgument("causes missing".into()))?)?;
+                let t0 = stats::cif_statistic(&d, &cc, k, &times, weight);
+                run_all(t0.len(), t0, &|w, _| Some(stats::cif_statistic(&d, &cc, k, &times, Some(w))))
+            }
+            "logrank" => {
+                let lo = LogrankOptions { rho, gamma };
+                let t0 = stats::logrank_statistic(&d, weight, &lo).ok_or_else(|| Error::Degenerate("the log-rank test fails on the full data".into()))?;
+                run_all(2, t0, &|w, _| stats::logrank_statistic(&d, Some(w), &lo))
+            }
+            "cox" => {
+                let x = xs.ok_or_else(|| Error::InvalidArgument("cox needs x".into()))?;
+                let inp = CoxInput { data: d, x, p, offset };
+                let prep = Prepared::new(inp, ties)?;
+                let full = fit_prepared(&prep, &CoxOptions { ties, ..Default::default() })?;
+                let mut t0 = full.coef.clone();
+                t0.extend((0..p).map(|j| full.var[j * p + j]));
+                let nopt = NewtonOptions::default();
+                run_all(2 * p, t0, &|w, counts| stats::cox_statistic(&prep, &full, w, if bayes { None } else { Some(counts) }, &nopt))
+            }
+            "iptw_cox" => {
+                let x = xs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs x".into()))?;
+                let treatment = iptw_a.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the treatment".into()))?;
+                let z = iptw_zs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs the propensity covariates".into()))?;
+                let wopts = crate::weighting::IptwOptions { estimand, stabilized, truncate };
+                let full = crate::weighting::iptw_fit(treatment, z, iptw_q, n_arms, &wopts, None, None)?;
+                if !full.model.converged {
+                    return Err(Error::Degenerate("the propensity model does not converge on the full data".into()));
+                }
+                let w0 = full.weights;
+                // replicates start the propensity model from its full-data estimate
+                let spec = stats::IptwSpec { treatment, z, q: iptw_q, arms: n_arms, opts: wopts, init: Some(full.model.beta) };
+                let mut dw = d;
+                dw.weight = Some(&w0);
+                let inp = CoxInput { data: dw, x, p, offset };
+                let prep = Prepared::new(inp, ties)?;
+                let full = fit_prepared(&prep, &CoxOptions { ties, ..Default::default() })?;
+                let mut t0 = full.coef.clone();
+                t0.extend((0..p).map(|j| full.var[j * p + j]));
+                let nopt = NewtonOptions::default();
+                run_all(2 * p, t0, &|_, counts| stats::iptw_cox_statistic(&prep, &full, &spec, counts, !bayes, &nopt))
+            }
+            other => Err(Error::InvalidArgument(format!("cannot bootstrap '{other}' in the core"))),
+        }
+    };
+    let (t0, out, jack) = with_progress(py, &control, progress.as_ref(), work)?;
+    let dict = PyDict::new(py);
+    dict.set_item("t0", t0.into_pyarray(py))?;
+    dict.set_item("t", out.t.into_pyarray(py))?;
+    dict.set_item("k", out.k)?;
+    dict.set_item("failed", out.failed.into_pyarray(py))?;
+    if let Some((j, g)) = jack {
+        dict.set_item("jack", j.into_pyarray(py))?;
+        dict.set_item("jack_groups", g)?;
+    }
+    Ok(dict)
+}
+
+/// The weights of one replicate (counts, or Dirichlet weights times n), for the Python path.
+#[pyfunction]
+#[pyo3(signature = (n, scheme, codes, n_codes, seed, replicate))]
+pub(crate) fn resample_weights<'py>(py: Python<'py>, n: usize, scheme: &str, codes: Option<U32<'py>>, n_codes: usize, seed: u64, replicate: u64) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+    use crate::bootstrap::{Resampler, Scheme};
+    let c = codes.as_ref().map(slice).transpose()?;
+    let scheme = match (scheme, c) {
+        ("ordinary", _) => Scheme::Ordinary,
+        ("stratified", Some(c)) => Scheme::Stratified { codes: c, n_strata: n_codes },
+        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_codes },
+        ("bayesian", c) => Scheme::Bayesian { cluster: c.map(|c| (c, n_codes)) },
+        (other, _) => return Err(PyValueError::new_err(format!("unknown scheme '{other}' (or its codes are missing)"))),
+    };
+    let r = Resampler::new(n, scheme).map_err(to_py)?;
+    let mut w = vec![0.0; n];
+    r.weights(seed, replicate, &mut w);
+    Ok(w.into_pyarray(py))
+}
+
+/// One bootstrap interval as R's boot.ci: kind = percentile | basic | normal | bca | studentized.
+#[pyfunction]
+#[pyo3(signature = (kind, t0, t, conf, accel=f64::NAN, v0=f64::NAN, v=None))]
+pub(crate) fn boot_interval(kind: &str, t0: f64, t: F64<'_>, conf: f64, accel: f64, v0: f64, v: Option<F64<'_>>) -> PyResult<(f64, f64)> {
+    use crate::bootstrap::intervals as iv;
+    let t = slice(&t)?;
+    Ok(match kind {
+        "percentile" => iv::percentile(t, conf),
+        "basic" => iv::basic(t0, t, conf),
+        "normal" => iv::normal(t0, t, conf),
+        "bca" => iv::bca(t0, t, conf, accel),
+        "studentized" => {
+            let v = v.as_ref().ok_or_else(|| PyValueError::new_err("studentized intervals need replicate variances"))?;
+            iv::studentized(t0, v0, t, slice(v)?, conf)
+        }
+        other => return Err(PyValueError::new_err(format!("unknown interval type '{other}'"))),
+    })
+}
+
+/// Acceleration of the BCa interval from jackknife estimates (leave-one-unit-out).
+#[pyfunction]
+#[pyo3(signature = (t0, theta_minus, unit_strata=None))]
+pub(crate) fn bca_acceleration(t0: f64, theta_minus: F64<'_>, unit_strata: Option<U32<'_>>) -> PyResult<f64> {
+    use crate::bootstrap::intervals as iv;
+    let us = unit_strata.as_ref().map(slice).transpose()?;
+    Ok(iv::acceleration(&iv::jackknife_influence(t0, slice(&theta_minus)?, us)))
+}

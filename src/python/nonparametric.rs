@@ -1,0 +1,145 @@
+//! Bindings of the nonparametric core: Kaplan-Meier, its quantiles and RMST, the log-rank test.
+
+use numpy::IntoPyArray;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::error::Error;
+use crate::nonparametric::{self as np_, ConfType, KmOptions, LogrankOptions};
+use crate::SurvData;
+
+use super::convert::*;
+
+/// Kaplan-Meier (and Nelson-Aalen) curves, one dict of arrays per group.
+#[pyfunction]
+#[pyo3(signature = (exit, event, entry=None, weight=None, group=None, n_groups=1, robust=false, conf_type="log", conf_level=0.95, cluster=None, n_clusters=0))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn kaplan_meier<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    group: Option<U32<'py>>,
+    n_groups: usize,
+    robust: bool,
+    conf_type: &str,
+    conf_level: f64,
+    cluster: Option<U32<'py>>,
+    n_clusters: usize,
+) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let cluster = cluster.as_ref().map(slice).transpose()?;
+    let conf_type = ConfType::parse(conf_type).map_err(to_py)?;
+    if !(conf_level > 0.0 && conf_level < 1.0) {
+        return Err(PyValueError::new_err("conf_level must lie strictly between 0 and 1"));
+    }
+    let (exit, event_s) = (slice(&exit)?, event.slice()?);
+    let entry = entry.as_ref().map(slice).transpose()?;
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let group = group.as_ref().map(slice).transpose()?;
+    let opts = KmOptions { robust, conf_type, conf_level };
+    let curves = interruptible(py, || -> Result<_, Error> {
+            let event = event_s.codes()?;
+            let mut d = SurvData::new(exit, &event, entry, weight)?;
+            if let Some(g) = group {
+                d = d.with_groups(g, n_groups)?;
+            }
+            if let Some(c) = cluster {
+                if c.len() != d.len() || c.iter().any(|&g| g as usize >= n_clusters) {
+                    return Err(Error::InvalidArgument("bad cluster codes".into()));
+                }
+            }
+            let cl = cluster.map(|c| (c, n_clusters));
+            Ok((np_::km::kaplan_meier_clustered(&d, d.weight, &opts, cl), rows_per_code(group, n_groups, d.len())))
+        })?;
+    let (curves, rows) = curves;
+    curves
+        .into_iter()
+        .zip(rows)
+        .map(|(c, n_rows)| {
+            let out = PyDict::new(py);
+            out.set_item("n_rows", n_rows)?;
+            out.set_item("time", c.table.time.into_pyarray(py))?;
+            out.set_item("n_risk", c.table.n_risk.into_pyarray(py))?;
+            out.set_item("n_event", c.table.n_event.into_pyarray(py))?;
+            out.set_item("n_censor", c.table.n_censor.into_pyarray(py))?;
+            out.set_item("survival", c.surv.into_pyarray(py))?;
+            out.set_item("std_err", c.se_surv.into_pyarray(py))?;
+            out.set_item("se_log", c.se_log.into_pyarray(py))?;
+            out.set_item("lower", c.lower.into_pyarray(py))?;
+            out.set_item("upper", c.upper.into_pyarray(py))?;
+            out.set_item("cumhaz", c.cumhaz.into_pyarray(py))?;
+            out.set_item("std_err_cumhaz", c.se_cumhaz.into_pyarray(py))?;
+            Ok(out)
+        })
+        .collect()
+}
+
+/// Upper tail of the chi-square distribution (R's pchisq(x, df, lower.tail = FALSE)).
+#[pyfunction]
+pub(crate) fn chisq_sf(x: f64, df: f64) -> f64 {
+    crate::dist::chisq_sf(x, df)
+}
+
+/// Quantile of one curve with its limits: (time, lower, upper), NaN where R gives NA.
+#[pyfunction]
+pub(crate) fn km_quantile(time: F64<'_>, surv: F64<'_>, lower: F64<'_>, upper: F64<'_>, p: f64) -> PyResult<(f64, f64, f64)> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(PyValueError::new_err("quantile probabilities must lie in [0, 1]"));
+    }
+    let (t, s, l, u) = (slice(&time)?, slice(&surv)?, slice(&lower)?, slice(&upper)?);
+    same_lengths(&[t.len(), s.len(), l.len(), u.len()])?;
+    Ok(np_::km::quantile(t, s, l, u, p))
+}
+
+/// Restricted mean up to tau of one curve and its standard error.
+#[pyfunction]
+pub(crate) fn km_rmst(time: F64<'_>, surv: F64<'_>, n_risk: F64<'_>, n_event: F64<'_>, tau: f64) -> PyResult<(f64, f64)> {
+    let (t, s, r, d) = (slice(&time)?, slice(&surv)?, slice(&n_risk)?, slice(&n_event)?);
+    same_lengths(&[t.len(), s.len(), r.len(), d.len()])?;
+    if !(tau.is_finite() && tau > 0.0) {
+        return Err(PyValueError::new_err("tau must be finite and positive"));
+    }
+    Ok(np_::km::rmst(t, s, r, d, tau))
+}
+
+/// The k-sample (Fleming-Harrington weighted) log-rank test.
+#[pyfunction]
+#[pyo3(signature = (exit, event, group, n_groups, entry=None, weight=None, strata=None, n_strata=1, rho=0.0, gamma=0.0))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn logrank<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    group: U32<'py>,
+    n_groups: usize,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    rho: f64,
+    gamma: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (exit, event_s, group) = (slice(&exit)?, event.slice()?, slice(&group)?);
+    let entry = entry.as_ref().map(slice).transpose()?;
+    let weight = weight.as_ref().map(slice).transpose()?;
+    let strata = strata.as_ref().map(slice).transpose()?;
+    let r = interruptible(py, || -> Result<_, Error> {
+            let event = event_s.codes()?;
+            let mut d = SurvData::new(exit, &event, entry, weight)?.with_groups(group, n_groups)?;
+            if let Some(s) = strata {
+                d = d.with_strata(s, n_strata)?;
+            }
+            Ok((np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma })?, rows_per_code(Some(group), n_groups, d.len())))
+        })?;
+    let (r, rows) = r;
+    let out = PyDict::new(py);
+    out.set_item("n", rows.into_pyarray(py))?;
+    out.set_item("observed", r.observed.into_pyarray(py))?;
+    out.set_item("expected", r.expected.into_pyarray(py))?;
+    out.set_item("var", r.var.into_pyarray(py))?;
+    out.set_item("statistic", r.statistic)?;
+    out.set_item("df", r.df)?;
+    out.set_item("p_value", r.p_value)?;
+    Ok(out)
+}
