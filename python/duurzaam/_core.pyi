@@ -23,6 +23,7 @@ __all__ = [
     "concordance",
     "cox_details",
     "cox_fit",
+    "cox_predict",
     "cox_zph",
     "cumulative_incidence",
     "discrete_hazard",
@@ -112,6 +113,16 @@ def cox_details(
     offset: npt.NDArray[np.float64] | None = None,
     ties: str = "efron",
 ) -> dict[str, Any]: ...
+def cox_predict(
+    lp: npt.NDArray[np.float64],
+    base_time: npt.NDArray[np.float64],
+    base_cumhaz: npt.NDArray[np.float64],
+    times: npt.NDArray[np.float64],
+    stratum: npt.NDArray[np.uint32] | None = None,
+    base_stratum: npt.NDArray[np.uint32] | None = None,
+    n_strata: int = 1,
+    average: bool = False,
+) -> npt.NDArray[np.float64]: ...
 def cox_zph(
     exit: npt.NDArray[np.float64],
     event: npt.NDArray[Any],

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _formula
-from ._input import Frame, check_level, core_call, optional_codes
+from ._input import Frame, check_level, check_values, core_call, optional_codes
 from ._result import Result, register_kernel
 from .errors import ConvergenceWarning, DegenerateDataError, InputError
 from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design, _norm_two_sided, _quad, _z  # noqa: F401
@@ -189,26 +189,36 @@ class CoxFit(Result):
         needs the covariate columns, the strata column of a stratified model and the offset
         column of a model with an offset) at ``times``, as R's ``survfit(fit, newdata)``.
         Returns one row per newdata row and one column per time."""
+        ts = check_values(times, "times")
+        lp, codes = self._linear_predictor(newdata)
+        out = self._predict(lp, codes, ts, average=False).reshape(len(lp), len(ts))
+        return pd.DataFrame(out, columns=ts)
+
+    def _linear_predictor(self, newdata: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """x'b of new data (with the offset, relative to the fit's mean offset, as R) and the
+        stratum code of each row."""
         frame = Frame(newdata)
         x = _newdata_design(newdata, self._model_spec, self.terms)
         lp = x @ self.coef.to_numpy()
         if self._args["offset"] is not None:  # the baseline is at the mean offset, as R
             lp = lp + frame.numeric(self._offset_name) - float(np.mean(self._args["offset"]))
-        base = self.baseline_cumhaz()
-        ts = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        codes = None
         if self.strata is not None:
-            codes = pd.Categorical(pd.Series(frame.raw(self.strata)).to_numpy(), categories=self._strata_levels).codes
-            if (codes < 0).any():
-                raise InputError(f"column '{self.strata}' of newdata has a level the model did not see", column=self.strata)
-        else:
-            codes = np.zeros(len(x), dtype=int)
-        out = np.empty((len(x), len(ts)))
-        for i in range(len(x)):
-            part = base if self.strata is None else base[base[self.strata] == self._strata_levels[codes[i]]]
-            k = np.searchsorted(part["time"].to_numpy(), ts, side="right") - 1
-            h = np.where(k >= 0, part["cumhaz"].to_numpy()[np.maximum(k, 0)], 0.0)
-            out[i] = np.exp(-h * np.exp(lp[i]))
-        return pd.DataFrame(out, columns=ts)
+            c = pd.Categorical(pd.Series(frame.raw(self.strata)).to_numpy(), categories=self._strata_levels).codes
+            if (c < 0).any():
+                raise InputError(f"column '{self.strata}' of newdata has a level the model did not see "
+                                 f"(row {int(np.argmax(c < 0))})", column=self.strata)
+            codes = np.ascontiguousarray(c, dtype=np.uint32)
+        return np.ascontiguousarray(lp, dtype=np.float64), codes
+
+    def _predict(self, lp: np.ndarray, codes: np.ndarray | None, ts: list[float], average: bool) -> np.ndarray:
+        d = self._detail()
+        bs = d.get("base_stratum")
+        return np.asarray(_core.cox_predict(
+            lp, np.ascontiguousarray(d["base_time"], dtype=np.float64), np.ascontiguousarray(d["base_cumhaz"], dtype=np.float64),
+            np.asarray(ts, dtype=np.float64), stratum=codes,
+            base_stratum=np.ascontiguousarray(bs, dtype=np.uint32) if self.strata is not None else None,
+            n_strata=len(self._strata_levels) if self.strata is not None else 1, average=average))
 
     def adjusted_survival(self, data: Any, variable: str, times: Any, values: Sequence[Any] | None = None) -> pd.DataFrame:
         """Adjusted (direct-standardised) survival: for each value of ``variable`` (default: its
@@ -238,7 +248,8 @@ class CoxFit(Result):
         first = None
         for v in vals:
             col = pd.Series([v] * len(df), dtype=df[variable].dtype) if isinstance(df[variable].dtype, pd.CategoricalDtype) else v
-            s = self.predict_survival(df.assign(**{variable: col}), ts).mean(axis=0).to_numpy()
+            lp, codes = self._linear_predictor(df.assign(**{variable: col}))
+            s = self._predict(lp, codes, list(ts), average=True)
             first = s if first is None else first
             rows += [(v, t, si, si - f) for t, si, f in zip(ts, s, first)]
         return pd.DataFrame(rows, columns=[variable, "time", "survival", "difference"])

@@ -4,10 +4,12 @@
 
 pub mod concordance;
 pub mod fit;
+pub mod predict;
 pub mod residuals;
 pub mod zph;
 
 pub use concordance::{concordance, Concordance};
 pub use fit::{fit, fit_prepared, CoxFit, CoxInput, CoxOptions, Prepared, Ties};
+pub use predict::{mean_survival, predict_survival};
 pub use zph::{zph, Transform, Zph};
 pub use residuals::{baseline, baseline_prepared, residuals, residuals_prepared, robust_var_prepared, Baseline, Residuals};

@@ -246,3 +246,32 @@ pub(crate) fn cox_zph<'py>(
     out.set_item("g", z.g.into_pyarray(py))?;
     Ok(out)
 }
+
+/// Predicted survival of many rows (rows x times, flattened), or with `average` their mean
+/// curve, from the linear predictors and the baseline cumulative hazard.
+#[pyfunction]
+#[pyo3(signature = (lp, base_time, base_cumhaz, times, stratum=None, base_stratum=None, n_strata=1, average=false))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cox_predict<'py>(
+    py: Python<'py>,
+    lp: F64<'py>,
+    base_time: F64<'py>,
+    base_cumhaz: F64<'py>,
+    times: F64<'py>,
+    stratum: Option<U32<'py>>,
+    base_stratum: Option<U32<'py>>,
+    n_strata: usize,
+    average: bool,
+) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+    let (lp, bt, bh, ts) = (slice(&lp)?, slice(&base_time)?, slice(&base_cumhaz)?, slice(&times)?);
+    let st = stratum.as_ref().map(slice).transpose()?;
+    let bs = base_stratum.as_ref().map(slice).transpose()?;
+    let out = interruptible(py, || {
+        if average {
+            crate::cox::mean_survival(lp, st, bt, bh, bs, n_strata, ts)
+        } else {
+            crate::cox::predict_survival(lp, st, bt, bh, bs, n_strata, ts)
+        }
+    })?;
+    Ok(out.into_pyarray(py))
+}

@@ -30,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nonparametric::chisq_sf, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_details, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_zph, m)?)?;
+    m.add_function(wrap_pyfunction!(cox::cox_predict, m)?)?;
     m.add_function(wrap_pyfunction!(cox::concordance, m)?)?;
     m.add_function(wrap_pyfunction!(parametric::aft_fit, m)?)?;
     m.add_function(wrap_pyfunction!(parametric::discrete_hazard, m)?)?;
