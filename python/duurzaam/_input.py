@@ -19,13 +19,38 @@ from .errors import ColumnNotFoundError, DegenerateDataError, EmptyDataError, In
 T = TypeVar("T")
 
 
+def _is_polars_eager(data: Any) -> bool:
+    return type(data).__module__.startswith("polars") and hasattr(data, "get_column")
+
+
+def native(data: Any) -> Any:
+    """The user's data as pandas, eager polars or a dict: any other dataframe narwhals reads
+    (polars LazyFrames, pyarrow Tables, modin, cuDF, DuckDB relations, ...) is collected once,
+    to polars where it is polars and to pandas otherwise."""
+    if isinstance(data, (pd.DataFrame, Mapping)) or _is_polars_eager(data):
+        return data
+    try:
+        import narwhals as nw
+
+        frame = nw.from_native(data)
+    except (ImportError, TypeError):
+        raise InputError("data must be a DataFrame (pandas, polars, pyarrow, or any that narwhals reads) or a dict "
+                         f"of 1-D arrays, not {type(data).__name__}") from None
+    if isinstance(frame, nw.LazyFrame):
+        frame = frame.collect()
+    out = frame.to_native()
+    if isinstance(out, pd.DataFrame) or _is_polars_eager(out):
+        return out
+    return frame.to_pandas()
+
+
 class Frame:
     """A thin view of the user's data that hands out columns as 1-D numpy arrays."""
 
     def __init__(self, data: Any) -> None:
+        data = native(data)
         self._data = data
         self._index: pd.Index | None = None
-        module = type(data).__module__
         if isinstance(data, pd.DataFrame):
             self._kind = "pandas"
             self._names = [str(c) for c in data.columns]
@@ -35,7 +60,7 @@ class Frame:
             self._n = len(data)
             if not isinstance(data.index, pd.RangeIndex):
                 self._index = data.index
-        elif module.startswith("polars") and hasattr(data, "get_column"):
+        elif _is_polars_eager(data):
             self._kind = "polars"
             self._names = list(data.columns)
             self._n = data.height
@@ -67,6 +92,29 @@ class Frame:
 
     def __len__(self) -> int:
         return self._n
+
+    @property
+    def data(self) -> Any:
+        """The data as pandas, eager polars or a dict (lazy and other frames collected once)."""
+        return self._data
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The data as a pandas DataFrame with a default index."""
+        if self._kind == "polars":
+            return self._data.to_pandas()
+        if self._kind == "dict":
+            return pd.DataFrame({k: np.asarray(v) for k, v in self._data.items()})
+        return self._data.reset_index(drop=True)
+
+    def with_column(self, name: str, values: np.ndarray) -> Any:
+        """The data with one more column, in the data's own kind (pandas, polars or dict)."""
+        if self._kind == "pandas":
+            return self._data.assign(**{name: values})
+        if self._kind == "polars":
+            import polars as pl
+
+            return self._data.with_columns(pl.Series(name, values))
+        return {**self._data, name: values}
 
     def where(self, row: int) -> str:
         """How to name a row in a message: its position (0-based), never its index label, which in

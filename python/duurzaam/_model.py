@@ -45,11 +45,7 @@ def _norm_two_sided(z: np.ndarray) -> np.ndarray:
 
 def _pandas(frame: Frame, data: Any) -> pd.DataFrame:
     """The user's data as a pandas DataFrame with a default index (for formulaic)."""
-    if frame._kind == "polars":
-        return data.to_pandas()
-    if frame._kind == "dict":
-        return pd.DataFrame({k: np.asarray(v) for k, v in data.items()})
-    return data.reset_index(drop=True)
+    return frame.to_pandas()
 
 
 def _design(frame: Frame, data: Any, covariates: str | Sequence[str]) -> tuple[np.ndarray, list[str], Any, dict[str, list[int]] | None]:

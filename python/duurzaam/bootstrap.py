@@ -340,8 +340,7 @@ def _bootstrap_python(fn: Callable[..., Any], data: Any, args: tuple, kwargs: di
                       on_failure: str, progress: bool | None) -> BootstrapResult:
     """The slow path: a Python statistic on resampled DataFrames, same schemes and streams."""
     frame = Frame(data)
-    df = data if isinstance(data, pd.DataFrame) else (data.to_pandas() if frame._kind == "polars" else pd.DataFrame(data))
-    df = df.reset_index(drop=True)
+    df = frame.to_pandas()
     codes, n_codes = _scheme_codes(frame, scheme, strata, cluster)
     n = len(df)
 

@@ -224,15 +224,7 @@ def cause_specific_cox(data: Any, duration: str, event: str, covariates: Any, *,
     cause = check_cause(cause, k, event)
     indicator = (e == cause).astype(np.int64)
     name = f"{event}=={cause}"
-    if frame._kind == "pandas":
-        d = data.assign(**{name: indicator})
-    elif frame._kind == "polars":
-        import polars as pl
-
-        d = data.with_columns(pl.Series(name, indicator))
-    else:
-        d = {**data, name: indicator}
-    return cox(d, duration, name, covariates, **kwargs)
+    return cox(frame.with_column(name, indicator), duration, name, covariates, **kwargs)
 
 
 class FineGrayFit(Result):

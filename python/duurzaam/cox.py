@@ -236,8 +236,7 @@ class CoxFit(Result):
         [0.699, 0.774]
         """
         frame = Frame(data)
-        df = data.to_pandas() if frame._kind == "polars" else pd.DataFrame(data) if frame._kind == "dict" else data
-        df = df.reset_index(drop=True)
+        df = frame.to_pandas()
         if variable not in df.columns:
             raise InputError(f"column '{variable}' is not in the data", column=variable)
         vals = list(pd.unique(df[variable])) if values is None else list(values)

@@ -481,7 +481,7 @@ def pairwise_logrank(data: Any, duration: str, event: str, group: str, *, refere
         pairs = [(a, b) for i, a in enumerate(levels) for b in levels[i + 1:]]
     else:
         pairs = [(reference, b) for b in levels if b != reference]
-    df = data if isinstance(data, pd.DataFrame) else (data.to_pandas() if frame._kind == "polars" else pd.DataFrame(data))
+    df = frame.to_pandas()
     labels = np.asarray(levels, dtype=object)[codes]
     rows = []
     for a, b in pairs:

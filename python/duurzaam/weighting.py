@@ -244,14 +244,7 @@ def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: s
 
     iw = iptw(data, treatment, covariates, estimand=estimand, stabilized=stabilized, truncate=truncate)
     frame = Frame(data)
-    if frame._kind == "pandas":
-        d = data.assign(_iptw=iw.weights.to_numpy())
-    elif frame._kind == "polars":
-        import polars as pl
-
-        d = data.with_columns(pl.Series("_iptw", iw.weights.to_numpy()))
-    else:
-        d = {**data, "_iptw": iw.weights.to_numpy()}
+    d = frame.with_column("_iptw", iw.weights.to_numpy())
     terms: Any = [treatment] + list(outcome or [])
     if len(iw.arms) > 2 or not _is_numeric(frame, treatment):
         terms = " + ".join([f"C({quote(treatment)})"] + [quote(c) for c in outcome or []])
