@@ -7,7 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox", "duurzaam.bootstrap", "duurzaam.parametric", "duurzaam.disclosure", "duurzaam.competing"]
+MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox", "duurzaam.bootstrap", "duurzaam.parametric",
+           "duurzaam.disclosure", "duurzaam.competing", "duurzaam.spells", "duurzaam.outcomes", "duurzaam.occupancy",
+           "duurzaam._formula", "duurzaam.weighting", "duurzaam.adjusted", "duurzaam.report"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -21,8 +21,7 @@ import pandas as pd
 from .errors import InputError
 
 from . import _core
-from ._formula import quote
-from ._input import Frame, cause_codes, check_level, check_seed, check_values, core_call, optional_codes
+from ._input import Frame, check_level, check_seed, core_call
 from ._result import Result, kernel_of
 from .errors import BootstrapWarning
 

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core, _formula
+from . import _core
 from ._input import Frame, check_level, check_values, core_call, optional_codes
 from ._result import Result, register_kernel
-from .errors import ConvergenceWarning, DegenerateDataError, InputError
-from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design, _norm_two_sided, _quad, _z  # noqa: F401
+from .errors import ConvergenceWarning, InputError
+from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design, _quad  # noqa: F401 (TestResult is public here)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from .bootstrap import bootstrap
 from .competing import cumulative_incidence
 from .cox import cox
 from ._formula import quote, required_columns
-from .disclosure import DisclosurePolicy, round_counts, safe_at
+from .disclosure import DisclosurePolicy, safe_at
 from .plotting import at_risk_counts
 from .nonparametric import kaplan_meier, logrank, pairwise_logrank
 from .spells import drop_summary, spells

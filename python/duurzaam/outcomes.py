@@ -1,0 +1,279 @@
+"""Outcome rules on spells: each turns a register's spells into one analysis row per person (or
+per spell) under a stated rule, with everyone dropped or censored counted. :class:`Spells`
+(:mod:`duurzaam.spells`) inherits these methods; the rules are documented on each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._input import core_call
+from ._spellcodes import _NO_ORIGIN, _REASONS
+from .errors import EmptyDataError, InputError
+
+
+class OutcomeRules:
+    """The outcome rules of :class:`duurzaam.spells.Spells`: ``time_to``, ``time_to_exit`` and
+    ``spell_durations``."""
+
+    def _finish(self, res: dict[str, np.ndarray], covariates: Sequence[str] | None, rule: str,
+                causes: dict[int, str] | None = None) -> pd.DataFrame:
+        reason = res["reason"]
+        keep = reason < 10
+        ended = reason == 1
+        # Split "end of data" into the panel's end and leaving the panel early.
+        last = self._arrays["person_last"]
+        lab = np.array([_REASONS.get(int(r), str(r)) for r in range(15)], dtype=object)
+        text = lab[reason]
+        text[ended & (last == self._arrays["panel_last"])] = "end of panel"
+        text[ended & (last != self._arrays["panel_last"])] = "left the panel"
+        idx = np.flatnonzero(keep)
+        out = pd.DataFrame({
+            self._person: np.asarray(self.persons)[idx],
+            "duration": res["duration"][idx],
+            "event": res["event"][idx].astype(np.int64),
+            "entry": res["entry"][idx],
+            "reason": text[idx],
+        })
+        if causes is not None:
+            names = {0: "censored", **causes}
+            out.insert(3, "cause", [names[int(c)] for c in out["event"]])
+        for c in covariates or []:
+            out[c] = self._person_values(c).iloc[idx].reset_index(drop=True)
+        dropped_codes, dropped_n = np.unique(reason[~keep], return_counts=True)
+        dropped = {_REASONS[int(c)]: int(k) for c, k in zip(dropped_codes, dropped_n)}
+        out.attrs["dropped"] = dropped
+        out.attrs["rule"] = rule
+        if causes is not None:
+            out.attrs["causes"] = dict(causes)
+        censored = pd.Series(text[idx][res["event"][idx] == 0]).value_counts()
+        out.attrs["censoring"] = {str(k): int(v) for k, v in censored.items()}
+        if not len(out):
+            raise EmptyDataError(f"no person is left under the rule ({rule}); dropped: "
+                                 + "; ".join(f"{r}: {n}" for r, n in dropped.items()))
+        return out
+
+    # -- outcome definitions ---------------------------------------------------------------
+    def time_to(self, state: Any | Iterable[Any], *, origin: str | Mapping[Any, Any] | pd.Series,
+                min_duration: int = 1, event_at: str = "start", horizon: int | None = None,
+                covariates: Sequence[str] | None = None) -> pd.DataFrame:
+        """Time from the origin to the first spell in ``state`` lasting at least ``min_duration``
+        periods: "time to work" (``min_duration=1``) or "time to sustained work"
+        (``min_duration=6`` or 12).
+
+        Rules: only spells that start after the origin count; bridged gaps count toward the
+        duration. A shorter spell that ended in an observed state does not count and the search
+        goes on; a spell still running when the data end (or before a gap) leaves the outcome
+        undetermined, and the person is censored just before its start (``event_at="start"``)
+        or at its last observed period (``event_at="confirmed"``). With ``event_at="confirmed"``
+        the event is at the end of the ``min_duration``-th period of the spell, the moment it is
+        known to qualify. Persons in ``state`` at the origin (or at their first observed period
+        after it) are dropped and counted. ``horizon`` censors administratively.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per person kept: ``person, duration, event, entry, reason`` and the
+            ``covariates`` (values on the person's first panel row). ``attrs["dropped"]`` counts
+            the persons dropped per reason (a dict), ``attrs["censoring"]`` the censored persons
+            per reason, ``attrs["rule"]`` states the rule. :func:`drop_summary` prints them.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> sp = dz.spells(dz.datasets.four_arm_panel(n_persons=300, seed=2), "person_id", "month", "status")
+        >>> d = sp.time_to("work", origin="programme_start", min_duration=6)
+        >>> int(d["event"].sum()) > 0
+        True
+        """
+        if event_at not in ("start", "confirmed"):
+            raise InputError(f"event_at must be 'start' or 'confirmed', not {event_at!r}")
+        targets = [state] if isinstance(state, str) or not isinstance(state, Iterable) else list(state)
+        mask = [False] * len(self.states)
+        for t in targets:
+            mask[self._state_code(t, "state")] = True
+        min_duration = int(min_duration)
+        o = self._origin(origin)
+        res = core_call(self._core.first_entry, {}, self._frame, o, mask, min_duration, event_at == "confirmed",
+                        None if horizon is None else int(horizon))
+        rule = (f"time from {origin if isinstance(origin, str) else 'origin'} to the first spell in "
+                f"{', '.join(map(str, targets))} lasting at least {min_duration} period(s), event at its "
+                f"{'start' if event_at == 'start' else 'end of period ' + str(min_duration)}")
+        return self._finish(res, covariates, rule)
+
+    def time_to_exit(self, from_state: Any, *, origin: str | Mapping[Any, Any] | pd.Series,
+                     causes: Mapping[Any, int] | None = None, confirm_lag: int = 0,
+                     horizon: int | None = None, covariates: Sequence[str] | None = None) -> pd.DataFrame:
+        """Time from the origin until the person leaves ``from_state``, by destination: the
+        competing exits that :func:`cumulative_incidence` takes (``event`` 0 = censored, 1..k).
+
+        ``causes`` maps destination states to cause codes (``{"work": 1}``); every other
+        destination is the next code ("other"). Without ``causes`` each destination state has its
+        own code, in state order. ``confirm_lag = L`` applies the statistical offices' rule: an
+        exit into a state named in ``causes`` counts as that cause only if the person is in such a
+        state ``L`` periods after the first period off ``from_state`` and not back in
+        ``from_state`` in between; otherwise it is an "other" exit. When those periods are not
+        observed, the person is censored just before the exit.
+
+        The person must be in ``from_state`` at the origin (or at the first observed period after
+        it: delayed entry). With the start of the benefit spell as the origin, people already on
+        benefit when the panel starts enter late.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> sp = dz.spells(dz.datasets.four_arm_panel(n_persons=300, seed=2), "person_id", "month", "status")
+        >>> d = sp.time_to_exit("benefit", origin="programme_start", causes={"work": 1}, confirm_lag=1)
+        >>> d.attrs["causes"]
+        {1: 'work', 2: 'other'}
+        """
+        f = self._state_code(from_state, "from_state")
+        n = len(self.states)
+        cause = [0] * n
+        confirm = [False] * n
+        if causes is None:
+            labels: dict[int, str] = {}
+            code = 1
+            for s in range(n):
+                if s != f:
+                    cause[s] = code
+                    labels[code] = str(self.states[s])
+                    code += 1
+            other = code
+        else:
+            codes = sorted(set(int(c) for c in causes.values()))
+            if codes != list(range(1, len(codes) + 1)):
+                raise InputError(f"cause codes must be 1..k, not {codes}")
+            other = len(codes) + 1
+            labels = {}
+            for st, c in causes.items():
+                s = self._state_code(st, "cause state")
+                if s == f:
+                    raise InputError(f"{st!r} is the state left; it cannot be a destination")
+                cause[s] = int(c)
+                confirm[s] = True
+                labels.setdefault(int(c), str(st))
+            for s in range(n):
+                if s != f and cause[s] == 0:
+                    cause[s] = other
+            labels[other] = "other"
+        o = self._origin(origin)
+        res = core_call(self._core.exit_from, {}, self._frame, o, f, cause, confirm, int(confirm_lag), other,
+                        None if horizon is None else int(horizon))
+        rule = (f"time from {origin if isinstance(origin, str) else 'origin'} until leaving {from_state}, "
+                f"by destination; confirmation lag {int(confirm_lag)}")
+        return self._finish(res, covariates, rule, causes=labels)
+
+    def spell_durations(self, state: Any, *, ends_in: Any | Iterable[Any],
+                        origin: str | Mapping[Any, Any] | pd.Series | None = None, first_only: bool = True,
+                        within: int = 0, covariates: Sequence[str] | None = None) -> pd.DataFrame:
+        """Durations of spells in ``state`` with the event "the spell ended in ``ends_in``":
+        "uitval", the time from the start of a job to the return to benefit.
+
+        A spell that ends in another observed state is censored at its end (the return to benefit
+        did not happen while in work); one running at the end of the data or before a gap is
+        censored there. Spells that start in the panel's first period (left-censored: their start
+        is unknown) are dropped and counted. With ``origin``, only spells starting after each
+        person's origin count; ``first_only`` keeps the first such spell per person.
+
+        ``within = L`` also counts a return through a short detour: the spell ends, and a spell in
+        ``ends_in`` starts within ``L`` periods after its first period off ``state`` (a month
+        without income, then benefit). When the data end or have a gap before that window closes
+        without such a spell, the outcome is undetermined and the spell is censored at its end.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> sp = dz.spells(dz.datasets.four_arm_panel(n_persons=300, seed=2), "person_id", "month", "status")
+        >>> jobs = sp.spell_durations("work", ends_in="benefit", origin="programme_start")
+        >>> set(jobs["event"].unique()) <= {0, 1}
+        True
+        """
+        s = self._state_code(state, "state")
+        ends = [ends_in] if isinstance(ends_in, str) or not isinstance(ends_in, Iterable) else list(ends_in)
+        end_codes = [self._state_code(e, "ends_in") for e in ends]
+        a = self._arrays
+        sel = a["state"] == s
+        counts: dict[str, int] = {}
+        left = sel & (a["start"] == a["panel_first"])
+        counts["left-censored spell (start unknown)"] = int(left.sum())
+        sel &= ~left
+        if origin is not None:
+            o = self._origin(origin)
+            op = o[a["person"]]
+            before = sel & ((op == _NO_ORIGIN) | (a["start"] <= op))
+            counts["spell starts at or before the origin"] = int(before.sum())
+            sel &= ~before
+        idx = np.flatnonzero(sel)
+        if first_only and len(idx):
+            _, firsts = np.unique(a["person"][idx], return_index=True)
+            counts["not the person's first such spell"] = int(len(idx) - len(firsts))
+            idx = idx[firsts]
+        nxt = a["next"][idx]
+        event = np.isin(nxt, end_codes).astype(np.int64)
+        reason = self._end_reasons(idx)
+        reason[event == 1] = "event"
+        if within < 0:
+            raise InputError(f"within must be >= 0, not {within}")
+        if within > 0 and len(idx):
+            # walk the following spells of the same person while they start inside the window
+            limit = a["end"][idx] + 1 + int(within)
+            found = np.zeros(len(idx), dtype=bool)
+            open_ = nxt >= 0  # the walk goes on only over observed, adjacent spells
+            cur = idx.copy()
+            n_sp = len(a["person"])
+            for _ in range(int(within) + 1):
+                nxt_i = cur + 1
+                ok = open_ & (nxt_i < n_sp) & ~found
+                ok[ok] &= (a["person"][nxt_i[ok]] == a["person"][idx[ok]]) & (a["start"][nxt_i[ok]] <= limit[ok])
+                hit = ok.copy()
+                hit[ok] = np.isin(a["state"][nxt_i[ok]], end_codes)
+                found |= hit
+                cur = np.where(ok, nxt_i, cur)
+                open_ = ok & (a["next"][np.minimum(nxt_i, n_sp - 1)] >= 0)
+            newly = found & (event == 0)
+            event[newly] = 1
+            reason[newly] = "event"
+            # not found, window not fully observed: undetermined
+            seen_until = np.where(nxt >= 0, a["end"][cur], a["end"][idx])
+            undetermined = (event == 0) & (nxt >= 0) & (seen_until < limit) & (a["next"][cur] < 0)
+            reason[undetermined] = "undetermined at the end of the data"
+        persons = np.asarray(self.persons)[a["person"][idx]]
+        out = pd.DataFrame({
+            self._person: persons,
+            "start": self._clock.back(a["start"][idx]),
+            "duration": (a["end"][idx] - a["start"][idx] + 1).astype(np.float64),
+            "event": event,
+            "entry": np.zeros(len(idx)),
+            "reason": reason,
+        })
+        for c in covariates or []:
+            out[c] = self._person_values(c).iloc[a["person"][idx]].reset_index(drop=True)
+        out.attrs["dropped"] = counts
+        out.attrs["rule"] = (f"duration of {'first ' if first_only else ''}{state} spells; event: next state in "
+                             f"{', '.join(map(str, ends))}" + (f" within {within} period(s)" if within else ""))
+        if not len(out):
+            raise EmptyDataError(f"no {state} spell is left under the rule ({out.attrs['rule']})")
+        return out
+
+
+def drop_summary(analysis: pd.DataFrame) -> pd.DataFrame:
+    """Who was kept, censored and dropped under an outcome rule, as one table for the report.
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> sp = dz.spells(dz.datasets.four_arm_panel(n_persons=300, seed=2), "person_id", "month", "status")
+    >>> dz.drop_summary(sp.time_to("work", origin="programme_start")).columns.tolist()
+    ['outcome', 'reason', 'count']
+    """
+    if "dropped" not in analysis.attrs:
+        raise InputError("this DataFrame was not made by a Spells outcome method")
+    unit = "spells" if "start" in analysis.columns else "persons"
+    rows = [("event", "event", int((analysis["event"] > 0).sum()))]
+    rows += [("censored", r, n) for r, n in analysis.attrs.get("censoring", {}).items()]
+    rows += [(f"dropped ({unit})", r, n) for r, n in analysis.attrs["dropped"].items()]
+    return pd.DataFrame(rows, columns=["outcome", "reason", "count"])
