@@ -54,15 +54,19 @@ def _curves(data: Any, duration: str, event: str, group: str | None, entry: str 
 
 def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group: str | None,
            levels: list[Any]) -> pd.DataFrame:
-    """One table from per-group curves: columns concatenated, the group label repeated."""
-    out: dict[str, Any] = {}
+    """One table from per-group curves: the numeric columns written once into one block (which
+    pandas wraps without copying or consolidating), the group label repeated in front."""
+    lengths = [len(c["time"]) for c in curves]
+    block = np.empty((len(columns), sum(lengths)))
+    pos = 0
+    for c, m in zip(curves, lengths):
+        for j, col in enumerate(columns):
+            block[j, pos:pos + m] = c[col]
+        pos += m
+    out = pd.DataFrame(block.T, columns=list(columns), copy=False)
     if group is not None:
-        lengths = [len(c["time"]) for c in curves]
-        lv = pd.Series(levels)
-        out[group] = lv.take(np.repeat(np.arange(len(levels)), lengths)).to_numpy()
-    for col in columns:
-        out[col] = np.concatenate([c[col] for c in curves])
-    return pd.DataFrame(out)
+        out.insert(0, group, pd.Series(levels).take(np.repeat(np.arange(len(levels)), lengths)).to_numpy())
+    return out
 
 
 class KaplanMeier(Result):
