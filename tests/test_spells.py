@@ -369,3 +369,41 @@ def test_uitval_within_a_window_after_the_job():
     assert two.loc[2, "reason"] == "other"
     four = sp.spell_durations("work", ends_in="benefit", origin="start", within=4)
     assert four["event"].tolist() == [1, 1, 0]
+
+
+# --- calendar months as CBS delivers them (issue 16) ---------------------------------------------
+
+def _calendar(panel, as_):
+    """The same panel with its dates written as YYYYMM integers or as "YYYY-MM" text."""
+    def conv(d):
+        return d.dt.year * 100 + d.dt.month if as_ == "yyyymm" else d.dt.strftime("%Y-%m").astype(object)
+    return panel.assign(month=conv(panel["month"]), programme_start=conv(panel["programme_start"]))
+
+
+@pytest.mark.parametrize("as_", ["yyyymm", "text"])
+def test_yyyymm_and_text_months_give_the_month_count_results(as_):
+    """January follows December: a YYYYMM (or text) panel gives what the same panel with dates
+    gives (YYYYMM used to be read as month numbers: 202301 - 202212 an 89-month gap)."""
+    panel = dz.datasets.four_arm_panel(n_persons=300, seed=4)
+    cal = _calendar(panel, as_)
+    a = dz.spells(panel, "person_id", "month", "status", max_gap={"work": 1})
+    b = dz.spells(cal, "person_id", "month", "status", max_gap={"work": 1})
+    np.testing.assert_array_equal(a.table["duration"].to_numpy(), b.table["duration"].to_numpy())
+    assert (a.table["end_reason"].to_numpy() == b.table["end_reason"].to_numpy()).all()
+    ta = a.time_to("work", origin="programme_start", min_duration=6)
+    tb = b.time_to("work", origin="programme_start", min_duration=6)
+    pd.testing.assert_frame_equal(ta.reset_index(drop=True), tb.reset_index(drop=True))
+    if as_ == "yyyymm":
+        assert b.table["start"].between(200001, 203012).all()
+
+
+def test_ambiguous_or_bad_months_are_refused_not_misread():
+    d = pd.DataFrame({"id": 1, "month": [202211, 202212, 202301, 5], "status": "work"})
+    with pytest.raises(dz.InputError, match="period_format='yyyymm'"):
+        dz.spells(d, "id", "month", "status")
+    sp = dz.spells(d.assign(month=[202211, 202212, 202301, 202302]), "id", "month", "status", period_format="count")
+    assert sp.table["duration"].tolist() == [1, 1, 1, 1] or len(sp.table) > 1   # read as numbers on request
+    with pytest.raises(dz.InputError, match="not a YYYYMM month .row 1."):
+        dz.spells(d.assign(month=[202211, 202213, 202301, 202302]), "id", "month", "status", period_format="yyyymm")
+    with pytest.raises(dz.InputError, match="not a month or date"):
+        dz.spells(d.assign(month=["2022-11", "2022-12", "januari", "2023-02"]), "id", "month", "status")

@@ -62,6 +62,9 @@ class _Clock:
         if self.kind == "datetime":
             ordinals = np.asarray(ordinals, dtype=np.int64)
             return pd.to_datetime(pd.DataFrame({"year": ordinals // 12 + 1970, "month": ordinals % 12 + 1, "day": 1}))
+        if self.kind == "yyyymm":
+            ordinals = np.asarray(ordinals, dtype=np.int64)
+            return (ordinals // 12 + 1970) * 100 + ordinals % 12 + 1
         if self.kind == "period":
             maker = getattr(pd.PeriodIndex, "from_ordinals", None)
             idx = maker(ordinals, freq=self.freq) if maker else pd.PeriodIndex(ordinal=ordinals, freq=self.freq)
@@ -69,9 +72,27 @@ class _Clock:
         return ordinals
 
 
-def _to_periods(values: Any, name: str, clock: _Clock | None = None) -> tuple[np.ndarray, _Clock]:
-    """Integer periods from an integer, datetime (to months) or pandas Period column."""
+#: Integers from these bounds, every one with a month 01..12 in its last two digits, are read as
+#: CBS-style YYYYMM months (a panel of month counts never reaches 1900-01 = 190001).
+_YYYYMM_RANGE = (190001, 299912)
+
+
+def _yyyymm(arr: np.ndarray) -> bool:
+    """Whether whole numbers look like YYYYMM months (all of them, in range, months 1..12)."""
+    return bool(arr.size) and bool(np.all((arr >= _YYYYMM_RANGE[0]) & (arr <= _YYYYMM_RANGE[1])
+                                          & (arr % 100 >= 1) & (arr % 100 <= 12)))
+
+
+def _to_periods(values: Any, name: str, clock: _Clock | None = None,
+                fmt: str = "auto") -> tuple[np.ndarray, _Clock]:
+    """Integer periods (months since 1970-01 for calendar months) from an integer, YYYYMM integer,
+    datetime, pandas Period or text ("2024-03", "202403", "2024-03-15") column. With ``clock``
+    (the panel's), other columns (the origin) are read the way the panel's periods were."""
     s = _series(values)
+    if fmt not in ("auto", "yyyymm", "count"):
+        raise InputError(f"period_format must be 'auto', 'yyyymm' or 'count', not {fmt!r}")
+    if clock is not None:
+        fmt = {"yyyymm": "yyyymm", "integer": "count"}.get(clock.kind, fmt)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         if s.isna().any():
             raise InputError(f"column '{name}' has a missing date (row {int(np.flatnonzero(s.isna())[0])})", column=name)
@@ -89,10 +110,42 @@ def _to_periods(values: Any, name: str, clock: _Clock | None = None) -> tuple[np
         bad = np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)))
         if bad.size:
             raise InputError(f"column '{name}': periods must be whole numbers (row {int(bad[0])})", column=name, row=int(bad[0]))
-        out = arr.astype(np.int64)
-        got = _Clock("integer")
+        ints = arr.astype(np.int64)
+        if fmt == "yyyymm" or (fmt == "auto" and _yyyymm(ints)):
+            month = ints % 100
+            bad = np.flatnonzero((month < 1) | (month > 12) | (ints < _YYYYMM_RANGE[0]) | (ints > _YYYYMM_RANGE[1]))
+            if bad.size:
+                raise InputError(f"column '{name}': not a YYYYMM month (row {int(bad[0])})", column=name, row=int(bad[0]))
+            out = (ints // 100 - 1970) * 12 + month - 1
+            got = _Clock("yyyymm")
+        else:
+            if fmt == "auto" and np.any(ints >= 100_000):
+                row = int(np.argmax(ints >= 100_000))
+                raise InputError(
+                    f"column '{name}' mixes values that look like YYYYMM months with others (row {row}): give "
+                    "period_format='yyyymm' (CBS-style months) or period_format='count' (period numbers)",
+                    column=name, row=row)
+            out = ints
+            got = _Clock("integer")
+    elif pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+        text = s.astype("string").str.strip()
+        if text.isna().any():
+            row = int(np.flatnonzero(text.isna().to_numpy())[0])
+            raise InputError(f"column '{name}' has a missing period (row {row})", column=name, row=row)
+        compact = text.str.fullmatch(r"\d{6}").fillna(False).to_numpy()
+        text = text.where(~compact, text.str.slice(0, 4) + "-" + text.str.slice(4, 6))
+        try:
+            idx = pd.PeriodIndex(pd.to_datetime(text, format="ISO8601"), freq="M")
+        except (ValueError, TypeError):
+            good = pd.to_datetime(text, format="ISO8601", errors="coerce").isna().to_numpy()
+            row = int(np.flatnonzero(good)[0]) if good.any() else 0
+            raise InputError(f"column '{name}': not a month or date (\"2024-03\", \"202403\" or \"2024-03-15\") "
+                             f"(row {row})", column=name, row=row) from None
+        out = idx.asi8.astype(np.int64)
+        got = _Clock("period", idx.freq)
     else:
-        raise InputError(f"column '{name}' must hold integers, dates or pandas Periods (dtype {s.dtype})", column=name)
+        raise InputError(f"column '{name}' must hold integers, YYYYMM months, dates or pandas Periods (dtype {s.dtype})",
+                         column=name)
     if clock is not None and (clock.kind != got.kind or clock.freq != got.freq):
         raise InputError(f"column '{name}' holds {got.kind} periods but the panel's period column holds {clock.kind}", column=name)
     return np.ascontiguousarray(out), got
@@ -241,7 +294,8 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
            max_unobserved: int = 0, missing: Iterable[Any] | None = None, hours: str | None = None, min_hours: float | None = None,
            hours_bands: Mapping[Any, float] | None = None,
            earnings: str | None = None, min_earnings: float | None = None, work: Any = "work",
-           below_threshold: Any = "work below threshold", keep_rows: bool = False) -> Spells:
+           below_threshold: Any = "work below threshold", keep_rows: bool = False,
+           period_format: str = "auto") -> Spells:
     """Builds employment spells from a long register panel (one row per person per period).
 
     Parameters
@@ -249,8 +303,9 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
     data : pandas or polars DataFrame, or dict of arrays
         The panel; rows in any order.
     person, period, status : str
-        Column names. ``period`` holds integers (month numbers), dates (taken to their month) or
-        pandas Periods. ``status`` holds the state labels.
+        Column names. ``period`` holds integers (month numbers), CBS-style YYYYMM integers
+        (``202403``), dates (taken to their month), pandas Periods, or text ("2024-03", "202403",
+        "2024-03-15", as read from a CSV). ``status`` holds the state labels.
     max_gap : int or dict
         The longest interruption, in periods, that does not end a spell: one number for every
         state, or per state (``{"work": 1}``: a one-month interruption does not end a job). The
@@ -274,6 +329,11 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
         months of work of at least 12 hours, and ``sp.time_to("full-time work")`` full-time work.
     keep_rows : bool
         Keep the row-to-spell map (:attr:`Spells.row_spell`).
+    period_format : {"auto", "yyyymm", "count"}
+        How integer periods are read. ``"auto"``: as YYYYMM months when every value is one
+        (190001 to 299912, months 01 to 12; December to January is then one month), as period
+        numbers when all are below 100000, and an error otherwise, never a silent misreading.
+        The origin column is read the same way as ``period``.
 
     Returns
     -------
@@ -292,7 +352,7 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
     """
     frame = Frame(data)
     pcodes, persons = frame.codes(person)
-    periods, clock = _to_periods(frame.raw(period), period)
+    periods, clock = _to_periods(frame.raw(period), period, fmt=period_format)
     st = _series(frame.raw(status))
     unobserved = st.isna().to_numpy()
     if missing is not None:
