@@ -158,3 +158,32 @@ def test_aft_bootstrap_is_reproducible_and_close_to_the_model_se():
     # the bootstrap standard error of a well-determined coefficient is near the model-based one
     se_boot = a.summary.set_index("quantity").loc["fin", "se"]
     assert 0.7 < se_boot / fit.summary.loc["fin", "se"] < 1.3
+
+
+def test_clusters_are_resampled_within_strata():
+    """scheme='cluster' with strata=: case workers nested in arms are drawn within their arm, so
+    every replicate keeps each arm and its number of case workers (it used to ignore strata)."""
+    rng = np.random.default_rng(5)
+    n_workers = {"control": 3, "coaching": 5}
+    rows = []
+    for arm, k in n_workers.items():
+        for w in range(k):
+            rows += [{"arm": arm, "worker": f"{arm}-{w}", "t": float(t), "e": int(e)}
+                     for t, e in zip(rng.integers(1, 30, 20), rng.integers(0, 2, 20))]
+    d = pd.DataFrame(rows)
+
+    def rows_per_arm(x):
+        return x.groupby("arm")["t"].size().reindex(list(n_workers)).astype(float)
+
+    bs = dz.bootstrap(rows_per_arm, d, n_resamples=60, scheme="cluster", cluster="worker", strata="arm", seed=3,
+                      progress=False)
+    reps = bs.replicates.to_numpy()
+    assert (reps == np.array([60.0, 100.0])).all()     # 3 and 5 workers of 20 rows, in every replicate
+    plain = dz.bootstrap(rows_per_arm, d, n_resamples=60, scheme="cluster", cluster="worker", seed=3, progress=False)
+    assert not (plain.replicates.to_numpy() == np.array([60.0, 100.0])).all()   # the one-stage scheme mixes arms
+    km = dz.bootstrap(dz.kaplan_meier, d, "t", "e", group="arm", tau=[20], n_resamples=50, scheme="cluster",
+                      cluster="worker", strata="arm", seed=1, progress=False)
+    assert km.failed == 0
+    with pytest.raises(dz.InputError, match="column 'worker': a cluster spans several strata of 'arm'"):
+        dz.bootstrap(dz.kaplan_meier, d.assign(worker="w" + (d.index % 4).astype(str)), "t", "e", group="arm",
+                     n_resamples=10, scheme="cluster", cluster="worker", strata="arm", seed=1, progress=False)

@@ -47,12 +47,16 @@ def cluster():
 
 def test_dask_replicates_equal_the_local_run(cluster):
     rossi = dz.datasets.load_rossi()
+    rossi["worker"] = rossi["fin"] * 10 + rossi["prio"].clip(upper=6)   # case workers within arms
     for est, args, kw in [
         (dz.cox, ("week", "arrest", ["fin", "age", "prio"]), {}),
         (dz.kaplan_meier, ("week", "arrest"), {"group": "fin", "tau": [52], "times": [26],
                                               "scheme": "stratified", "strata": "fin"}),
         (dz.logrank, ("week", "arrest", "fin"), {"scheme": "cluster", "cluster": "prio"}),
         (dz.iptw_cox, ("week", "arrest", "fin", ["age", "prio"]), {"truncate": 0.02}),
+        # clusters nested in arms, resampled within arms (two-stage)
+        (dz.kaplan_meier, ("week", "arrest"), {"group": "fin", "tau": [52], "scheme": "cluster",
+                                              "cluster": "worker", "strata": "fin"}),
     ]:
         local = dz.bootstrap(est, rossi, *args, n_resamples=101, seed=9, progress=False, **kw)
         remote = dz.bootstrap(est, rossi, *args, n_resamples=101, seed=9, progress=False, backend="dask",

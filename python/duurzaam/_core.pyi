@@ -159,6 +159,7 @@ def bootstrap(
     scheme: str = "ordinary",
     scheme_codes: npt.NDArray[np.uint32] | None = None,
     n_scheme_codes: int = 0,
+    cluster_strata: npt.NDArray[np.uint32] | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
     n_threads: int = 1,
@@ -180,7 +181,7 @@ def boot_interval(kind: str, t0: float, t: npt.NDArray[np.float64], conf: float,
                   v: npt.NDArray[np.float64] | None = None) -> tuple[float, float]: ...
 def bca_acceleration(t0: float, theta_minus: npt.NDArray[np.float64], unit_strata: npt.NDArray[np.uint32] | None = None) -> float: ...
 def resample_weights(n: int, scheme: str, codes: npt.NDArray[np.uint32] | None, n_codes: int, seed: int,
-                     replicate: int) -> npt.NDArray[np.float64]: ...
+                     replicate: int, cluster_strata: npt.NDArray[np.uint32] | None = None) -> npt.NDArray[np.float64]: ...
 def concordance(exit: npt.NDArray[np.float64], event: npt.NDArray[Any], lp: npt.NDArray[np.float64],
                 entry: npt.NDArray[np.float64] | None = None, weight: npt.NDArray[np.float64] | None = None,
                 strata: npt.NDArray[np.uint32] | None = None, n_strata: int = 1,

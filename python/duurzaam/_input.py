@@ -359,3 +359,17 @@ def _positional(args: tuple, kwargs: dict, names: tuple[str, ...], estimator: st
         if v is None:
             raise InputError(f"give {estimator}'s {n} column")
     return out
+
+
+def nested_strata(codes: np.ndarray, n_clusters: int, s_codes: np.ndarray, cluster: str, strata: str) -> np.ndarray:
+    """The stratum of each cluster, for clusters resampled within strata (a two-stage scheme);
+    a cluster that spans strata is an :class:`InputError` naming its first such row."""
+    first = np.zeros(n_clusters, dtype=np.int64)
+    _, idx = np.unique(codes, return_index=True)
+    first[codes[idx]] = s_codes[idx]
+    bad = np.flatnonzero(s_codes != first[codes])
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(f"column '{cluster}': a cluster spans several strata of '{strata}' (row {row}); clusters "
+                         "must be nested in strata (case workers within one arm)", column=cluster, row=row)
+    return np.ascontiguousarray(first, dtype=np.uint32)

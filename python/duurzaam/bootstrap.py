@@ -21,7 +21,7 @@ import pandas as pd
 from .errors import InputError
 
 from . import _core
-from ._input import Frame, check_level, check_seed, core_call
+from ._input import Frame, check_level, check_seed, core_call, nested_strata
 from ._result import Result, kernel_of
 from .errors import BootstrapWarning
 
@@ -143,20 +143,29 @@ class BootstrapResult(Result):
         return self.summary
 
 
-def _scheme_codes(frame: Frame, scheme: str, strata: str | None, cluster: str | None) -> tuple[np.ndarray | None, int]:
+def _scheme_codes(frame: Frame, scheme: str, strata: str | None,
+                  cluster: str | None) -> tuple[np.ndarray | None, int, np.ndarray | None]:
+    """Resampling units: (unit codes, number of units, stratum of each cluster or None)."""
     if scheme not in SCHEMES:
         raise InputError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
     if scheme == "stratified":
         if strata is None:
             raise InputError("scheme='stratified' needs strata= (the column to resample within, e.g. the arm)")
         codes, levels = frame.codes(strata)
-        return codes, len(levels)
+        return codes, len(levels), None
     if scheme == "cluster" or (scheme == "bayesian" and cluster is not None):
         if cluster is None:
             raise InputError("scheme='cluster' needs cluster= (e.g. the municipality column)")
         codes, levels = frame.codes(cluster)
-        return codes, len(levels)
-    return None, 0
+        nested = None
+        if strata is not None:
+            if scheme == "bayesian":
+                raise InputError("strata= with scheme='bayesian' is not supported; use scheme='cluster' for clusters "
+                                 "resampled within strata")
+            s_codes, s_levels = frame.codes(strata)
+            nested = nested_strata(codes, len(levels), s_codes, cluster, strata)
+        return codes, len(levels), nested
+    return None, 0, None
 
 
 def _progress_bar(total: int, progress: bool | None):
@@ -193,7 +202,9 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     n_resamples : int
     scheme : {"ordinary", "stratified", "cluster", "bayesian"}
         Case resampling; resampling within ``strata`` (keeping e.g. arm sizes); resampling whole
-        ``cluster`` s (municipalities, case workers); Dirichlet weights (per cluster if given).
+        ``cluster`` s (municipalities, case workers), within ``strata`` when given (a two-stage
+        scheme: each arm gets as many of its own case workers as it has; a cluster spanning
+        strata is an error); Dirichlet weights (per cluster if given).
     seed : int
         Replicate ``i`` draws from stream ``i`` of a ChaCha8 generator seeded with ``seed``.
     n_jobs : int, optional
@@ -243,8 +254,9 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
         return _bootstrap_python(estimator, data, args, kwargs, n_resamples, scheme, strata, cluster, seed,
                                  conf_level, jackknife, on_failure, progress)
     frame = Frame(data)
-    codes, n_codes = _scheme_codes(frame, scheme, strata, cluster)
-    common = dict(scheme=scheme, scheme_codes=codes, n_scheme_codes=n_codes, n_resamples=int(n_resamples),
+    codes, n_codes, nested = _scheme_codes(frame, scheme, strata, cluster)
+    common = dict(scheme=scheme, scheme_codes=codes, n_scheme_codes=n_codes, cluster_strata=nested,
+                  n_resamples=int(n_resamples),
                   seed=int(seed), n_threads=threads, jackknife=bool(jackknife))
     call, names = kernel(frame, data, args, dict(kwargs), {"times": times, "quantiles": quantiles, "tau": tau})
     col_names = call.pop("_names")
@@ -340,7 +352,7 @@ def _bootstrap_python(fn: Callable[..., Any], data: Any, args: tuple, kwargs: di
     """The slow path: a Python statistic on resampled DataFrames, same schemes and streams."""
     frame = Frame(data)
     df = frame.to_pandas()
-    codes, n_codes = _scheme_codes(frame, scheme, strata, cluster)
+    codes, n_codes, nested = _scheme_codes(frame, scheme, strata, cluster)
     n = len(df)
 
     def stat(weights: np.ndarray) -> pd.Series | None:
@@ -358,7 +370,7 @@ def _bootstrap_python(fn: Callable[..., Any], data: Any, args: tuple, kwargs: di
     reps, failed = [], []
     try:
         for i in range(n_resamples):
-            w = _core.resample_weights(n, scheme, codes, n_codes, int(seed), i)
+            w = _core.resample_weights(n, scheme, codes, n_codes, int(seed), i, cluster_strata=nested)
             v = stat(w)
             failed.append(v is None)
             reps.append(np.full(len(t0), np.nan) if v is None else v.reindex(t0.index).to_numpy())

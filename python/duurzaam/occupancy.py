@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import check_level, core_call
+from ._input import check_level, core_call, nested_strata
 from ._result import Result
 from .errors import BootstrapWarning, DegenerateDataError, InputError
 
@@ -28,7 +28,9 @@ class OccupancyRules:
 
         With ``n_resamples > 0`` the table gets percentile bootstrap intervals (``lower``,
         ``upper``): persons are resampled within each group (as randomised), or whole
-        ``cluster`` s (a person-level column such as the municipality), with the streams of
+        ``cluster`` s (a person-level column such as the municipality; within each group when
+        the clusters are nested in the groups, so that no group vanishes from a replicate), with
+        the streams of
         :func:`duurzaam.bootstrap` (replicate i from stream i of ``seed``).
 
         Examples
@@ -64,9 +66,18 @@ class OccupancyRules:
                            len(self.states), horizon, w)
         bounds = None
         if n_resamples > 0:
+            nested = None
             if cluster is not None:
                 ccodes, clv = pd.factorize(self._person_values(cluster), sort=True)
                 scheme, codes, n_codes = "cluster", np.ascontiguousarray(ccodes, dtype=np.uint32), len(clv)
+                if group is not None:
+                    # clusters nested in groups (case workers in arms) are resampled within their
+                    # group, so no group vanishes; clusters across groups (municipalities holding
+                    # every arm) are resampled whole
+                    try:
+                        nested = nested_strata(codes, n_codes, np.asarray(gcodes), cluster, group)
+                    except InputError:
+                        nested = None
             elif group is not None:
                 scheme, codes, n_codes = "stratified", np.ascontiguousarray(gcodes), len(levels)
             else:
@@ -75,7 +86,7 @@ class OccupancyRules:
             failed = 0
             n = len(self.persons)
             for r in range(int(n_resamples)):
-                rw = _core.resample_weights(n, scheme, codes, n_codes, int(seed), r)
+                rw = _core.resample_weights(n, scheme, codes, n_codes, int(seed), r, cluster_strata=nested)
                 wr = rw if w is None else rw * w
                 try:
                     cs = self._core.occupancy(o, np.ascontiguousarray(gcodes), len(levels), len(self.states), horizon,

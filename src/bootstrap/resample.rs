@@ -13,8 +13,10 @@ pub enum Scheme<'a> {
     /// Within each stratum (e.g. trial arm) as many rows as it has, with replacement: arm sizes
     /// stay fixed, as a randomised experiment requires.
     Stratified { codes: &'a [u32], n_strata: usize },
-    /// Whole clusters (municipalities, case workers) drawn with replacement.
-    Cluster { codes: &'a [u32], n_clusters: usize },
+    /// Whole clusters (municipalities, case workers) drawn with replacement; with `strata` (the
+    /// stratum of each cluster, e.g. the arm of each case worker) a two-stage scheme: within each
+    /// stratum as many clusters as it has, from its own clusters, so no stratum vanishes.
+    Cluster { codes: &'a [u32], n_clusters: usize, strata: Option<&'a [u32]> },
     /// Bayesian bootstrap: Dirichlet(1, ..., 1) weights, scaled to sum to n (per cluster when
     /// clusters are given).
     Bayesian { cluster: Option<(&'a [u32], usize)> },
@@ -24,7 +26,8 @@ pub enum Scheme<'a> {
 pub struct Resampler<'a> {
     n: usize,
     scheme: Scheme<'a>,
-    /// Row indices of each stratum (stratified scheme).
+    /// Row indices of each stratum (stratified scheme), or cluster ids of each stratum (clusters
+    /// within strata).
     members: Vec<Vec<u32>>,
 }
 
@@ -52,7 +55,22 @@ impl<'a> Resampler<'a> {
                     members[c as usize].push(i as u32);
                 }
             }
-            Scheme::Cluster { codes, n_clusters } => check_codes(codes, n_clusters, n, "cluster")?,
+            Scheme::Cluster { codes, n_clusters, strata } => {
+                check_codes(codes, n_clusters, n, "cluster")?;
+                if let Some(st) = strata {
+                    if st.len() != n_clusters {
+                        return Err(Error::InvalidArgument("cluster strata must give one stratum per cluster".into()));
+                    }
+                    let k = st.iter().map(|&s| s as usize + 1).max().unwrap_or(0);
+                    members = vec![Vec::new(); k];
+                    for (c, &s) in st.iter().enumerate() {
+                        members[s as usize].push(c as u32);
+                    }
+                    if members.iter().any(|m| m.is_empty()) {
+                        return Err(Error::InvalidArgument("a stratum has no clusters".into()));
+                    }
+                }
+            }
             Scheme::Bayesian { cluster: Some((codes, k)) } => check_codes(codes, k, n, "cluster")?,
             _ => {}
         }
@@ -88,10 +106,18 @@ impl<'a> Resampler<'a> {
                     }
                 }
             }
-            Scheme::Cluster { codes, n_clusters } => {
+            Scheme::Cluster { codes, n_clusters, strata } => {
                 let mut times = vec![0.0; n_clusters];
-                for _ in 0..n_clusters {
-                    times[rng.random_range(0..n_clusters as u64) as usize] += 1.0;
+                if strata.is_some() {
+                    for m in &self.members {
+                        for _ in 0..m.len() {
+                            times[m[rng.random_range(0..m.len() as u64) as usize] as usize] += 1.0;
+                        }
+                    }
+                } else {
+                    for _ in 0..n_clusters {
+                        times[rng.random_range(0..n_clusters as u64) as usize] += 1.0;
+                    }
                 }
                 for (w, &c) in out.iter_mut().zip(codes) {
                     *w = times[c as usize];
@@ -139,7 +165,7 @@ mod tests {
             let tot: f64 = (0..30).filter(|i| i % 3 == s).map(|i| w[i]).sum();
             assert_eq!(tot, 10.0);
         }
-        let r = Resampler::new(30, Scheme::Cluster { codes: &codes, n_clusters: 3 }).unwrap();
+        let r = Resampler::new(30, Scheme::Cluster { codes: &codes, n_clusters: 3, strata: None }).unwrap();
         r.weights(1, 0, &mut w);
         for i in 0..30 {
             assert_eq!(w[i], w[i % 3]);
@@ -148,5 +174,22 @@ mod tests {
         let r = Resampler::new(30, Scheme::Bayesian { cluster: None }).unwrap();
         r.weights(1, 0, &mut w);
         assert!((w.iter().sum::<f64>() - 30.0).abs() < 1e-9 && w.iter().all(|&x| x > 0.0));
+    }
+
+    #[test]
+    fn clusters_within_strata_keep_every_stratum_and_its_cluster_count() {
+        // 6 clusters of 5 rows; clusters 0-1 in stratum 0, clusters 2-5 in stratum 1
+        let codes: Vec<u32> = (0..30).map(|i| (i / 5) as u32).collect();
+        let strata = [0u32, 0, 1, 1, 1, 1];
+        let r = Resampler::new(30, Scheme::Cluster { codes: &codes, n_clusters: 6, strata: Some(&strata) }).unwrap();
+        let mut w = vec![0.0; 30];
+        for rep in 0..200 {
+            r.weights(7, rep, &mut w);
+            let per_cluster: Vec<f64> = (0..6).map(|c| w[c * 5]).collect();
+            assert_eq!(per_cluster[0] + per_cluster[1], 2.0);
+            assert_eq!(per_cluster[2..].iter().sum::<f64>(), 4.0);
+            assert!((0..30).all(|i| w[i] == per_cluster[i / 5]));
+        }
+        assert!(Resampler::new(30, Scheme::Cluster { codes: &codes, n_clusters: 6, strata: Some(&[0, 0, 2, 2, 2, 2]) }).is_err());
     }
 }

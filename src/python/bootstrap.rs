@@ -52,7 +52,7 @@ pub(crate) fn with_progress<T: Send>(py: Python<'_>, control: &Control, callback
 /// replicate matrix `t` (n_resamples x k, values then variances), the failed replicates and the
 /// jackknife values for the BCa acceleration.
 #[pyfunction]
-#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0, iptw_treatment=None, iptw_z=None, estimand="ate", stabilized=true, truncate=None, n_arms=2))]
+#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, cluster_strata=None, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0, iptw_treatment=None, iptw_z=None, estimand="ate", stabilized=true, truncate=None, n_arms=2))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn bootstrap<'py>(
     py: Python<'py>,
@@ -78,6 +78,7 @@ pub(crate) fn bootstrap<'py>(
     scheme: &str,
     scheme_codes: Option<U32<'py>>,
     n_scheme_codes: usize,
+    cluster_strata: Option<U32<'py>>,
     n_resamples: usize,
     seed: u64,
     n_threads: usize,
@@ -118,6 +119,7 @@ pub(crate) fn bootstrap<'py>(
     let strata = strata.as_ref().map(slice).transpose()?;
     let offset = offset.as_ref().map(slice).transpose()?;
     let sc = scheme_codes.as_ref().map(slice).transpose()?;
+    let cs = cluster_strata.as_ref().map(slice).transpose()?;
     let (xs, p) = match &x {
         Some(a) => (Some(a.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?), a.shape()[1]),
         None => (None, 0),
@@ -128,13 +130,13 @@ pub(crate) fn bootstrap<'py>(
     let scheme = match (scheme, sc) {
         ("ordinary", _) => Scheme::Ordinary,
         ("stratified", Some(c)) => Scheme::Stratified { codes: c, n_strata: n_scheme_codes },
-        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_scheme_codes },
+        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_scheme_codes, strata: cs },
         ("bayesian", c) => Scheme::Bayesian { cluster: c.map(|c| (c, n_scheme_codes)) },
         (other, _) => return Err(PyValueError::new_err(format!("unknown scheme '{other}' (or its codes are missing)"))),
     };
     let bayes = matches!(scheme, Scheme::Bayesian { .. });
     let (units, n_units): (Vec<u32>, usize) = match scheme {
-        Scheme::Cluster { codes, n_clusters } => (codes.to_vec(), n_clusters),
+        Scheme::Cluster { codes, n_clusters, .. } => (codes.to_vec(), n_clusters),
         Scheme::Bayesian { cluster: Some((codes, k)) } => (codes.to_vec(), k),
         _ => ((0..n as u32).collect(), n),
     };
@@ -248,14 +250,16 @@ pub(crate) fn bootstrap<'py>(
 
 /// The weights of one replicate (counts, or Dirichlet weights times n), for the Python path.
 #[pyfunction]
-#[pyo3(signature = (n, scheme, codes, n_codes, seed, replicate))]
-pub(crate) fn resample_weights<'py>(py: Python<'py>, n: usize, scheme: &str, codes: Option<U32<'py>>, n_codes: usize, seed: u64, replicate: u64) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+#[pyo3(signature = (n, scheme, codes, n_codes, seed, replicate, cluster_strata=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn resample_weights<'py>(py: Python<'py>, n: usize, scheme: &str, codes: Option<U32<'py>>, n_codes: usize, seed: u64, replicate: u64, cluster_strata: Option<U32<'py>>) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
     use crate::bootstrap::{Resampler, Scheme};
     let c = codes.as_ref().map(slice).transpose()?;
+    let cs = cluster_strata.as_ref().map(slice).transpose()?;
     let scheme = match (scheme, c) {
         ("ordinary", _) => Scheme::Ordinary,
         ("stratified", Some(c)) => Scheme::Stratified { codes: c, n_strata: n_codes },
-        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_codes },
+        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_codes, strata: cs },
         ("bayesian", c) => Scheme::Bayesian { cluster: c.map(|c| (c, n_codes)) },
         (other, _) => return Err(PyValueError::new_err(format!("unknown scheme '{other}' (or its codes are missing)"))),
     };
