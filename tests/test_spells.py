@@ -407,3 +407,21 @@ def test_ambiguous_or_bad_months_are_refused_not_misread():
         dz.spells(d.assign(month=[202211, 202213, 202301, 202302]), "id", "month", "status", period_format="yyyymm")
     with pytest.raises(dz.InputError, match="not a month or date"):
         dz.spells(d.assign(month=["2022-11", "2022-12", "januari", "2023-02"]), "id", "month", "status")
+
+
+def test_hours_bands_leave_no_empty_work_state_and_spell_durations_count_censoring():
+    panel = dz.datasets.four_arm_panel(n_persons=300, seed=3)
+    sp = dz.spells(panel, "person_id", "month", "status", hours="hours",
+                   hours_bands={"part-time work": 12, "full-time work": 28}, max_gap={"work": 1})
+    assert "work" not in sp.states and {"part-time work", "full-time work"} <= set(sp.states)
+    # the gap given for work holds for each band: same as naming the bands
+    sp2 = dz.spells(panel, "person_id", "month", "status", hours="hours",
+                    hours_bands={"part-time work": 12, "full-time work": 28},
+                    max_gap={"part-time work": 1, "full-time work": 1})
+    pd.testing.assert_frame_equal(sp.table, sp2.table)
+    jobs = dz.spells(panel, "person_id", "month", "status", max_gap={"work": 1}).spell_durations(
+        "work", ends_in="benefit", origin="programme_start")
+    summary = dz.drop_summary(jobs)
+    censored = summary[summary["outcome"] == "censored"]
+    assert censored["count"].sum() == int((jobs["event"] == 0).sum()) > 0
+    assert set(censored["reason"]) == set(jobs.loc[jobs["event"] == 0, "reason"])

@@ -253,6 +253,8 @@ class OutcomeRules:
         for c in covariates or []:
             out[c] = self._person_values(c).iloc[a["person"][idx]].reset_index(drop=True)
         out.attrs["dropped"] = counts
+        cens = pd.Series(reason[event == 0]).value_counts(sort=False)
+        out.attrs["censoring"] = {str(k): int(v) for k, v in cens.sort_index().items()}
         out.attrs["rule"] = (f"duration of {'first ' if first_only else ''}{state} spells; event: next state in "
                              f"{', '.join(map(str, ends))}" + (f" within {within} period(s)" if within else ""))
         if not len(out):

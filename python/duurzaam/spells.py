@@ -400,6 +400,13 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
                 labels = labels + [lab]
                 codes = np.where(in_work & (h >= lim), len(labels) - 1, codes)
             counts.update({f"work rows in band {lab!r}": int((codes == labels.index(lab)).sum()) for _, lab in bands})
+            if not np.any(codes == w_code):
+                # every work row is in a band or below the threshold: no empty "work" state remains
+                labels = labels[:w_code] + labels[w_code + 1:]
+                codes = np.where(codes > w_code, codes - 1, codes)
+                if isinstance(max_gap, Mapping) and work in max_gap:  # a gap for work holds for each band
+                    max_gap = {**{k: v for k, v in max_gap.items() if k != work},
+                               **{lab: max_gap[work] for _, lab in bands}}
     counts["work rows below a threshold"] = int(threshold_rows.sum())
     state = np.where(codes < 0, 255, codes).astype(np.uint8)
     if len(labels) == 0:
