@@ -425,3 +425,82 @@ def test_hours_bands_leave_no_empty_work_state_and_spell_durations_count_censori
     censored = summary[summary["outcome"] == "censored"]
     assert censored["count"].sum() == int((jobs["event"] == 0).sum()) > 0
     assert set(censored["reason"]) == set(jobs.loc[jobs["event"] == 0, "reason"])
+
+
+# --- months missing before the event: interval-censored outcomes (issue 16) -----------------------
+
+def test_the_issue_example_a_gap_right_after_the_origin():
+    """benefit, missing, other, other, other, work (from month 5): right-censored, the person has
+    no time at risk; interval-censored, the first job started in (0, 5]."""
+    d = pd.DataFrame({"id": 1, "month": [0, 2, 3, 4, 5, 6, 7],
+                      "status": ["benefit", "other", "other", "other", "work", "work", "work"], "start": 0})
+    sp = dz.spells(d, "id", "month", "status")
+    with pytest.raises(dz.errors.EmptyDataError, match="no time at risk"):
+        sp.time_to("work", origin="start")
+    iv = sp.time_to("work", origin="start", censoring="interval")
+    assert (iv["lower"].tolist(), iv["upper"].tolist()) == ([0.0], [5.0])
+
+
+def _first_job_by_hand(panel, origin_col):
+    """An independent reading of "time to the first job" (min_duration=1, no bridging) as an
+    interval, month by month: (lower, upper] with upper NaN for right-censored."""
+    out = {}
+    for pid, g in panel.groupby("person_id", sort=True):
+        months = {m: st for m, st in zip(g["m"], g["status"]) if not pd.isna(st)}   # a missing status: unobserved
+        if not months:
+            continue
+        o = int(g[origin_col].iloc[0])
+        first, last = min(months), max(months)
+        if last < o:
+            continue
+        m0 = max(o, first)
+        while m0 not in months:
+            m0 += 1
+        # the first observed state at or after the origin must not be work (and not the tail of a
+        # job that started before: a work run reaching back to the origin is "in work at start")
+        if months[m0] == "work":
+            continue
+        lower, upper, m, gap_seen = None, np.nan, m0, False
+        prev_state = months[m0]
+        while m <= last:
+            if m not in months:
+                if lower is None:
+                    lower = (m - 1) - o
+                gap_seen = True
+            elif months[m] == "work":
+                if lower is None:
+                    lower = upper = m - o
+                else:
+                    upper = m - o
+                break
+            prev_state = months.get(m, prev_state)
+            m += 1
+        if lower is None:          # no gap, no job: censored at the end of the data
+            lower = last - o
+        out[pid] = (float(lower), float(upper))
+    return out
+
+
+def test_interval_censored_outcome_agrees_with_a_hand_reading():
+    panel = dz.datasets.four_arm_panel(n_persons=150, seed=8)
+    panel = panel.assign(m=panel["month"].dt.year * 12 + panel["month"].dt.month,
+                         o=panel["programme_start"].dt.year * 12 + panel["programme_start"].dt.month)
+    rng = np.random.default_rng(2)
+    firsts = ~panel.duplicated("person_id")
+    panel = panel[firsts | (rng.random(len(panel)) > 0.04)]          # about 4% of months missing
+    sp = dz.spells(panel, "person_id", "m", "status")
+    iv = sp.time_to("work", origin="o", censoring="interval", covariates=["age"]).set_index("person_id")
+    want = _first_job_by_hand(panel, "o")
+    common = sorted(set(want) & set(iv.index))
+    assert len(common) > 100 and set(iv.index) <= set(want)
+    got = iv.loc[common, ["lower", "upper"]].to_numpy()
+    exp = np.array([want[p] for p in common])
+    np.testing.assert_array_equal(got[:, 0], exp[:, 0])
+    np.testing.assert_array_equal(np.isnan(got[:, 1]), np.isnan(exp[:, 1]))
+    ok = ~np.isnan(exp[:, 1])
+    np.testing.assert_array_equal(got[ok, 1], exp[ok, 1])
+    assert ((got[:, 1] > got[:, 0]) & ~np.isnan(got[:, 1])).sum() > 5     # gaps bounded by a later job
+    # ready for an AFT model of interval-censored data
+    fit = dz.aft(iv.reset_index().assign(lower=lambda x: x["lower"].clip(lower=0)), None, None, ["age"],
+                 lower="lower", upper="upper", dist="weibull")
+    assert np.isfinite(fit.summary["coef"]).all()

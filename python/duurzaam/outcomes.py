@@ -59,7 +59,7 @@ class OutcomeRules:
     # -- outcome definitions ---------------------------------------------------------------
     def time_to(self, state: Any | Iterable[Any], *, origin: str | Mapping[Any, Any] | pd.Series,
                 min_duration: int = 1, event_at: str = "start", horizon: int | None = None,
-                covariates: Sequence[str] | None = None) -> pd.DataFrame:
+                covariates: Sequence[str] | None = None, censoring: str = "right") -> pd.DataFrame:
         """Time from the origin to the first spell in ``state`` lasting at least ``min_duration``
         periods: "time to work" (``min_duration=1``) or "time to sustained work"
         (``min_duration=6`` or 12).
@@ -73,11 +73,22 @@ class OutcomeRules:
         known to qualify. Persons in ``state`` at the origin (or at their first observed period
         after it) are dropped and counted. ``horizon`` censors administratively.
 
+        Months missing from the register before the event: follow-up for right-censored data
+        ends where the event's occurrence becomes unknown, at the last observed period before the
+        gap (the first job may have started in the gap). With ``censoring="interval"`` the same
+        persons are interval-censored instead: when a qualifying spell is observed after the gap
+        at time ``u``, the event lies in ``(c, u]``; so is a person whose gap comes right after
+        the origin, who has no time at risk as right-censored data.
+
         Returns
         -------
         pandas.DataFrame
             One row per person kept: ``person, duration, event, entry, reason`` and the
-            ``covariates`` (values on the person's first panel row). ``attrs["dropped"]`` counts
+            ``covariates`` (values on the person's first panel row). With
+            ``censoring="interval"``: ``person, lower, upper, entry, reason`` and the covariates,
+            the event in ``(lower, upper]`` (``lower == upper``: an exact time; ``upper``
+            missing: right-censored at ``lower``), for :func:`duurzaam.aft` with ``lower=`` and
+            ``upper=``; ``entry`` is informational there (AFT models ignore delayed entry). ``attrs["dropped"]`` counts
             the persons dropped per reason (a dict), ``attrs["censoring"]`` the censored persons
             per reason, ``attrs["rule"]`` states the rule. :func:`drop_summary` prints them.
 
@@ -91,6 +102,8 @@ class OutcomeRules:
         """
         if event_at not in ("start", "confirmed"):
             raise InputError(f"event_at must be 'start' or 'confirmed', not {event_at!r}")
+        if censoring not in ("right", "interval"):
+            raise InputError(f"censoring must be 'right' or 'interval', not {censoring!r}")
         targets = [state] if isinstance(state, str) or not isinstance(state, Iterable) else list(state)
         mask = [False] * len(self.states)
         for t in targets:
@@ -102,7 +115,39 @@ class OutcomeRules:
         rule = (f"time from {origin if isinstance(origin, str) else 'origin'} to the first spell in "
                 f"{', '.join(map(str, targets))} lasting at least {min_duration} period(s), event at its "
                 f"{'start' if event_at == 'start' else 'end of period ' + str(min_duration)}")
+        if censoring == "interval":
+            return self._interval(res, covariates, rule)
         return self._finish(res, covariates, rule)
+
+    def _interval(self, res: dict[str, np.ndarray], covariates: Sequence[str] | None, rule: str) -> pd.DataFrame:
+        """The outcome as interval-censored rows: everyone kept, and those dropped for no time at
+        risk whose event is bounded by a spell seen after a gap."""
+        reason = res["reason"].copy()
+        lower, upper = res["lower"], res["upper"]
+        bounded = (reason == 14) & np.isfinite(upper)
+        reason[bounded] = 2  # their right-censoring was at a gap in the data
+        keep = (reason < 10) & np.isfinite(lower)
+        idx = np.flatnonzero(keep)
+        text = np.array([_REASONS.get(int(r), str(r)) for r in reason[idx]], dtype=object)
+        gap = (reason[idx] == 2) & np.isfinite(upper[idx])
+        text[gap] = "event in a gap in the data or at upper"
+        up = upper[idx].copy()
+        up[~np.isfinite(up)] = np.nan
+        out = pd.DataFrame({
+            self._person: np.asarray(self.persons)[idx],
+            "lower": lower[idx],
+            "upper": up,
+            "entry": np.where(np.isfinite(res["entry"][idx]), res["entry"][idx], 0.0),
+            "reason": text,
+        })
+        for c in covariates or []:
+            out[c] = self._person_values(c).iloc[idx].reset_index(drop=True)
+        dropped_codes, dropped_n = np.unique(reason[~keep], return_counts=True)
+        out.attrs["dropped"] = {_REASONS[int(c)]: int(k) for c, k in zip(dropped_codes, dropped_n)}
+        out.attrs["rule"] = rule + "; interval-censored across gaps in the data"
+        if not len(out):
+            raise EmptyDataError(f"no person is left under the rule ({rule})")
+        return out
 
     def time_to_exit(self, from_state: Any, *, origin: str | Mapping[Any, Any] | pd.Series,
                      causes: Mapping[Any, int] | None = None, confirm_lag: int = 0,

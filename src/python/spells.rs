@@ -21,6 +21,8 @@ fn outcome_dict<'py>(py: Python<'py>, o: Outcome) -> PyResult<Bound<'py, PyDict>
     d.set_item("event", o.event.into_pyarray(py))?;
     d.set_item("entry", o.entry.into_pyarray(py))?;
     d.set_item("reason", o.reason.into_pyarray(py))?;
+    d.set_item("lower", o.lower.into_pyarray(py))?;
+    d.set_item("upper", o.upper.into_pyarray(py))?;
     Ok(d)
 }
 

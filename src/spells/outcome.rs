@@ -50,12 +50,20 @@ pub enum EventAt {
 }
 
 /// One row per person (persons in code order); dropped persons carry their reason and NaN times.
+///
+/// `lower` and `upper` give the same outcome as interval-censored data, `T` in `(lower, upper]`:
+/// an event at `t` is `(t, t)`, a censoring at `c` is `(c, inf)`, and a censoring at a gap in
+/// the data followed later by a qualifying spell at `u` is `(c, u)`: the event happened in the
+/// gap or at `u`. They are set for persons dropped for having no time at risk too (a gap right
+/// after the origin), who carry information only in this form; NaN for the other drops.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
     pub duration: Vec<f64>,
     pub event: Vec<u8>,
     pub entry: Vec<f64>,
     pub reason: Vec<u8>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
 }
 
 impl Outcome {
@@ -65,6 +73,8 @@ impl Outcome {
             event: vec![0; n],
             entry: vec![f64::NAN; n],
             reason: vec![0; n],
+            lower: vec![f64::NAN; n],
+            upper: vec![f64::NAN; n],
         }
     }
 
@@ -81,6 +91,8 @@ impl Outcome {
             Some(h) if time > h => (h, 0, Reason::CensoredHorizon),
             _ => (time, event, reason),
         };
+        self.lower[p] = time as f64;
+        self.upper[p] = if event > 0 { time as f64 } else { f64::INFINITY };
         if time <= entry {
             self.reason[p] = Reason::DropNoFollowUp as u8;
             return;
@@ -196,12 +208,42 @@ pub fn first_entry(
                     Reason::CensoredUnobserved
                 };
                 out.set(p, entry, t, 0, r, horizon);
+                if next == NEXT_UNOBSERVED {
+                    // After the gap: the first qualifying run bounds the event from above.
+                    if let Some(u) = first_run_after(spells, j + 1, end_p, &is_target, min_len) {
+                        let u = if confirmed { u + min_len - o } else { u - o };
+                        if horizon.is_none_or(|h| u <= h) {
+                            out.upper[p] = u as f64;
+                        }
+                    }
+                }
                 break;
             }
             j += 1;
         }
     }
     Ok(out)
+}
+
+/// The start of the first run of target spells from spell `j` on that is observed to last at
+/// least `min_len` periods (adjacent target spells count as one run): whatever happened in the
+/// gaps before it, the first qualifying run started at or before it.
+fn first_run_after(spells: &Spells, mut j: usize, end_p: usize, is_target: &impl Fn(usize) -> bool, min_len: i64) -> Option<i64> {
+    while j < end_p {
+        if is_target(j) {
+            let (s, mut e, mut next) = (spells.start[j], spells.end[j], spells.next[j]);
+            while j + 1 < end_p && next >= 0 && is_target(j + 1) {
+                j += 1;
+                e = spells.end[j];
+                next = spells.next[j];
+            }
+            if e - s + 1 >= min_len {
+                return Some(s);
+            }
+        }
+        j += 1;
+    }
+    None
 }
 
 /// Leaving the `from` state after the origin, by destination: `cause[s]` (1..) is the cause code
@@ -332,6 +374,34 @@ mod tests {
             false,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_gap_before_the_job_makes_the_event_interval_censored() {
+        // p0: benefit 0, (month 1 missing), other 2-4, work 5-8: the first job started in month 1
+        //     or in month 5, so T in (0, 5]; right-censored at 0 it has no time at risk.
+        // p1: benefit 0-1, (2 missing), other 3, work 4 only, other 5, work 6-7 (end): for jobs of
+        //     2+ months T in (1, 6] (the one-month job at 4 does not qualify).
+        // p2: benefit 0-2, work 3-5: an exact event at 3, (3, 3].
+        let mut rows = vec![(0u32, 0i64, 0u8), (0, 2, 2), (0, 3, 2), (0, 4, 2)];
+        rows.extend((5..=8).map(|t| (0u32, t, 1u8)));
+        rows.extend([(1, 0, 0), (1, 1, 0), (1, 3, 2), (1, 4, 1), (1, 5, 2), (1, 6, 1), (1, 7, 1)]);
+        rows.extend([(2, 0, 0), (2, 1, 0), (2, 2, 0), (2, 3, 1), (2, 4, 1), (2, 5, 1)]);
+        let sp = spells_of(&rows, 3);
+        let target = [false, true, false];
+        let a = first_entry(&sp, &[0, 0, 0], &target, 1, EventAt::Start, None).unwrap();
+        assert_eq!(a.reason[0], Reason::DropNoFollowUp as u8);
+        assert_eq!((a.lower[0], a.upper[0]), (0.0, 5.0));
+        assert_eq!((a.lower[1], a.upper[1]), (1.0, 4.0));
+        assert_eq!(a.reason[1], Reason::CensoredUnobserved as u8);
+        assert_eq!((a.lower[2], a.upper[2], a.duration[2], a.event[2]), (3.0, 3.0, 3.0, 1));
+        let b = first_entry(&sp, &[0, 0, 0], &target, 2, EventAt::Start, None).unwrap();
+        assert_eq!((b.lower[1], b.upper[1]), (1.0, 6.0));
+        let c = first_entry(&sp, &[0, 0, 0], &target, 2, EventAt::Confirmed, None).unwrap();
+        assert_eq!((c.lower[1], c.upper[1]), (2.0, 8.0));
+        // a horizon before the later job: right-censored
+        let h = first_entry(&sp, &[0, 0, 0], &target, 1, EventAt::Start, Some(3)).unwrap();
+        assert_eq!((h.lower[1], h.upper[1]), (1.0, f64::INFINITY));
     }
 
     #[test]
