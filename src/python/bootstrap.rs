@@ -127,13 +127,7 @@ pub(crate) fn bootstrap<'py>(
     let ties = Ties::parse(ties).map_err(to_py)?;
     let opts = KmOptions { robust: false, conf_type: ConfType::parse(conf_type).map_err(to_py)?, conf_level };
     let n = exit.len();
-    let scheme = match (scheme, sc) {
-        ("ordinary", _) => Scheme::Ordinary,
-        ("stratified", Some(c)) => Scheme::Stratified { codes: c, n_strata: n_scheme_codes },
-        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_scheme_codes, strata: cs },
-        ("bayesian", c) => Scheme::Bayesian { cluster: c.map(|c| (c, n_scheme_codes)) },
-        (other, _) => return Err(PyValueError::new_err(format!("unknown scheme '{other}' (or its codes are missing)"))),
-    };
+    let scheme = parse_scheme(scheme, sc, n_scheme_codes, cs)?;
     let bayes = matches!(scheme, Scheme::Bayesian { .. });
     let (units, n_units): (Vec<u32>, usize) = match scheme {
         Scheme::Cluster { codes, n_clusters, .. } => (codes.to_vec(), n_clusters),
@@ -253,16 +247,10 @@ pub(crate) fn bootstrap<'py>(
 #[pyo3(signature = (n, scheme, codes, n_codes, seed, replicate, cluster_strata=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn resample_weights<'py>(py: Python<'py>, n: usize, scheme: &str, codes: Option<U32<'py>>, n_codes: usize, seed: u64, replicate: u64, cluster_strata: Option<U32<'py>>) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
-    use crate::bootstrap::{Resampler, Scheme};
+    use crate::bootstrap::Resampler;
     let c = codes.as_ref().map(slice).transpose()?;
     let cs = cluster_strata.as_ref().map(slice).transpose()?;
-    let scheme = match (scheme, c) {
-        ("ordinary", _) => Scheme::Ordinary,
-        ("stratified", Some(c)) => Scheme::Stratified { codes: c, n_strata: n_codes },
-        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_codes, strata: cs },
-        ("bayesian", c) => Scheme::Bayesian { cluster: c.map(|c| (c, n_codes)) },
-        (other, _) => return Err(PyValueError::new_err(format!("unknown scheme '{other}' (or its codes are missing)"))),
-    };
+    let scheme = parse_scheme(scheme, c, n_codes, cs)?;
     let r = Resampler::new(n, scheme).map_err(to_py)?;
     let mut w = vec![0.0; n];
     r.weights(seed, replicate, &mut w);
@@ -295,4 +283,16 @@ pub(crate) fn bca_acceleration(t0: f64, theta_minus: F64<'_>, unit_strata: Optio
     use crate::bootstrap::intervals as iv;
     let us = unit_strata.as_ref().map(slice).transpose()?;
     Ok(iv::acceleration(&iv::jackknife_influence(t0, slice(&theta_minus)?, us)))
+}
+
+/// A resampling scheme from its name, unit codes and (clusters within strata) cluster strata.
+fn parse_scheme<'a>(name: &str, codes: Option<&'a [u32]>, n_codes: usize, cluster_strata: Option<&'a [u32]>) -> PyResult<crate::bootstrap::Scheme<'a>> {
+    use crate::bootstrap::Scheme;
+    Ok(match (name, codes) {
+        ("ordinary", _) => Scheme::Ordinary,
+        ("stratified", Some(c)) => Scheme::Stratified { codes: c, n_strata: n_codes },
+        ("cluster", Some(c)) => Scheme::Cluster { codes: c, n_clusters: n_codes, strata: cluster_strata },
+        ("bayesian", c) => Scheme::Bayesian { cluster: c.map(|c| (c, n_codes)) },
+        (other, _) => return Err(PyValueError::new_err(format!("unknown scheme '{other}' (or its codes are missing)"))),
+    })
 }
