@@ -68,3 +68,57 @@ def test_evaluate_a_panel_file_into_a_report(tmp_path):
     bad = run("evaluate", path, "--person", "person_id", "--period", "month", "--status", "state", "--arm", "arm",
               "--origin", "programme_start", "--out", tmp_path / "rep2")
     assert bad.returncode == 2 and "column 'state'" in bad.stderr
+
+
+# --- the command line in pipelines (issue 17) -----------------------------------------------------
+
+def test_json_on_stdout_is_one_document_a_pipeline_can_parse(csv):
+    out = run("km", csv, "--duration", "week", "--event", "arrest", "--group", "fin", "--times", "26", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert set(doc) == {"kaplan_meier", "median", "survival_at"} and len(doc["kaplan_meier"]) > 10
+    km = dz.kaplan_meier(dz.datasets.load_rossi(), "week", "arrest", "fin")
+    assert abs(doc["survival_at"][0]["survival"] - float(km.survival_at([26])["survival"].iloc[0])) < 1e-9
+
+
+def test_dutch_csv_in_and_out(tmp_path):
+    rossi = dz.datasets.load_rossi().assign(age=lambda d: d["age"] + 0.5)
+    path = tmp_path / "nl.csv"
+    rossi.to_csv(path, index=False, sep=";", decimal=",")
+    out = run("cox", path, "--duration", "week", "--event", "arrest", "--covariates", "fin,age", "--excel-nl",
+              "--out", tmp_path / "o")
+    assert out.returncode == 0, out.stderr
+    text = (tmp_path / "o" / "cox.csv").read_text()
+    assert text.splitlines()[0].startswith("term;coef;")
+    back = pd.read_csv(tmp_path / "o" / "cox.csv", sep=";", decimal=",")
+    want = dz.cox(rossi, "week", "arrest", ["fin", "age"]).coef.to_numpy()
+    assert abs(back["coef"].to_numpy() - want).max() < 1e-8
+
+
+def test_closed_pipe_folder_and_typo_are_handled(csv, tmp_path):
+    cmd = f'"{sys.executable}" -m duurzaam km "{csv}" --duration week --event arrest --group fin | head -1'
+    out = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stderr == "" and out.stdout.startswith("## kaplan_meier")
+    out = run("km", tmp_path, "--duration", "week", "--event", "arrest")
+    assert out.returncode == 2 and "is a folder, not a data file" in out.stderr and "Traceback" not in out.stderr
+    out = run("km", csv, "--duration", "wek", "--event", "arrest")
+    assert out.returncode == 2 and "did you mean 'week'?" in out.stderr
+
+
+def test_evaluate_reads_its_options_from_a_toml_plan(tmp_path):
+    panel = dz.datasets.four_arm_panel(n_persons=200, seed=5)
+    path = tmp_path / "panel.parquet"
+    panel.to_parquet(path)
+    plan = tmp_path / "plan.toml"
+    plan.write_text('person = "person_id"\nperiod = "month"\nstatus = "status"\narm = "arm"\n'
+                    'origin = "programme_start"\nresamples = 0\nround_to = 5\n'
+                    f'out = "{(tmp_path / "from_plan").as_posix()}"\n')
+    out = run("evaluate", path, "--config", plan)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "from_plan" / "report.html").exists()
+    assert "disclosure control" in (tmp_path / "from_plan" / "report.html").read_text()
+    out = run("evaluate", path, "--config", plan, "--out", tmp_path / "override")   # the command line wins
+    assert out.returncode == 0 and (tmp_path / "override" / "report.html").exists()
+    plan.write_text('persn = "person_id"\n')
+    out = run("evaluate", path, "--config", plan)
+    assert out.returncode == 2 and "unknown option(s) persn" in out.stderr

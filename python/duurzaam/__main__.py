@@ -13,6 +13,8 @@ register panel and writes the report.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 import duurzaam as dz
+from duurzaam.errors import InputError
 
 
 def demo_panel(out: Path | None, n_persons: int, seed: int, n_resamples: int) -> int:
@@ -76,25 +79,46 @@ def demo(out: Path | None) -> int:
     return 0
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, sep: str | None = None, decimal: str | None = None) -> pd.DataFrame:
+    """A CSV or Parquet file. CSV separators and decimal marks are detected from the header line
+    when not given: ``;`` with decimal commas is the Dutch spreadsheet default."""
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a data file")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
     if path.suffix.lower() in (".parquet", ".pq"):
         return pd.read_parquet(path)
-    return pd.read_csv(path)
+    if sep is None:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            header = f.readline()
+        sep = ";" if header.count(";") > header.count(",") else ("\t" if header.count("\t") > header.count(",") else ",")
+    if decimal is None:
+        decimal = "," if sep == ";" else "."
+    return pd.read_csv(path, sep=sep, decimal=decimal)
 
 
-def _write(tables: dict[str, pd.DataFrame], out: Path | None, fmt: str) -> None:
+def _write(tables: dict[str, pd.DataFrame], out: Path | None, fmt: str, excel_nl: bool = False) -> None:
+    """Tables to ``out`` (one file each), or to standard output: CSV sections, or one JSON
+    document ``{"name": [records...], ...}`` that a pipeline can parse whole."""
+    csv_opts = {"index": False, "float_format": "%.10g", **({"sep": ";", "decimal": ","} if excel_nl else {})}
     if out is None:
-        for name, t in tables.items():
-            print(f"## {name}")
-            print(t.to_csv(index=False) if fmt == "csv" else t.to_json(orient="records", indent=1))
+        if fmt == "json":
+            doc = {name: json.loads(t.to_json(orient="records", double_precision=10)) for name, t in tables.items()}
+            print(json.dumps(doc, indent=1))
+        else:
+            for name, t in tables.items():
+                print(f"## {name}")
+                print(t.to_csv(**csv_opts))
         return
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
     for name, t in tables.items():
         if fmt == "csv":
-            t.to_csv(out / f"{name}.csv", index=False)
+            t.to_csv(out / f"{name}.csv", **csv_opts)
         else:
-            t.to_json(out / f"{name}.json", orient="records", indent=1)
-    print(f"written: {', '.join(f'{n}.{fmt}' for n in tables)} in {out}/")
+            t.to_json(out / f"{name}.json", orient="records", indent=1, double_precision=10)
+    print(f"written: {', '.join(f'{n}.{fmt}' for n in tables)} in {out}/", file=sys.stderr)
 
 
 def _covariates(text: str) -> Any:
@@ -105,6 +129,41 @@ def _covariates(text: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; a closed pipe (``duurzaam km ... | head``) ends it quietly."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python's recommended handling: point stdout at devnull so the exit flush stays quiet
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _io_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sep", help="CSV separator (default: detected from the header; ';' for Dutch spreadsheets)")
+    p.add_argument("--decimal", help="CSV decimal mark (default: ',' with ';' separators, else '.')")
+
+
+def _config(path: Path | None) -> dict[str, Any]:
+    """Options of ``duurzaam evaluate`` from a TOML file (an analysis plan kept in version
+    control): keys are the long option names with ``_`` or ``-`` (``round_to = 5``)."""
+    if path is None:
+        return {}
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    if not path.is_file():
+        raise InputError(f"--config {path}: no such file")
+    with open(path, "rb") as f:
+        try:
+            cfg = tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise InputError(f"--config {path}: not valid TOML ({e})") from None
+    return {str(k).replace("-", "_"): v for k, v in cfg.items()}
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="duurzaam", description="duurzaam: survival analysis of employment. "
                                      "Run an estimator on a CSV or Parquet file and write its tables.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--entry", help="column with the entry time (delayed entry)")
         p.add_argument("--weights", help="column with case weights")
         p.add_argument("--out", type=Path, help="folder for the tables (default: print them)")
-        p.add_argument("--format", choices=["csv", "json"], default="csv", help="table format (default csv)")
+        p.add_argument("--format", choices=["csv", "json"], default="csv",
+                       help="table format (default csv); on standard output, json is one document")
+        p.add_argument("--excel-nl", action="store_true", help="write CSV with ';' and decimal commas (Dutch Excel)")
+        _io_options(p)
 
     p_km = sub.add_parser("km", help="Kaplan-Meier curves (table, medians, optional survival at times and RMST)")
     common(p_km)
@@ -149,11 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     p_ev = sub.add_parser("evaluate", help="evaluate a multi-arm programme from a monthly register panel "
                           "(spells, time to sustained work, arm comparisons, exits, occupancy) into an HTML report")
     p_ev.add_argument("data", type=Path, help="the panel: .csv or .parquet, one row per person per month")
-    p_ev.add_argument("--person", required=True, help="column with the person id")
-    p_ev.add_argument("--period", required=True, help="column with the month (integer, date or period)")
-    p_ev.add_argument("--status", required=True, help="column with the status label (benefit, work, ...)")
-    p_ev.add_argument("--arm", required=True, help="column with the arm (constant per person)")
-    p_ev.add_argument("--origin", required=True, help="column with the programme start (constant per person)")
+    p_ev.add_argument("--person", help="column with the person id")
+    p_ev.add_argument("--period", help="column with the month (integer, date or period)")
+    p_ev.add_argument("--status", help="column with the status label (benefit, work, ...)")
+    p_ev.add_argument("--arm", help="column with the arm (constant per person)")
+    p_ev.add_argument("--origin", help="column with the programme start (constant per person)")
     p_ev.add_argument("--control", help="the reference arm (default: the first level)")
     p_ev.add_argument("--cluster", help="column with clusters (municipality): robust SEs and a cluster bootstrap")
     p_ev.add_argument("--covariates", default="", help="comma-separated person-level adjustment covariates")
@@ -169,7 +231,10 @@ def main(argv: list[str] | None = None) -> int:
                       "this (5 or 10), recompute curves from rounded counts, round estimates")
     p_ev.add_argument("--min-count", type=int, default=10, help="with --round-to: counts below this are suppressed "
                       "(default 10)")
-    p_ev.add_argument("--out", type=Path, required=True, help="folder for report.html, the CSV tables and figures")
+    p_ev.add_argument("--out", type=Path, help="folder for report.html, the CSV tables and figures")
+    p_ev.add_argument("--config", type=Path, help="a TOML file with any of these options (person = \"person_id\", "
+                      "round_to = 5, ...); options on the command line win")
+    _io_options(p_ev)
     args = parser.parse_args(argv)
     if args.command == "demo":
         if args.dataset == "rossi":
@@ -177,20 +242,18 @@ def main(argv: list[str] | None = None) -> int:
         return demo_panel(args.out, args.persons, args.seed, args.resamples)
     if args.command == "evaluate":
         try:
-            ev = dz.evaluate_panel(_read(args.data), person=args.person, period=args.period, status=args.status,
-                                   arm=args.arm, origin=args.origin, control=args.control, cluster=args.cluster,
-                                   covariates=[c.strip() for c in args.covariates.split(",") if c.strip()],
-                                   work=args.work, benefit=args.benefit, sustained=args.sustained, times=args.times,
-                                   hours=args.hours, min_hours=args.min_hours, n_resamples=args.resamples,
-                                   seed=args.seed, round_to=args.round_to, min_count=args.min_count)
-        except (ValueError, FileNotFoundError) as e:
+            opts = _evaluate_options(args, p_ev)
+            out = opts.pop("out")
+            data = _read(args.data, args.sep, args.decimal)
+            ev = dz.evaluate_panel(data, **opts)
+        except (ValueError, OSError) as e:
             print(f"duurzaam: error: {e}", file=sys.stderr)
             return 2
         print(ev)
-        print(f"\nreport written to {ev.write(args.out)}")
+        print(f"\nreport written to {ev.write(out)}")
         return 0
     try:
-        data = _read(args.data)
+        data = _read(args.data, args.sep, args.decimal)
         if args.command == "km":
             km = dz.kaplan_meier(data, args.duration, args.event, group=args.group, entry=args.entry,
                                  weights=args.weights, conf_type=args.conf_type)
@@ -212,11 +275,41 @@ def main(argv: list[str] | None = None) -> int:
             fit = dz.aft(data, args.duration, args.event, _covariates(args.covariates), dist=args.dist,
                          weights=args.weights)
             tables = {"aft": fit.summary.reset_index()}
-    except (ValueError, FileNotFoundError) as e:
+        _write(tables, args.out, args.format, args.excel_nl)
+    except BrokenPipeError:
+        raise
+    except (ValueError, OSError) as e:
         print(f"duurzaam: error: {e}", file=sys.stderr)
         return 2
-    _write(tables, args.out, args.format)
     return 0
+
+
+_EVALUATE_KEYS = {"person": None, "period": None, "status": None, "arm": None, "origin": None, "control": None,
+                  "cluster": None, "covariates": "", "work": "work", "benefit": "benefit", "sustained": 6,
+                  "times": [6, 12, 18], "hours": None, "min_hours": None, "resamples": 500, "seed": 1,
+                  "round_to": None, "min_count": 10, "out": None}
+
+
+def _evaluate_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """The options of ``evaluate``: the config file's, overridden by those given on the command
+    line; the required ones checked."""
+    cfg = _config(args.config)
+    unknown = sorted(set(cfg) - set(_EVALUATE_KEYS))
+    if unknown:
+        raise InputError(f"--config: unknown option(s) {', '.join(unknown)} (known: {', '.join(_EVALUATE_KEYS)})")
+    opts: dict[str, Any] = {}
+    for key, default in _EVALUATE_KEYS.items():
+        given = getattr(args, key)
+        opts[key] = given if given != parser.get_default(key) else cfg.get(key, default)
+    missing = [k for k in ("person", "period", "status", "arm", "origin", "out") if opts[k] is None]
+    if missing:
+        raise InputError("evaluate needs " + ", ".join(f"--{k.replace('_', '-')}" for k in missing)
+                         + " (on the command line or in --config)")
+    cov = opts.pop("covariates")
+    opts["covariates"] = [c.strip() for c in cov.split(",") if c.strip()] if isinstance(cov, str) else list(cov)
+    opts["n_resamples"] = opts.pop("resamples")
+    opts["out"] = Path(opts["out"])
+    return opts
 
 
 if __name__ == "__main__":

@@ -125,10 +125,12 @@ class Frame:
         if not isinstance(name, str):
             raise TypeError(f"column names must be strings, not {type(name).__name__}")
         if name not in self._names:
-            raise ColumnNotFoundError(
-                f"column '{name}' is not in the data (columns: {', '.join(self._names[:20])})",
-                column=name,
-            )
+            import difflib
+
+            close = difflib.get_close_matches(name, self._names, n=3, cutoff=0.6)
+            hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close
+                    else f" (columns: {', '.join(self._names[:20])})")
+            raise ColumnNotFoundError(f"column '{name}' is not in the data{hint}", column=name)
         if self._kind == "pandas":
             return self._data[name]
         if self._kind == "polars":
