@@ -76,3 +76,30 @@ def test_demo_command_writes_the_report(tmp_path):
     rossi = subprocess.run([sys.executable, "-m", "duurzaam", "demo", "--dataset", "rossi"], capture_output=True,
                            text=True, timeout=300)
     assert rossi.returncode == 0 and "rossi" in rossi.stdout
+
+
+def test_the_report_reads_as_a_report():
+    """Percentages with their interval in one cell, p-values as 0.061 or <0.001, model terms as
+    "arm vs control" with the reference row, counts with thousands separators; the CSV tables
+    keep the numbers."""
+    import re
+
+    import duurzaam as dz
+
+    panel = dz.datasets.four_arm_panel(n_persons=1200, seed=4)
+    ev = dz.evaluate_panel(panel, person="person_id", period="month", status="status", arm="arm",
+                           origin="programme_start", covariates=["age", "C(education)"], n_resamples=0)
+    share = ev.display("sustained_work_at")
+    assert all(re.fullmatch(r"\d{1,3}\.\d% \(\d{1,3}\.\d-\d{1,3}\.\d\)", v) for v in share["Share (95% CI)"])
+    t = ev.tables["sustained_work_at"]
+    first = share["Share (95% CI)"].iloc[0]
+    assert first.startswith(f"{100 * t['share'].iloc[0]:.1f}%")
+    cox = ev.display("cox")
+    assert cox["Term"].iloc[0] == "control (reference)" and cox["Hazard ratio (95% CI)"].iloc[0] == "1 (reference)"
+    assert "more guidance vs control" in set(cox["Term"]) and "education: middle" in set(cox["Term"])
+    assert all(p == "<0.001" or re.fullmatch(r"[01]\.\d{3}", p) for p in cox["p"].iloc[1:])
+    lr = ev.display("logrank")
+    assert lr["Comparison"].iloc[1].endswith(" vs control")
+    html = ev.to_html()
+    assert "C(arm)[T." not in html and "(reference)" in html and "duurzaam " in html
+    assert re.search(r"\d,\d{3} persons", html)

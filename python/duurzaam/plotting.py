@@ -59,6 +59,7 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
     ax = _axes(ax)
     t = km.table if round_to is None else km.safe_table(round_to=round_to, min_count=min_count)[0]
     labels = km.levels if km.group is not None else [None]
+    drawn: list[np.ndarray] = []
     for lvl in labels:
         part = t if km.group is None else t[t[km.group] == lvl]
         x = np.concatenate([[0.0], part["time"].to_numpy()])
@@ -67,17 +68,24 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
         hi = np.concatenate([[1.0], part["upper"].to_numpy()])
         if share_event:
             y, lo, hi = 1 - y, 1 - hi, 1 - lo
-        name = "all" if lvl is None else f"{km.group} = {lvl}"
+        drawn += [y, lo, hi] if ci else [y]
+        name = "all" if lvl is None else str(lvl)
         line = ax.step(x, y, where="post", label=name)[0]
         if ci:
             ok = np.isfinite(lo) & np.isfinite(hi)
             ax.fill_between(x[ok], lo[ok], hi[ok], step="post", alpha=0.2, color=line.get_color(), linewidth=0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or ("share with the event" if share_event else "share without the event"))
-    ax.set_ylim(-0.02, 1.02)
+    # the y axis fits the curves (shares in work rarely pass 0.6), on a 0-1 scale
+    vals = np.concatenate(drawn) if drawn else np.array([0.0, 1.0])
+    vals = vals[np.isfinite(vals)]
+    if share_event:
+        ax.set_ylim(-0.02, min(1.02, float(np.ceil((vals.max() + 0.05) * 10) / 10) if vals.size else 1.02))
+    else:
+        ax.set_ylim(max(-0.02, float(np.floor((vals.min() - 0.05) * 10) / 10) if vals.size else -0.02), 1.02)
     ax.set_xlim(left=0)
     if km.group is not None:
-        ax.legend(loc="best", frameon=False)
+        ax.legend(loc="best", frameon=False, title=km.group)
     if at_risk:
         ticks = np.asarray(at_risk_times if at_risk_times is not None else
                            [v for v in ax.get_xticks() if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]], dtype=float)
@@ -132,8 +140,11 @@ def plot_cif(ci: Any, ax: Axes | None = None, *, causes: Sequence[int] | None = 
     return ax
 
 
-def plot_forest(fit: CoxFit, ax: Axes | None = None, *, terms: Sequence[str] | None = None) -> Axes:
-    """Hazard ratios with their confidence intervals on a log axis, one row per term."""
+def plot_forest(fit: CoxFit, ax: Axes | None = None, *, terms: Sequence[str] | None = None,
+                labels: dict[str, str] | None = None, annotate: bool = True) -> Axes:
+    """Hazard ratios with their confidence intervals on a log axis, one row per term.
+    ``labels`` renames terms (``{"C(arm)[T.coaching]": "coaching vs control"}``); ``annotate``
+    prints each ratio and interval beside its line."""
     ax = _axes(ax)
     s = fit.summary
     if terms is not None:
@@ -155,8 +166,14 @@ def plot_forest(fit: CoxFit, ax: Axes | None = None, *, terms: Sequence[str] | N
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
     ax.set_yticks(y)
-    ax.set_yticklabels(list(s.index))
+    ax.set_yticklabels([(labels or {}).get(str(t), str(t)) for t in s.index])
     ax.set_xlabel(f"hazard ratio ({fit.conf_level:.0%} CI)")
+    if annotate:
+        from matplotlib.transforms import blended_transform_factory
+
+        tr = blended_transform_factory(ax.transAxes, ax.transData)
+        for yi, (hr, lo, hi) in zip(y, s[["exp_coef", "exp_lower", "exp_upper"]].to_numpy()):
+            ax.text(1.02, yi, f"{hr:.2f} ({lo:.2f}-{hi:.2f})", transform=tr, va="center", ha="left", fontsize=8)
     return ax
 
 

@@ -12,6 +12,7 @@ report to a folder.
 from __future__ import annotations
 
 import base64
+import datetime
 import html
 import io
 from collections.abc import Sequence
@@ -38,12 +39,22 @@ class Evaluation(Result):
     """Tables and figures of :func:`evaluate_panel`; ``tables`` maps names to DataFrames."""
 
     def __init__(self, tables: dict[str, pd.DataFrame], figures: dict[str, Any], notes: list[tuple[str, str]],
-                 title: str) -> None:
+                 title: str, labels: dict[str, str] | None = None, control: Any = None, arm: str = "arm") -> None:
         self.tables = tables
         self.figures = figures
         self.notes = notes
         self.title = title
+        self.labels = dict(labels or {})
+        self._control = control
+        self._arm = arm
         self._freeze()
+
+    def display(self, name: str) -> pd.DataFrame:
+        """Table ``name`` as the report shows it: percentages with one decimal and their interval
+        in one cell ("31.4% (27.2-35.4)"), p-values as "0.061" or "<0.001", counts with thousands
+        separators, human column names, model terms as "coaching vs control" with the reference
+        row. ``tables[name]`` keeps the machine-readable numbers (as written to CSV)."""
+        return _display(name, self.tables[name], self)
 
     def _title(self) -> str:
         return self.title
@@ -69,11 +80,11 @@ class Evaluation(Result):
                 parts.append(f'<img alt="{html.escape(heading)}" src="data:image/png;base64,'
                              f'{base64.b64encode(buf.getvalue()).decode()}"/>')
             if table in self.tables:
-                parts.append(self.tables[table].to_html(index=False, float_format=lambda x: f"{x:.4g}", border=0,
-                                                        na_rep="-"))
-        style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+                parts.append(_html_table(self.display(table)))
+        style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.4}"
                  "table{border-collapse:collapse;font-size:13px;margin-bottom:1.5em}"
-                 "td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
+                 "td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}"
+                 "td.num,th.num{text-align:right}"
                  "th{background:#f3f3f3}img{max-width:100%}")
         return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
                 f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
@@ -225,7 +236,8 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     terms = " + ".join([f"C({quote(arm)})"] + [c for c in covariates if c not in (arm, cluster)])
     fit = cox(sus, "duration", "event", terms, entry="entry", cluster=cluster)
     tables["cox"] = _estimates(fit.summary.reset_index(), policy)
-    figures["forest"] = _fig(lambda ax: fit.plot(ax=ax), size=(7.0, 0.45 * len(fit.summary) + 1.5))
+    labels = _term_labels(list(fit.summary.index), arm, control)
+    figures["forest"] = _fig(lambda ax: fit.plot(ax=ax, labels=labels), size=(8.0, 0.45 * len(fit.summary) + 1.5))
 
     contrast = km.rmst_contrast(tau, reference=control)
     rm = contrast[["group", "reference", "tau", "difference", "diff_lower", "diff_upper"]].copy()
@@ -282,15 +294,22 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                   f"{count(len(sp.table))} spells"),
         ("sustained work", f"a job lasting at least {sustained} months (interruptions of up to {max_gap} month(s) "
                            "bridged), counted from the month it starts"),
-        ("arms", ", ".join(map(str, [control] + [lv for lv in levels if lv != control]))),
-        ("log-rank", f"chi-square {lr.statistic:.2f} on {lr.df} df, p = {lr.p_value:.3g}"),
+        ("work", f"status {work!r}" + (f" with at least {min_hours:g} hours a week" if min_hours is not None else "")
+                 + f"; months missing from the register bridged up to {max_unobserved}"),
+        ("any job", "the first job of any length after the programme start"),
+        ("exit to work", f"leaving {benefit!r} for work, counted only if still in work a month later"),
+        ("arms", f"{control} (reference), " + ", ".join(map(str, [lv for lv in levels if lv != control]))),
+        ("log-rank", f"chi-square {lr.statistic:.2f} on {lr.df} df, p {_p(lr.p_value) if lr.p_value < 0.001 else '= ' + _p(lr.p_value)}"),
+        ("bootstrap", f"{n_resamples} resamples" + (f" of whole {cluster} clusters" if cluster else " within arms")
+                      + f", seed {seed}" if n_resamples > 0 else "none"),
+        ("made with", f"duurzaam {_version()} on {datetime.date.today().isoformat()}"),
     ]
     if policy is not None:
         notes.append(("disclosure control", f"counts rounded to multiples of {policy.round_to}, counts below "
                       f"{policy.min_count} suppressed (shown as <{policy.min_count}); curves and shares recomputed from "
                       f"rounded counts and cut before fewer than {policy.min_count} are at risk; estimates rounded to "
                       f"{policy.decimals} decimals"))
-    return Evaluation(tables, figures, notes, title)
+    return Evaluation(tables, figures, notes, title, labels=labels, control=control, arm=arm)
 
 
 def _safe(policy: DisclosurePolicy | None) -> dict[str, Any]:
@@ -335,6 +354,119 @@ def _at_risk(km: Any, times: Sequence[int], policy: DisclosurePolicy | None) -> 
         out, _ = policy.counts(out, ["n_risk"])
     else:
         out["n_risk"] = out["n_risk"].round().astype("Int64") if (out["n_risk"] % 1 == 0).all() else out["n_risk"]
+    return out
+
+
+def _html_table(t: pd.DataFrame) -> str:
+    """A plain HTML table: text columns left-aligned, numbers (counts, shares, intervals) right."""
+    import re
+
+    numeric = re.compile(r"^[<>]?-?[\d.,]+%?( \(.*\))?$|^-$|^1 \(reference\)$")
+    cls = {c: ' class="num"' if all(numeric.match(str(v)) for v in t[c]) else "" for c in t.columns}
+    head = "".join(f"<th{cls[c]}>{html.escape(str(c))}</th>" for c in t.columns)
+    rows = "".join("<tr>" + "".join(f"<td{cls[c]}>{html.escape('-' if pd.isna(v) else str(v))}</td>"
+                                    for c, v in zip(t.columns, r)) + "</tr>" for r in t.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _pct(v: float, decimals: int = 1) -> str:
+    return "-" if pd.isna(v) else f"{100 * v:.{decimals}f}%"
+
+
+def _ci(est: Any, lo: Any, hi: Any, pct: bool = True, decimals: int = 1) -> list[str]:
+    """"31.4% (27.2-35.4)" (or "1.19 (0.97-1.46)") per row; "-" where the estimate is missing."""
+    out = []
+    for e, a, b in zip(est, lo, hi):
+        if pd.isna(e):
+            out.append("-")
+        elif pct:
+            out.append(f"{100 * e:.{decimals}f}% ({100 * a:.{decimals}f}-{100 * b:.{decimals}f})")
+        else:
+            out.append(f"{e:.{decimals}f} ({a:.{decimals}f} to {b:.{decimals}f})" if min(a, b) < 0
+                       else f"{e:.{decimals}f} ({a:.{decimals}f}-{b:.{decimals}f})")
+    return out
+
+
+def _p(v: Any) -> str:
+    if pd.isna(v):
+        return "-"
+    return "<0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def _count(v: Any) -> str:
+    return "<10" if pd.isna(v) else f"{int(round(float(v))):,}"
+
+
+def _display(name: str, t: pd.DataFrame, ev: Evaluation) -> pd.DataFrame:
+    arm = ev._arm
+    lab = ev.labels
+    if name in ("sustained_work_at", "any_work_at"):
+        return pd.DataFrame({"Arm": t[arm].astype(str), "Month": t["time"],
+                             "Share (95% CI)": _ci(t["share"], t["share_lower"], t["share_upper"])})
+    if name == "retention_at":
+        return pd.DataFrame({"Arm": t[arm].astype(str), "Months in the job": t["time"],
+                             "Still in the job (95% CI)": _ci(t["survival"], t["lower"], t["upper"])})
+    if name == "exits_at":
+        return pd.DataFrame({"Arm": t[arm].astype(str), "Exit": t["exit"], "Month": t["time"],
+                             "Share exited (95% CI)": _ci(t["cif"], t["lower"], t["upper"])})
+    if name == "logrank":
+        comp = [g1 if g1 == "all arms" else f"{g2} vs {g1}" for g1, g2 in zip(t["group_1"], t["group_2"])]
+        return pd.DataFrame({"Comparison": comp, "Chi-square": [f"{v:.2f}" for v in t["statistic"]],
+                             "p": [_p(v) for v in t["p_value"]], "p (Holm)": [_p(v) for v in t["p_adjusted"]]})
+    if name == "cox":
+        rows = [(f"{ev._control} (reference)", "1 (reference)", "")]
+        rows += [(lab.get(str(term), str(term)), c, _p(p)) for term, c, p in
+                 zip(t["term"], _ci(t["exp_coef"], t["exp_lower"], t["exp_upper"], pct=False, decimals=2), t["p_value"])]
+        return pd.DataFrame(rows, columns=["Term", "Hazard ratio (95% CI)", "p"])
+    if name == "rmst":
+        out = pd.DataFrame({"Arm": [f"{g} vs {r}" for g, r in zip(t["group"], t["reference"])],
+                            "Months": t["tau"].map(lambda v: f"{v:g}"),
+                            "Difference in months without sustained work (95% CI)":
+                                _ci(t["difference"], t["diff_lower"], t["diff_upper"], pct=False, decimals=2)})
+        if "boot_lower" in t.columns:
+            out["Bootstrap 95% CI"] = [f"{a:.2f} to {b:.2f}" if pd.notna(a) else "-"
+                                       for a, b in zip(t["boot_lower"], t["boot_upper"])]
+        return out
+    if name == "occupancy_at":
+        states = [c for c in t.columns if c not in (arm, "time")]
+        out = pd.DataFrame({"Arm": t[arm].astype(str), "Month": t["time"]})
+        for s_ in states:
+            out[str(s_)] = [_pct(v) for v in t[s_]]
+        return out
+    if name == "occupancy_ci":
+        return pd.DataFrame({"Arm": t[arm].astype(str), "Month": t["time"], "State": t["state"].astype(str),
+                             "Share (95% bootstrap CI)": _ci(t["share"], t["lower"], t["upper"])})
+    if name == "sustained_work_at_risk":
+        wide = t.pivot(index=t.columns[0], columns="time", values="n_risk")
+        out = pd.DataFrame({"Arm (number at risk by month)": [str(i) for i in wide.index]})
+        for c in wide.columns:
+            out[str(c)] = [_count(v) for v in wide[c]]
+        return out
+    if name == "dropped":
+        return pd.DataFrame({"Outcome": t["analysis"], "Status": t["outcome"], "Reason": t["reason"],
+                             "Persons": [_count(v) for v in t["count"]]})
+    return t
+
+
+def _term_labels(terms: Sequence[str], arm: str, control: Any) -> dict[str, str]:
+    """Readable names of Cox terms: "C(arm)[T.coaching]" -> "coaching vs control", other
+    categorical terms "education: middle", numeric terms as they are."""
+    out = {}
+    arm_prefix = f"C({quote(arm)})[T."
+    for term in terms:
+        if term.startswith(arm_prefix) and term.endswith("]"):
+            out[term] = f"{term[len(arm_prefix):-1]} vs {control}"
+        elif term.startswith("C(") and ")[T." in term and term.endswith("]"):
+            var, level = term[2:].split(")[T.", 1)
+            out[term] = f"{var.split(',')[0]}: {level[:-1]}"
+        else:
+            out[term] = term
     return out
 
 
