@@ -117,8 +117,9 @@ def test_evaluate_reads_its_options_from_a_toml_plan(tmp_path):
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "from_plan" / "report.html").exists()
     assert "disclosure control" in (tmp_path / "from_plan" / "report.html").read_text()
-    out = run("evaluate", path, "--config", plan, "--out", tmp_path / "override")   # the command line wins
-    assert out.returncode == 0 and (tmp_path / "override" / "report.html").exists()
+    out = run("evaluate", path, "--config", plan, "--out", tmp_path / "override", "--title", "Werkfit 2026")
+    assert out.returncode == 0 and (tmp_path / "override" / "report.html").exists()   # the command line wins
+    assert "<h1>Werkfit 2026</h1>" in (tmp_path / "override" / "report.html").read_text()
     plan.write_text('persn = "person_id"\n')
     out = run("evaluate", path, "--config", plan)
     assert out.returncode == 2 and "unknown option(s) persn" in out.stderr
