@@ -103,3 +103,29 @@ def test_the_report_reads_as_a_report():
     html = ev.to_html()
     assert "C(arm)[T." not in html and "(reference)" in html and "duurzaam " in html
     assert re.search(r"\d,\d{3} persons", html)
+
+
+def test_a_dutch_report():
+    """lang="nl": Dutch headings, labels and sentences, decimal commas and thousands points; the
+    CSV tables are the same numbers as in English."""
+    import re
+
+    import duurzaam as dz
+
+    panel = dz.datasets.four_arm_panel(n_persons=1200, seed=4)
+    args = dict(person="person_id", period="month", status="status", arm="arm", origin="programme_start",
+                n_resamples=0)
+    nl = dz.evaluate_panel(panel, lang="nl", **args)
+    en = dz.evaluate_panel(panel, **args)
+    pd.testing.assert_frame_equal(nl.tables["sustained_work_at"], en.tables["sustained_work_at"])
+    share = nl.display("sustained_work_at")
+    assert list(share.columns) == ["Groep", "Maand", "Aandeel (95%-BI)"]
+    assert all(re.fullmatch(r"\d{1,3},\d% \(\d{1,3},\d-\d{1,3},\d\)", v) for v in share["Aandeel (95%-BI)"])
+    html = nl.to_html()
+    for word in ("Tijd tot duurzaam werk", "Wie is in de analyse", "Hazard ratio&#x27;s (Cox-model)", "(referentie)",
+                 "1.200 personen", "lang='nl'"):
+        assert word in html, word
+    for english in ("Time to sustained work", "Who is in the analysis", "persons,"):
+        assert english not in html, english
+    with pytest.raises(dz.InputError, match="lang must be one of en, nl"):
+        dz.evaluate_panel(panel, lang="de", **args)

@@ -233,6 +233,7 @@ def _main(argv: list[str] | None = None) -> int:
                       "(default 10)")
     p_ev.add_argument("--out", type=Path, help="folder for report.html, the CSV tables and figures")
     p_ev.add_argument("--title", help="the report's title (default: Programme evaluation)")
+    p_ev.add_argument("--lang", choices=["en", "nl"], help="the report's language (default en; nl: Dutch)")
     p_ev.add_argument("--config", type=Path, help="a TOML file with any of these options (person = \"person_id\", "
                       "round_to = 5, ...); options on the command line win")
     _io_options(p_ev)
@@ -288,7 +289,7 @@ def _main(argv: list[str] | None = None) -> int:
 _EVALUATE_KEYS = {"person": None, "period": None, "status": None, "arm": None, "origin": None, "control": None,
                   "cluster": None, "covariates": "", "work": "work", "benefit": "benefit", "sustained": 6,
                   "times": [6, 12, 18], "hours": None, "min_hours": None, "resamples": 500, "seed": 1,
-                  "round_to": None, "min_count": 10, "out": None, "title": "Programme evaluation"}
+                  "round_to": None, "min_count": 10, "out": None, "title": "Programme evaluation", "lang": "en"}
 
 
 def _evaluate_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, Any]:

@@ -47,7 +47,8 @@ def at_risk_counts(table: pd.DataFrame, group: str | None, levels: Sequence[Any]
 def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk: bool = True,
             share_event: bool = False, at_risk_times: Sequence[float] | None = None,
             xlabel: str = "time", ylabel: str | None = None, round_to: int | None = None,
-            min_count: int = 10) -> Axes:
+            min_count: int = 10, at_risk_label: str = "number at risk",
+            rounding_label: str = "counts rounded to multiples of {round_to}", thousands: str = ",") -> Axes:
     """Kaplan-Meier curves (one per group) as step functions with shaded confidence bands;
     ``share_event=True`` draws 1 - S(t) ("share in work"). ``at_risk`` adds the number at risk
     at ``at_risk_times`` (default: the x ticks) in a table under the axis.
@@ -55,7 +56,9 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
     Statistical disclosure control (``round_to=5`` or 10): the curves are drawn from
     :meth:`KaplanMeier.safe_table` (recomputed from rounded cumulative counts, stopped before
     fewer than ``min_count`` remain at risk), the numbers at risk are the rounded ones, and a
-    number below ``min_count`` is shown as "<min_count", never as itself or as 0."""
+    number below ``min_count`` is shown as "<min_count", never as itself or as 0. ``at_risk_label``,
+    ``rounding_label`` and ``thousands`` (the thousands separator) set the words and numbers under
+    the axis (a Dutch report: "aantal at risk", ".")."""
     ax = _axes(ax)
     t = km.table if round_to is None else km.safe_table(round_to=round_to, min_count=min_count)[0]
     labels = km.levels if km.group is not None else [None]
@@ -95,16 +98,17 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
 
         tr = blended_transform_factory(ax.transData, ax.transAxes)
         top = -0.3
-        ax.text(0.0, top, "number at risk", transform=ax.transAxes, ha="left", va="bottom", fontsize=8)
+        ax.text(0.0, top, at_risk_label, transform=ax.transAxes, ha="left", va="bottom", fontsize=8)
         for r, (lvl, counts) in enumerate(zip(labels, rows)):
             y = top - 0.07 * (r + 1)
             ax.text(-0.06, y, "all" if lvl is None else str(lvl), transform=ax.transAxes, ha="right", va="bottom",
                     fontsize=8, gid="at_risk_label")
             for tick, c in zip(ticks, counts):
-                label = f"<{min_count}" if round_to is not None and c < min_count else f"{c:,.0f}"
+                label = (f"<{min_count}" if round_to is not None and c < min_count
+                         else f"{c:,.0f}".replace(",", thousands))
                 ax.text(tick, y, label, transform=tr, ha="center", va="bottom", fontsize=8, gid=f"at_risk:{r}:{tick:g}")
         if round_to is not None:
-            ax.text(1.0, top, f"counts rounded to multiples of {round_to}", transform=ax.transAxes, ha="right",
+            ax.text(1.0, top, rounding_label.format(round_to=round_to), transform=ax.transAxes, ha="right",
                     va="bottom", fontsize=7, gid="disclosure_note")
         ax.figure.subplots_adjust(bottom=0.3 + 0.07 * len(labels), left=0.14)
     return ax

@@ -31,6 +31,10 @@ from .cox import cox
 from ._formula import quote, required_columns
 from .disclosure import DisclosurePolicy, safe_at
 from .plotting import at_risk_counts
+from ._lang import check as _check_lang
+from ._lang import count as _count
+from ._lang import number as _num
+from ._lang import t as _t
 from .nonparametric import kaplan_meier, logrank, pairwise_logrank
 from .spells import drop_summary, spells
 
@@ -39,7 +43,9 @@ class Evaluation(Result):
     """Tables and figures of :func:`evaluate_panel`; ``tables`` maps names to DataFrames."""
 
     def __init__(self, tables: dict[str, pd.DataFrame], figures: dict[str, Any], notes: list[tuple[str, str]],
-                 title: str, labels: dict[str, str] | None = None, control: Any = None, arm: str = "arm") -> None:
+                 title: str, labels: dict[str, str] | None = None, control: Any = None, arm: str = "arm",
+                 lang: str = "en") -> None:
+        self.lang = lang
         self.tables = tables
         self.figures = figures
         self.notes = notes
@@ -67,12 +73,14 @@ class Evaluation(Result):
 
     def to_html(self) -> str:
         """The report as one self-contained HTML page (figures embedded as PNG)."""
+        lang = self.lang
         parts = [f"<h1>{html.escape(self.title)}</h1>", "<ul>"]
-        parts += [f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in self.notes]
+        parts += [f"<li><b>{html.escape(_t(k, lang))}</b>: {html.escape(v)}</li>" for k, v in self.notes]
         parts.append("</ul>")
         for heading, text, table, figure in _SECTIONS:
             if table not in self.tables and figure not in self.figures:
                 continue
+            heading, text = _t(heading, lang), _t(text, lang)
             parts.append(f"<h2>{html.escape(heading)}</h2><p>{html.escape(text)}</p>")
             if figure in self.figures:
                 buf = io.BytesIO()
@@ -86,7 +94,7 @@ class Evaluation(Result):
                  "td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}"
                  "td.num,th.num{text-align:right}"
                  "th{background:#f3f3f3}img{max-width:100%}")
-        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
+        return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
                 f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
     def write(self, folder: str | Path) -> Path:
@@ -147,7 +155,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                    min_hours: float | None = None, sustained: int = 6, times: Sequence[int] = (6, 12, 18),
                    tau: float | None = None, n_resamples: int = 500, seed: int = 1, round_to: int | None = None,
                    min_count: int = 10, disclosure: DisclosurePolicy | None = None,
-                   title: str = "Programme evaluation") -> Evaluation:
+                   title: str = "Programme evaluation", lang: str = "en") -> Evaluation:
     """Evaluates a multi-arm programme from a monthly register panel.
 
     Parameters
@@ -160,6 +168,9 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
         The reference arm (default: the first level of ``arm``).
     cluster : str, optional
         Clusters (municipalities): robust Cox standard errors and a cluster bootstrap.
+    lang : {"en", "nl"}
+        The report's language: every heading, label and sentence, and numbers with decimal commas
+        in Dutch (``"nl"``). The CSV tables stay machine-readable either way.
     covariates : sequence of str
         Person-level adjustment covariates for the Cox model (numeric, or categorical in ``C()``).
     max_gap : int
@@ -194,6 +205,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     >>> sorted(ev.tables)[:3]
     ['any_work_at', 'cox', 'dropped']
     """
+    lang = _check_lang(lang)
     times = [int(t) for t in times]
     tau = float(tau if tau is not None else max(times))
     policy = disclosure if disclosure is not None else (
@@ -221,9 +233,14 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     tables["sustained_work_at"] = _shares(km, times, policy)
     risk_times = list(range(0, int(km.table["time"].max()) + 1, 6 if km.table["time"].max() > 12 else 3))
     tables["sustained_work_at_risk"] = _at_risk(km, risk_times, policy)
-    figures["sustained_work"] = _fig(lambda ax: km.plot(ax=ax, share_event=True, xlabel="months since programme start",
-                                                        ylabel=f"share in work lasting {sustained}+ months",
-                                                        at_risk_times=risk_times, **_safe(policy)))
+    words = {"at_risk_label": _t("number at risk", lang), "thousands": "." if lang == "nl" else ",",
+             "rounding_label": ("aantallen afgerond op veelvouden van {round_to}" if lang == "nl"
+                                else "counts rounded to multiples of {round_to}")}
+    figures["sustained_work"] = _fig(lambda ax: km.plot(
+        ax=ax, share_event=True, xlabel=_t("months since programme start", lang),
+        ylabel=(f"aandeel met werk van {sustained}+ maanden" if lang == "nl"
+                else f"share in work lasting {sustained}+ months"),
+        at_risk_times=risk_times, **words, **_safe(policy)))
     km_any = kaplan_meier(anyjob, "duration", "event", group=arm, entry="entry")
     tables["any_work_at"] = _shares(km_any, times, policy)
 
@@ -237,7 +254,9 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     fit = cox(sus, "duration", "event", terms, entry="entry", cluster=cluster)
     tables["cox"] = _estimates(fit.summary.reset_index(), policy)
     labels = _term_labels(list(fit.summary.index), arm, control)
-    figures["forest"] = _fig(lambda ax: fit.plot(ax=ax, labels=labels), size=(8.0, 0.45 * len(fit.summary) + 1.5))
+    shown = {k: v.replace(" vs ", f" {_t('vs', lang)} ") for k, v in labels.items()}
+    figures["forest"] = _fig(lambda ax: (fit.plot(ax=ax, labels=shown), ax.set_xlabel(_t("hazard ratio (95% CI)", lang))),
+                             size=(8.0, 0.45 * len(fit.summary) + 1.5))
 
     contrast = km.rmst_contrast(tau, reference=control)
     rm = contrast[["group", "reference", "tau", "difference", "diff_lower", "diff_upper"]].copy()
@@ -262,8 +281,9 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                                    stopped=rep_cif.stopped), policy, share=True)
     ex_at.insert(1, "exit", ex_at["cause"].map(exits.attrs["causes"]))
     tables["exits_at"] = ex_at.drop(columns="cause")
-    figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, causes=[1], labels={1: "exit to work"}, band=False,
-                                                xlabel="months since programme start", **_safe(policy)))
+    figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, causes=[1], labels={1: _t("exit to work", lang)},
+                                                band=False, xlabel=_t("months since programme start", lang),
+                                                **_safe(policy)))
 
     occ = sp.occupancy(origin=origin, group=arm, times=times, n_resamples=n_resamples, cluster=cluster,
                        seed=seed)
@@ -309,7 +329,45 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                       f"{policy.min_count} suppressed (shown as <{policy.min_count}); curves and shares recomputed from "
                       f"rounded counts and cut before fewer than {policy.min_count} are at risk; estimates rounded to "
                       f"{policy.decimals} decimals"))
-    return Evaluation(tables, figures, notes, title, labels=labels, control=control, arm=arm)
+    if lang == "nl":
+        notes = _notes_nl(notes, locals())
+    return Evaluation(tables, figures, notes, title, labels=labels, control=control, arm=arm, lang=lang)
+
+
+def _notes_nl(notes: list[tuple[str, str]], v: dict[str, Any]) -> list[tuple[str, str]]:
+    """The report's header in Dutch (same facts, Dutch sentences and numbers)."""
+    policy, lr = v["policy"], v["lr"]
+    count = policy.count_text if policy is not None else (lambda x: f"{int(x):,}")
+
+    def c(x: Any) -> str:
+        return count(x).replace(",", ".")
+
+    sp = v["sp"]
+    out = [
+        ("panel", f"{c(len(sp.persons))} personen, {c(sp.summary_counts.loc['rows', 'count'])} persoonsmaanden, "
+                  f"{c(len(sp.table))} perioden"),
+        ("duurzaam werk", f"een baan van minstens {v['sustained']} maanden (onderbrekingen tot {v['max_gap']} maand "
+                          "overbrugd), geteld vanaf de maand waarin hij begint"),
+        ("werk", f"status {v['work']!r}" + (f" met minstens {_num(v['min_hours'], 0, 'nl')} uur per week"
+                                            if v["min_hours"] is not None else "")
+                 + f"; tot {v['max_unobserved']} ontbrekende maand(en) in het register overbrugd"),
+        ("werk gevonden", "de eerste baan na de start, van welke duur ook"),
+        ("uitstroom naar werk", f"uit {v['benefit']!r} naar werk, alleen als de persoon een maand later nog werkt"),
+        ("groepen", f"{v['control']} (referentie), "
+                    + ", ".join(map(str, [lv for lv in v["levels"] if lv != v["control"]]))),
+        ("log-ranktoets", f"chi-kwadraat {_num(lr.statistic, 2, 'nl')} bij {lr.df} vrijheidsgraden, "
+                          f"p {_p(lr.p_value, 'nl') if lr.p_value < 0.001 else '= ' + _p(lr.p_value, 'nl')}"),
+        ("bootstrap", (f"{v['n_resamples']} trekkingen" + (f" van hele clusters ({v['cluster']})" if v["cluster"]
+                                                         else " binnen groepen") + f", seed {v['seed']}")
+                      if v["n_resamples"] > 0 else "geen"),
+        ("gemaakt met", f"duurzaam {_version()} op {datetime.date.today().isoformat()}"),
+    ]
+    if policy is not None:
+        out.append(("onthullingscontrole", f"aantallen afgerond op veelvouden van {policy.round_to}, aantallen onder "
+                    f"{policy.min_count} onderdrukt (getoond als <{policy.min_count}); curven en aandelen herberekend "
+                    f"uit afgeronde aantallen en afgebroken voordat minder dan {policy.min_count} personen at risk zijn; "
+                    f"schattingen afgerond op {policy.decimals} decimalen"))
+    return out
 
 
 def _safe(policy: DisclosurePolicy | None) -> dict[str, Any]:
@@ -361,7 +419,7 @@ def _html_table(t: pd.DataFrame) -> str:
     """A plain HTML table: text columns left-aligned, numbers (counts, shares, intervals) right."""
     import re
 
-    numeric = re.compile(r"^[<>]?-?[\d.,]+%?( \(.*\))?$|^-$|^1 \(reference\)$")
+    numeric = re.compile(r"^[<>]?-?[\d.,]+%?( \(.*\)| to .*| tot .*)?$|^-$|^1 \(refer\w*\)$")
     cls = {c: ' class="num"' if all(numeric.match(str(v)) for v in t[c]) else "" for c in t.columns}
     head = "".join(f"<th{cls[c]}>{html.escape(str(c))}</th>" for c in t.columns)
     rows = "".join("<tr>" + "".join(f"<td{cls[c]}>{html.escape('-' if pd.isna(v) else str(v))}</td>"
@@ -375,82 +433,94 @@ def _version() -> str:
     return __version__
 
 
-def _pct(v: float, decimals: int = 1) -> str:
-    return "-" if pd.isna(v) else f"{100 * v:.{decimals}f}%"
+def _pct(v: float, decimals: int = 1, lang: str = "en") -> str:
+    return "-" if pd.isna(v) else f"{_num(100 * v, decimals, lang)}%"
 
 
-def _ci(est: Any, lo: Any, hi: Any, pct: bool = True, decimals: int = 1) -> list[str]:
-    """"31.4% (27.2-35.4)" (or "1.19 (0.97-1.46)") per row; "-" where the estimate is missing."""
+def _ci(est: Any, lo: Any, hi: Any, pct: bool = True, decimals: int = 1, lang: str = "en") -> list[str]:
+    """"31.4% (27.2-35.4)" (or "1.19 (0.97-1.46)"; Dutch "31,4% (27,2-35,4)") per row; "-" where
+    the estimate is missing."""
     out = []
     for e, a, b in zip(est, lo, hi):
         if pd.isna(e):
             out.append("-")
         elif pct:
-            out.append(f"{100 * e:.{decimals}f}% ({100 * a:.{decimals}f}-{100 * b:.{decimals}f})")
+            out.append(f"{_num(100 * e, decimals, lang)}% ({_num(100 * a, decimals, lang)}-{_num(100 * b, decimals, lang)})")
         else:
-            out.append(f"{e:.{decimals}f} ({a:.{decimals}f} to {b:.{decimals}f})" if min(a, b) < 0
-                       else f"{e:.{decimals}f} ({a:.{decimals}f}-{b:.{decimals}f})")
+            sep = " to " if lang == "en" else " tot "
+            out.append(f"{_num(e, decimals, lang)} ({_num(a, decimals, lang)}{sep}{_num(b, decimals, lang)})"
+                       if min(a, b) < 0 else f"{_num(e, decimals, lang)} ({_num(a, decimals, lang)}-{_num(b, decimals, lang)})")
     return out
 
 
-def _p(v: Any) -> str:
+def _p(v: Any, lang: str = "en") -> str:
     if pd.isna(v):
         return "-"
-    return "<0.001" if v < 0.001 else f"{v:.3f}"
-
-
-def _count(v: Any) -> str:
-    return "<10" if pd.isna(v) else f"{int(round(float(v))):,}"
+    return ("<0,001" if lang == "nl" else "<0.001") if v < 0.001 else _num(v, 3, lang)
 
 
 def _display(name: str, t: pd.DataFrame, ev: Evaluation) -> pd.DataFrame:
-    arm = ev._arm
-    lab = ev.labels
+    out = _display_en(name, t, ev)
+    return out.rename(columns=lambda c: _t(str(c), ev.lang))
+
+
+def _display_en(name: str, t: pd.DataFrame, ev: Evaluation) -> pd.DataFrame:
+    arm, lab, lang = ev._arm, ev.labels, ev.lang
+    vs = _t("vs", lang)
+    ref = _t("(reference)", lang)
+
+    def ci(*cols: Any, **kw: Any) -> list[str]:
+        return _ci(*cols, lang=lang, **kw)
+
     if name in ("sustained_work_at", "any_work_at"):
         return pd.DataFrame({"Arm": t[arm].astype(str), "Month": t["time"],
-                             "Share (95% CI)": _ci(t["share"], t["share_lower"], t["share_upper"])})
+                             "Share (95% CI)": ci(t["share"], t["share_lower"], t["share_upper"])})
     if name == "retention_at":
         return pd.DataFrame({"Arm": t[arm].astype(str), "Months in the job": t["time"],
-                             "Still in the job (95% CI)": _ci(t["survival"], t["lower"], t["upper"])})
+                             "Still in the job (95% CI)": ci(t["survival"], t["lower"], t["upper"])})
     if name == "exits_at":
-        return pd.DataFrame({"Arm": t[arm].astype(str), "Exit": t["exit"], "Month": t["time"],
-                             "Share exited (95% CI)": _ci(t["cif"], t["lower"], t["upper"])})
+        return pd.DataFrame({"Arm": t[arm].astype(str), "Exit": [_t(str(v), lang) for v in t["exit"]],
+                             "Month": t["time"], "Share exited (95% CI)": ci(t["cif"], t["lower"], t["upper"])})
     if name == "logrank":
-        comp = [g1 if g1 == "all arms" else f"{g2} vs {g1}" for g1, g2 in zip(t["group_1"], t["group_2"])]
-        return pd.DataFrame({"Comparison": comp, "Chi-square": [f"{v:.2f}" for v in t["statistic"]],
-                             "p": [_p(v) for v in t["p_value"]], "p (Holm)": [_p(v) for v in t["p_adjusted"]]})
+        comp = [_t(g1, lang) if g1 == "all arms" else f"{g2} {vs} {g1}" for g1, g2 in zip(t["group_1"], t["group_2"])]
+        return pd.DataFrame({"Comparison": comp, "Chi-square": [_num(v, 2, lang) for v in t["statistic"]],
+                             "p": [_p(v, lang) for v in t["p_value"]], "p (Holm)": [_p(v, lang) for v in t["p_adjusted"]]})
     if name == "cox":
-        rows = [(f"{ev._control} (reference)", "1 (reference)", "")]
-        rows += [(lab.get(str(term), str(term)), c, _p(p)) for term, c, p in
-                 zip(t["term"], _ci(t["exp_coef"], t["exp_lower"], t["exp_upper"], pct=False, decimals=2), t["p_value"])]
+        rows = [(f"{ev._control} {ref}", _t("1 (reference)", lang), "")]
+        terms = [lab.get(str(term), str(term)).replace(" vs ", f" {vs} ") for term in t["term"]]
+        rows += list(zip(terms, ci(t["exp_coef"], t["exp_lower"], t["exp_upper"], pct=False, decimals=2),
+                         [_p(p, lang) for p in t["p_value"]]))
         return pd.DataFrame(rows, columns=["Term", "Hazard ratio (95% CI)", "p"])
     if name == "rmst":
-        out = pd.DataFrame({"Arm": [f"{g} vs {r}" for g, r in zip(t["group"], t["reference"])],
+        out = pd.DataFrame({"Arm": [f"{g} {vs} {r}" for g, r in zip(t["group"], t["reference"])],
                             "Months": t["tau"].map(lambda v: f"{v:g}"),
                             "Difference in months without sustained work (95% CI)":
-                                _ci(t["difference"], t["diff_lower"], t["diff_upper"], pct=False, decimals=2)})
+                                ci(t["difference"], t["diff_lower"], t["diff_upper"], pct=False, decimals=2)})
         if "boot_lower" in t.columns:
-            out["Bootstrap 95% CI"] = [f"{a:.2f} to {b:.2f}" if pd.notna(a) else "-"
+            sep = " to " if lang == "en" else " tot "
+            out["Bootstrap 95% CI"] = [f"{_num(a, 2, lang)}{sep}{_num(b, 2, lang)}" if pd.notna(a) else "-"
                                        for a, b in zip(t["boot_lower"], t["boot_upper"])]
         return out
     if name == "occupancy_at":
         states = [c for c in t.columns if c not in (arm, "time")]
         out = pd.DataFrame({"Arm": t[arm].astype(str), "Month": t["time"]})
         for s_ in states:
-            out[str(s_)] = [_pct(v) for v in t[s_]]
+            out[str(s_)] = [_pct(v, lang=lang) for v in t[s_]]
         return out
     if name == "occupancy_ci":
         return pd.DataFrame({"Arm": t[arm].astype(str), "Month": t["time"], "State": t["state"].astype(str),
-                             "Share (95% bootstrap CI)": _ci(t["share"], t["lower"], t["upper"])})
+                             "Share (95% bootstrap CI)": ci(t["share"], t["lower"], t["upper"])})
     if name == "sustained_work_at_risk":
         wide = t.pivot(index=t.columns[0], columns="time", values="n_risk")
         out = pd.DataFrame({"Arm (number at risk by month)": [str(i) for i in wide.index]})
         for c in wide.columns:
-            out[str(c)] = [_count(v) for v in wide[c]]
+            out[str(c)] = [_count(v, lang) for v in wide[c]]
         return out
     if name == "dropped":
-        return pd.DataFrame({"Outcome": t["analysis"], "Status": t["outcome"], "Reason": t["reason"],
-                             "Persons": [_count(v) for v in t["count"]]})
+        return pd.DataFrame({"Outcome": [_t(v, lang) for v in t["analysis"]],
+                             "Status": [_t(v, lang) for v in t["outcome"]],
+                             "Reason": [_t(str(v), lang) for v in t["reason"]],
+                             "Persons": [_count(v, lang) for v in t["count"]]})
     return t
 
 
