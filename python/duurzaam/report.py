@@ -308,66 +308,68 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     if policy is not None:
         dropped, _ = policy.counts(dropped, ["count"])
     tables["dropped"] = dropped
-    count = policy.count_text if policy is not None else (lambda v: f"{int(v):,}")
+    notes = _header(lang, policy, persons=len(sp.persons), months=sp.summary_counts.loc["rows", "count"],
+                    spells=len(sp.table), sustained=sustained, max_gap=max_gap, work=work, min_hours=min_hours,
+                    max_unobserved=max_unobserved, benefit=benefit, arms=[control] + [lv for lv in levels if lv != control],
+                    lr=lr, n_resamples=n_resamples, cluster=cluster, seed=seed)
+    return Evaluation(tables, figures, notes, title, labels=labels, control=control, arm=arm, lang=lang)
+
+
+def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months: int, spells: int, sustained: int,
+            max_gap: int, work: str, min_hours: float | None, max_unobserved: int, benefit: str, arms: list[Any],
+            lr: Any, n_resamples: int, cluster: str | None, seed: int) -> list[tuple[str, str]]:
+    """The report's header: the data, every outcome definition, the tests, the bootstrap, the
+    version and date, and the disclosure rules, in ``lang`` (counts rounded under ``policy``)."""
+    def c(x: float) -> str:
+        return _count(policy.count(x) if policy is not None else x, lang,
+                      below=f"<{policy.min_count}" if policy is not None else "")
+
+    p = _p(lr.p_value, lang)
+    p = p if p.startswith("<") else f"= {p}"
+    today = datetime.date.today().isoformat()
+    ref, others = arms[0], ", ".join(map(str, arms[1:]))
+    if lang == "nl":
+        notes = [
+            ("panel", f"{c(persons)} personen, {c(months)} persoonsmaanden, {c(spells)} perioden"),
+            ("duurzaam werk", f"een baan van minstens {sustained} maanden (onderbrekingen tot {max_gap} maand "
+                              "overbrugd), geteld vanaf de maand waarin hij begint"),
+            ("werk", f"status {work!r}" + (f" met minstens {_num(min_hours, 0, lang)} uur per week"
+                                           if min_hours is not None else "")
+                     + f"; tot {max_unobserved} ontbrekende maand(en) in het register overbrugd"),
+            ("werk gevonden", "de eerste baan na de start, van welke duur ook"),
+            ("uitstroom naar werk", f"uit {benefit!r} naar werk, alleen als de persoon een maand later nog werkt"),
+            ("groepen", f"{ref} (referentie), {others}"),
+            ("log-ranktoets", f"chi-kwadraat {_num(lr.statistic, 2, lang)} bij {lr.df} vrijheidsgraden, p {p}"),
+            ("bootstrap", f"{n_resamples} trekkingen" + (f" van hele clusters ({cluster})" if cluster else
+                                                       " binnen groepen") + f", seed {seed}" if n_resamples > 0 else "geen"),
+            ("gemaakt met", f"duurzaam {_version()} op {today}"),
+        ]
+        if policy is not None:
+            notes.append(("onthullingscontrole", f"aantallen afgerond op veelvouden van {policy.round_to}, aantallen "
+                          f"onder {policy.min_count} onderdrukt (getoond als <{policy.min_count}); curven en aandelen "
+                          f"herberekend uit afgeronde aantallen en afgebroken voordat minder dan {policy.min_count} "
+                          f"personen at risk zijn; schattingen afgerond op {policy.decimals} decimalen"))
+        return notes
     notes = [
-        ("panel", f"{count(len(sp.persons))} persons, {count(sp.summary_counts.loc['rows', 'count'])} person-months, "
-                  f"{count(len(sp.table))} spells"),
+        ("panel", f"{c(persons)} persons, {c(months)} person-months, {c(spells)} spells"),
         ("sustained work", f"a job lasting at least {sustained} months (interruptions of up to {max_gap} month(s) "
                            "bridged), counted from the month it starts"),
         ("work", f"status {work!r}" + (f" with at least {min_hours:g} hours a week" if min_hours is not None else "")
                  + f"; months missing from the register bridged up to {max_unobserved}"),
         ("any job", "the first job of any length after the programme start"),
         ("exit to work", f"leaving {benefit!r} for work, counted only if still in work a month later"),
-        ("arms", f"{control} (reference), " + ", ".join(map(str, [lv for lv in levels if lv != control]))),
-        ("log-rank", f"chi-square {lr.statistic:.2f} on {lr.df} df, p {_p(lr.p_value) if lr.p_value < 0.001 else '= ' + _p(lr.p_value)}"),
+        ("arms", f"{ref} (reference), {others}"),
+        ("log-rank", f"chi-square {lr.statistic:.2f} on {lr.df} df, p {p}"),
         ("bootstrap", f"{n_resamples} resamples" + (f" of whole {cluster} clusters" if cluster else " within arms")
                       + f", seed {seed}" if n_resamples > 0 else "none"),
-        ("made with", f"duurzaam {_version()} on {datetime.date.today().isoformat()}"),
+        ("made with", f"duurzaam {_version()} on {today}"),
     ]
     if policy is not None:
         notes.append(("disclosure control", f"counts rounded to multiples of {policy.round_to}, counts below "
-                      f"{policy.min_count} suppressed (shown as <{policy.min_count}); curves and shares recomputed from "
-                      f"rounded counts and cut before fewer than {policy.min_count} are at risk; estimates rounded to "
-                      f"{policy.decimals} decimals"))
-    if lang == "nl":
-        notes = _notes_nl(notes, locals())
-    return Evaluation(tables, figures, notes, title, labels=labels, control=control, arm=arm, lang=lang)
-
-
-def _notes_nl(notes: list[tuple[str, str]], v: dict[str, Any]) -> list[tuple[str, str]]:
-    """The report's header in Dutch (same facts, Dutch sentences and numbers)."""
-    policy, lr = v["policy"], v["lr"]
-    count = policy.count_text if policy is not None else (lambda x: f"{int(x):,}")
-
-    def c(x: Any) -> str:
-        return count(x).replace(",", ".")
-
-    sp = v["sp"]
-    out = [
-        ("panel", f"{c(len(sp.persons))} personen, {c(sp.summary_counts.loc['rows', 'count'])} persoonsmaanden, "
-                  f"{c(len(sp.table))} perioden"),
-        ("duurzaam werk", f"een baan van minstens {v['sustained']} maanden (onderbrekingen tot {v['max_gap']} maand "
-                          "overbrugd), geteld vanaf de maand waarin hij begint"),
-        ("werk", f"status {v['work']!r}" + (f" met minstens {_num(v['min_hours'], 0, 'nl')} uur per week"
-                                            if v["min_hours"] is not None else "")
-                 + f"; tot {v['max_unobserved']} ontbrekende maand(en) in het register overbrugd"),
-        ("werk gevonden", "de eerste baan na de start, van welke duur ook"),
-        ("uitstroom naar werk", f"uit {v['benefit']!r} naar werk, alleen als de persoon een maand later nog werkt"),
-        ("groepen", f"{v['control']} (referentie), "
-                    + ", ".join(map(str, [lv for lv in v["levels"] if lv != v["control"]]))),
-        ("log-ranktoets", f"chi-kwadraat {_num(lr.statistic, 2, 'nl')} bij {lr.df} vrijheidsgraden, "
-                          f"p {_p(lr.p_value, 'nl') if lr.p_value < 0.001 else '= ' + _p(lr.p_value, 'nl')}"),
-        ("bootstrap", (f"{v['n_resamples']} trekkingen" + (f" van hele clusters ({v['cluster']})" if v["cluster"]
-                                                         else " binnen groepen") + f", seed {v['seed']}")
-                      if v["n_resamples"] > 0 else "geen"),
-        ("gemaakt met", f"duurzaam {_version()} op {datetime.date.today().isoformat()}"),
-    ]
-    if policy is not None:
-        out.append(("onthullingscontrole", f"aantallen afgerond op veelvouden van {policy.round_to}, aantallen onder "
-                    f"{policy.min_count} onderdrukt (getoond als <{policy.min_count}); curven en aandelen herberekend "
-                    f"uit afgeronde aantallen en afgebroken voordat minder dan {policy.min_count} personen at risk zijn; "
-                    f"schattingen afgerond op {policy.decimals} decimalen"))
-    return out
+                      f"{policy.min_count} suppressed (shown as <{policy.min_count}); curves and shares recomputed "
+                      f"from rounded counts and cut before fewer than {policy.min_count} are at risk; estimates "
+                      f"rounded to {policy.decimals} decimals"))
+    return notes
 
 
 def _safe(policy: DisclosurePolicy | None) -> dict[str, Any]:
