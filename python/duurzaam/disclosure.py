@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import _lang
 from ._model import _z
 from .errors import InputError
 
@@ -95,10 +96,9 @@ class DisclosurePolicy:
         out = np.where(a < self.min_count, np.nan, _round(a, self.round_to))
         return float(out) if out.ndim == 0 else out
 
-    def count_text(self, x: float) -> str:
+    def count_text(self, x: float, lang: str = "en") -> str:
         """A count as published text: rounded with thousands separators, or "<min_count"."""
-        v = self.count(x)
-        return f"<{self.min_count}" if np.isnan(v) else f"{int(v):,}"
+        return _lang.count(self.count(x), lang, below=f"<{self.min_count}")
 
     def counts(self, table: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, DisclosureReport]:
         """:func:`round_counts` under this policy."""

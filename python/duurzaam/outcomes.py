@@ -15,9 +15,20 @@ from ._spellcodes import _NO_ORIGIN, _REASONS
 from .errors import EmptyDataError, InputError
 
 
+def _dropped(reasons: np.ndarray) -> dict[str, int]:
+    """How many persons each drop reason (core codes >= 10) removed."""
+    codes, n = np.unique(reasons, return_counts=True)
+    return {_REASONS[int(c)]: int(k) for c, k in zip(codes, n)}
+
+
 class OutcomeRules:
     """The outcome rules of :class:`duurzaam.spells.Spells`: ``time_to``, ``time_to_exit`` and
     ``spell_durations``."""
+
+    def _covariates(self, out: pd.DataFrame, persons: np.ndarray, covariates: Sequence[str] | None) -> None:
+        """Adds each covariate (its value on the person's first panel row) for the rows' persons."""
+        for c in covariates or []:
+            out[c] = self._person_values(c).iloc[persons].reset_index(drop=True)
 
     def _finish(self, res: dict[str, np.ndarray], covariates: Sequence[str] | None, rule: str,
                 causes: dict[int, str] | None = None) -> pd.DataFrame:
@@ -41,10 +52,8 @@ class OutcomeRules:
         if causes is not None:
             names = {0: "censored", **causes}
             out.insert(3, "cause", [names[int(c)] for c in out["event"]])
-        for c in covariates or []:
-            out[c] = self._person_values(c).iloc[idx].reset_index(drop=True)
-        dropped_codes, dropped_n = np.unique(reason[~keep], return_counts=True)
-        dropped = {_REASONS[int(c)]: int(k) for c, k in zip(dropped_codes, dropped_n)}
+        self._covariates(out, idx, covariates)
+        dropped = _dropped(reason[~keep])
         out.attrs["dropped"] = dropped
         out.attrs["rule"] = rule
         if causes is not None:
@@ -140,10 +149,8 @@ class OutcomeRules:
             "entry": np.where(np.isfinite(res["entry"][idx]), res["entry"][idx], 0.0),
             "reason": text,
         })
-        for c in covariates or []:
-            out[c] = self._person_values(c).iloc[idx].reset_index(drop=True)
-        dropped_codes, dropped_n = np.unique(reason[~keep], return_counts=True)
-        out.attrs["dropped"] = {_REASONS[int(c)]: int(k) for c, k in zip(dropped_codes, dropped_n)}
+        self._covariates(out, idx, covariates)
+        out.attrs["dropped"] = _dropped(reason[~keep])
         out.attrs["rule"] = rule + "; interval-censored across gaps in the data"
         if not len(out):
             raise EmptyDataError(f"no person is left under the rule ({rule})")
@@ -295,8 +302,7 @@ class OutcomeRules:
             "entry": np.zeros(len(idx)),
             "reason": reason,
         })
-        for c in covariates or []:
-            out[c] = self._person_values(c).iloc[a["person"][idx]].reset_index(drop=True)
+        self._covariates(out, a["person"][idx], covariates)
         out.attrs["dropped"] = counts
         cens = pd.Series(reason[event == 0]).value_counts(sort=False)
         out.attrs["censoring"] = {str(k): int(v) for k, v in cens.sort_index().items()}

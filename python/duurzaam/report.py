@@ -321,8 +321,7 @@ def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months:
     """The report's header: the data, every outcome definition, the tests, the bootstrap, the
     version and date, and the disclosure rules, in ``lang`` (counts rounded under ``policy``)."""
     def c(x: float) -> str:
-        return _count(policy.count(x) if policy is not None else x, lang,
-                      below=f"<{policy.min_count}" if policy is not None else "")
+        return policy.count_text(x, lang) if policy is not None else _count(x, lang)
 
     p = _p(lr.p_value, lang)
     p = p if p.startswith("<") else f"= {p}"
