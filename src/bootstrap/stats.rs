@@ -4,7 +4,9 @@
 
 use crate::cox::{CoxFit, Prepared};
 use crate::data::SurvData;
-use crate::nonparametric::km::{kaplan_meier, row_at, KmCurve, KmOptions};
+use crate::nonparametric::grid::Grid;
+use crate::nonparametric::km::{curve, kaplan_meier, row_at, KmCurve, KmOptions};
+use crate::nonparametric::risk::Blocks;
 use crate::nonparametric::logrank::{logrank, LogrankOptions};
 use crate::optim::{newton, NewtonOptions};
 
@@ -39,9 +41,33 @@ fn surv_at(c: &KmCurve, t: f64) -> (f64, f64) {
     }
 }
 
-/// Values then variances, in the layout of [`KmSpec`].
-pub fn km_statistic(data: &SurvData, w: Option<&[f64]>, spec: &KmSpec) -> Vec<f64> {
-    let curves = kaplan_meier(data, w, &spec.opts);
+/// What the Kaplan-Meier statistic keeps between replicates. Tied (whole-number) times go
+/// through the dense grid, which needs no sort; untied times are sorted once per group here, and
+/// each replicate only sweeps those rows with its own weights (rows of weight zero add nothing).
+pub struct KmPrepared {
+    blocks: Option<Blocks>,
+}
+
+impl KmPrepared {
+    pub fn new(data: &SurvData) -> Self {
+        let k = data.n_groups;
+        let tied = Grid::build(data, None, |i| data.group_of(i), k).is_some();
+        KmPrepared { blocks: (!tied).then(|| Blocks::new(data, data.group, k)) }
+    }
+}
+
+/// Values then variances, in the layout of [`KmSpec`]; `prep` (from the same data) spares the
+/// per-replicate sort of untied times.
+pub fn km_statistic(data: &SurvData, w: Option<&[f64]>, spec: &KmSpec, prep: Option<&KmPrepared>) -> Vec<f64> {
+    let curves = match prep.and_then(|p| p.blocks.as_ref()) {
+        Some(b) => (0..b.n_blocks())
+            .map(|g| {
+                let (ex, en) = b.block(g);
+                curve(data, w, ex, en, &spec.opts)
+            })
+            .collect(),
+        None => kaplan_meier(data, w, &spec.opts),
+    };
     let k = curves.len();
     let (mut val, mut var) = (Vec::with_capacity(spec.len(k)), Vec::with_capacity(spec.len(k)));
     let mut rm = vec![Vec::new(); k];
@@ -62,7 +88,7 @@ pub fn km_statistic(data: &SurvData, w: Option<&[f64]>, spec: &KmSpec) -> Vec<f6
             sv[g].push((s, v));
         }
         for &q in &spec.quantiles {
-            val.push(c.quantile(q).0);
+            val.push(c.quantile_time(q));
             var.push(f64::NAN);
         }
         for &tau in &spec.taus {
@@ -189,4 +215,35 @@ pub fn cif_statistic(data: &SurvData, cause: &[u8], k: usize, times: &[f64], w: 
     }
     val.extend(var);
     val
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn km_presorted_replicates_equal_a_fresh_estimate() {
+        // Untied times, 3 groups, replicate counts with zeros (rows left out) and repeats.
+        let n = 500;
+        let exit: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 / 13.0 + 0.01).collect();
+        let event: Vec<u8> = (0..n).map(|i| (i % 3 != 0) as u8).collect();
+        let group: Vec<u32> = (0..n).map(|i| (i % 3) as u32).collect();
+        let d = SurvData::new(&exit, &event, None, None).unwrap().with_groups(&group, 3).unwrap();
+        let prep = KmPrepared::new(&d);
+        assert!(prep.blocks.is_some(), "untied data take the presorted path");
+        let spec = KmSpec { times: vec![10.0, 40.0], quantiles: vec![0.5], taus: vec![50.0], opts: KmOptions::default() };
+        for rep in 0..5u64 {
+            let w: Vec<f64> = (0..n as u64).map(|i| ((i * 2654435761 + rep * 97) % 5) as f64 / 2.0).map(f64::floor).collect();
+            let fresh = km_statistic(&d, Some(&w), &spec, None);
+            let kept = km_statistic(&d, Some(&w), &spec, Some(&prep));
+            assert_eq!(fresh.len(), kept.len());
+            for (a, b) in fresh.iter().zip(&kept) {
+                assert!((a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-12 * a.abs().max(1.0), "{a} vs {b}");
+            }
+        }
+        // Whole-number times stay on the grid.
+        let months: Vec<f64> = exit.iter().map(|t| t.ceil()).collect();
+        let dm = SurvData::new(&months, &event, None, None).unwrap().with_groups(&group, 3).unwrap();
+        assert!(KmPrepared::new(&dm).blocks.is_none());
+    }
 }

@@ -251,15 +251,25 @@ pub fn findq(x: &[f64], y: &[f64], p: f64, tol: f64) -> f64 {
     }
     let xmax = *x.last().unwrap();
     // Drop duplicated y values (NaN counts as a duplicate of NaN), keeping the first, as R's
-    // duplicated(); a set keeps this linear for curves with many distinct times.
+    // duplicated(). On a monotone curve without NaN (1 - S always, the limits nearly always) the
+    // duplicates are neighbours; otherwise a set keeps this linear.
     let mut xs = Vec::with_capacity(x.len());
     let mut ys = Vec::with_capacity(y.len());
-    let mut seen = std::collections::HashSet::with_capacity(y.len());
-    for (&xi, &yi) in x.iter().zip(y) {
-        let key = if yi.is_nan() { f64::NAN.to_bits() } else { (yi + 0.0).to_bits() };
-        if seen.insert(key) {
-            xs.push(xi);
-            ys.push(yi);
+    if y.windows(2).all(|w| w[0] <= w[1]) && !y.iter().any(|v| v.is_nan()) {
+        for (&xi, &yi) in x.iter().zip(y) {
+            if ys.last() != Some(&yi) {
+                xs.push(xi);
+                ys.push(yi);
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(y.len());
+        for (&xi, &yi) in x.iter().zip(y) {
+            let key = if yi.is_nan() { f64::NAN.to_bits() } else { (yi + 0.0).to_bits() };
+            if seen.insert(key) {
+                xs.push(xi);
+                ys.push(yi);
+            }
         }
     }
     let last_y = *ys.last().unwrap();
@@ -307,15 +317,16 @@ pub const QUANTILE_TOL: f64 = 1.4901161193847656e-08;
 /// The time by which a share `p` has had the event (1 - S(t) = p; p = 0.5 is the median) with
 /// its limits from the confidence curves, as R's `quantile.survfit`. Returns (time, lower, upper).
 pub fn quantile(time: &[f64], surv: &[f64], lower: &[f64], upper: &[f64], p: f64) -> (f64, f64, f64) {
+    (quantile_time(time, surv, p), quantile_time(time, lower, p), quantile_time(time, upper, p))
+}
+
+/// The point estimate of [`quantile`] alone (of `surv`, or of one confidence curve).
+pub fn quantile_time(time: &[f64], surv: &[f64], p: f64) -> f64 {
     let mut x = Vec::with_capacity(time.len() + 1);
     x.push(0.0f64.min(time.first().copied().unwrap_or(0.0)));
     x.extend_from_slice(time);
-    let f = |v: &[f64]| -> Vec<f64> { std::iter::once(0.0).chain(v.iter().map(|s| 1.0 - s)).collect() };
-    (
-        findq(&x, &f(surv), p, QUANTILE_TOL),
-        findq(&x, &f(lower), p, QUANTILE_TOL),
-        findq(&x, &f(upper), p, QUANTILE_TOL),
-    )
+    let y: Vec<f64> = std::iter::once(0.0).chain(surv.iter().map(|s| 1.0 - s)).collect();
+    findq(&x, &y, p, QUANTILE_TOL)
 }
 
 /// Row in force at time t (the last distinct time <= t); `None` before the first.
@@ -364,6 +375,11 @@ pub fn rmst(time: &[f64], surv: &[f64], n_risk: &[f64], n_event: &[f64], tau: f6
 impl KmCurve {
     pub fn quantile(&self, p: f64) -> (f64, f64, f64) {
         quantile(&self.table.time, &self.surv, &self.lower, &self.upper, p)
+    }
+
+    /// The time alone, without its limits.
+    pub fn quantile_time(&self, p: f64) -> f64 {
+        quantile_time(&self.table.time, &self.surv, p)
     }
 
     pub fn rmst(&self, tau: f64) -> (f64, f64) {

@@ -181,8 +181,9 @@ pub(crate) fn bootstrap<'py>(
             "kaplan_meier" => {
                 let spec = stats::KmSpec { times: times.clone(), quantiles: quantiles.clone(), taus: taus.clone(), opts };
                 let k = 2 * spec.len(d.n_groups);
-                let t0 = stats::km_statistic(&d, weight, &spec);
-                run_all(k, t0, &|w, _| Some(stats::km_statistic(&d, Some(w), &spec)))
+                let prep = stats::KmPrepared::new(&d);
+                let t0 = stats::km_statistic(&d, weight, &spec, None);
+                run_all(k, t0, &|w, _| Some(stats::km_statistic(&d, Some(w), &spec, Some(&prep))))
             }
             "cumulative_incidence" => {
                 let (cc, k) = crate::competing::cif::cause_codes(causes.ok_or_else(|| Error::InvalidArgument("causes missing".into()))?)?;
