@@ -1,0 +1,38 @@
+//! Time of one Cox evaluation (log-likelihood, score, information) on n rows x 10 covariates,
+//! averaged over repeated calls (developer profile, not a test):
+//! cargo run --release --example profile_cox_eval [n]
+use duurzaam::cox::{CoxInput, Prepared, Ties};
+use duurzaam::SurvData;
+use std::time::Instant;
+
+fn main() {
+    let n: usize = std::env::args().nth(1).map_or(10_000, |a| a.parse().unwrap());
+    let p = 10usize;
+    let mut s = 88172645463325252u64;
+    let mut u = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let x: Vec<f64> = (0..n * p).map(|_| u() - 0.5).collect();
+    let t: Vec<f64> = (0..n).map(|_| -12.0 * u().ln()).collect();
+    let e: Vec<u8> = (0..n).map(|_| (u() < 0.7) as u8).collect();
+    let data = SurvData::new(&t, &e, None, None).unwrap();
+    let prep = Prepared::new(CoxInput { data, x: &x, p, offset: None }, Ties::Efron).unwrap();
+    let beta = vec![0.1; p];
+    let reps = 300;
+    let mut ll = 0.0;
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        ll += prep.evaluate(&beta).loglik;
+    }
+    let el = t0.elapsed() / reps;
+    let eta = prep.eta_sorted(&beta);
+    let t1 = Instant::now();
+    let mut cnt = 0usize;
+    for _ in 0..reps {
+        prep.sweep(&eta, false, |dt| cnt += dt.ndead);
+    }
+    println!("one evaluation {el:?}; bare sweep {:?} [{ll} {cnt}]", t1.elapsed() / reps);
+}
