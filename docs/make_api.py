@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+from functools import cached_property
 from pathlib import Path
 
 import duurzaam as dz
@@ -44,10 +46,15 @@ def render() -> str:
             obj = getattr(dz, name)
             if inspect.isclass(obj):
                 out += [f"### `dz.{name}`", "", "```text", doc(obj), "```", ""]
-                members = [(m, v) for m, v in vars(obj).items() if not m.startswith("_") and (callable(v) or isinstance(v, property))]
+                if dataclasses.is_dataclass(obj):
+                    fields = [f"`{f.name}` ({f.type})" for f in dataclasses.fields(obj) if not f.name.startswith("_")]
+                    if fields:
+                        out += ["Fields (frozen): " + ", ".join(fields) + ".", ""]
+                attrs = (property, cached_property)
+                members = [(m, v) for m, v in vars(obj).items() if not m.startswith("_") and (callable(v) or isinstance(v, attrs))]
                 for m, v in members:
-                    target = v.fget if isinstance(v, property) else v
-                    sig = "" if isinstance(v, property) else signature(v)
+                    target = v.fget if isinstance(v, property) else v.func if isinstance(v, cached_property) else v
+                    sig = "" if isinstance(v, attrs) else signature(v)
                     first = doc(target).split("\n\n")[0].replace("\n", " ") if doc(target) else ""
                     out.append(f"- `{name}.{m}{sig}`" + (f": {first}" if first else ""))
                 out.append("")

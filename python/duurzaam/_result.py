@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 
+def result(cls: type) -> type:
+    """Makes ``cls`` a result: a frozen dataclass that keeps the repr of :class:`Result` and
+    compares by identity (results hold arrays and tables)."""
+    return dataclass(frozen=True, eq=False, repr=False)(cls)
+
+
 class Result:
-    """Base class: attributes are set once in ``__init__`` and cannot be changed afterwards.
+    """Base class of the results. Each result is a frozen dataclass
+    (``@dataclass(frozen=True, eq=False, repr=False)``): its fields are set once when it is built
+    and assigning to one raises ``dataclasses.FrozenInstanceError`` (an ``AttributeError``);
+    ``dataclasses.fields`` lists them. What is derived on first use is a ``cached_property``.
     Tables are handed out as copies, so changing one never changes the result."""
-
-    _frozen = False
-
-    def _freeze(self) -> None:
-        object.__setattr__(self, "_frozen", True)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if self._frozen:
-            raise AttributeError(f"{type(self).__name__} results are immutable")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} results are immutable")
 
     def to_frame(self) -> pd.DataFrame:
         """The result as one tidy table (a copy), ready for CSV, Excel or LaTeX export."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from .errors import InputError
 
 from . import _core
 from ._input import Frame, check_level, check_seed, core_call, nested_strata
-from ._result import Result, kernel_of
+from ._result import Result, kernel_of, result
 from .errors import BootstrapWarning
 
 SCHEMES = ("ordinary", "stratified", "cluster", "bayesian")
@@ -37,43 +38,53 @@ def default_threads() -> int:
     return os.cpu_count() or 1
 
 
+@result
 class BootstrapResult(Result):
     """Bootstrap replicates of one or more quantities, with their intervals; built by
     :func:`bootstrap`."""
 
-    def __init__(self, names: pd.DataFrame, t0: np.ndarray, t: np.ndarray, v0: np.ndarray | None,
-                 v: np.ndarray | None, failed: np.ndarray, accel: np.ndarray | None, conf_level: float,
-                 scheme: str, seed: int, on_failure: str,
-                 jackknife: Callable[[], np.ndarray] | None = None) -> None:
-        self._names = names
-        self.estimate = pd.Series(t0, index=names["quantity_id"], name="estimate")
-        self._t, self._v0, self._v = t, v0, v
-        self.failed = int(failed.sum())
-        self.n_resamples = int(len(failed))
-        self._ok = ~failed
-        self._accel = accel
-        self._jackknife = jackknife
-        self.conf_level = conf_level
-        self.scheme = scheme
-        self.seed = seed
-        self._freeze()
-        if self.failed:
-            msg = f"{self.failed} of {self.n_resamples} bootstrap replicates failed"
+    _names: pd.DataFrame
+    estimate: pd.Series
+    failed: int
+    n_resamples: int
+    _ok: np.ndarray
+    _accel: np.ndarray | None
+    _jackknife: Callable[[], np.ndarray] | None
+    conf_level: float
+    scheme: str
+    seed: int
+    _t: np.ndarray
+    _v0: np.ndarray | None
+    _v: np.ndarray | None
+
+    @classmethod
+    def _from_core(cls, names: pd.DataFrame, t0: np.ndarray, t: np.ndarray, v0: np.ndarray | None,
+                  v: np.ndarray | None, failed: np.ndarray, accel: np.ndarray | None, conf_level: float,
+                  scheme: str, seed: int, on_failure: str,
+                  jackknife: Callable[[], np.ndarray] | None = None) -> BootstrapResult:
+        n_failed = int(failed.sum())
+        n_resamples = int(len(failed))
+        out = cls(_names=names, estimate=pd.Series(t0, index=names["quantity_id"], name="estimate"), failed=n_failed,
+                  n_resamples=n_resamples, _ok=~failed, _accel=accel, _jackknife=jackknife, conf_level=conf_level,
+                  scheme=scheme, seed=seed, _t=t, _v0=v0, _v=v)
+        if n_failed:
+            msg = f"{n_failed} of {n_resamples} bootstrap replicates failed"
             if on_failure == "raise":
                 from .errors import DegenerateDataError
 
                 raise DegenerateDataError(msg)
             warnings.warn(msg + " and are left out of the intervals", BootstrapWarning, stacklevel=3)
+        return out
 
-    @property
+    @cached_property
     def acceleration(self) -> np.ndarray:
         """The BCa acceleration of each quantity, from the jackknife (leave one row, or one cluster,
         out; computed on first use)."""
-        if self._accel is None:
-            if self._jackknife is None:
-                raise InputError("BCa intervals need the jackknife, which is not available here")
-            object.__setattr__(self, "_accel", self._jackknife())
-        return self._accel
+        if self._accel is not None:
+            return self._accel
+        if self._jackknife is None:
+            raise InputError("BCa intervals need the jackknife, which is not available here")
+        return self._jackknife()
 
     @property
     def replicates(self) -> pd.DataFrame:
@@ -276,17 +287,21 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     t = np.asarray(r["t"]).reshape(int(n_resamples), 2 * k)
     t0 = np.asarray(r["t0"])
 
-    def jackknife_accel() -> np.ndarray:
-        j = core_call(_core.bootstrap, col_names, frame, **call, **{**common, "n_resamples": 0, "jackknife": True})
-        g = int(j["jack_groups"])
-        jack = np.asarray(j["jack"]).reshape(g, 2 * k)[:, :k]
-        us = codes if (scheme == "stratified" and g == len(frame)) else None
-        return np.array([_core.bca_acceleration(float(t0[q]), np.ascontiguousarray(jack[:, q]), us)
-                         if np.isfinite(jack[:, q]).all() else np.nan for q in range(k)])
-
+    jackknife_accel = partial(_core_jackknife, col_names, frame, call, common, k, t0, codes, scheme)
     accel = jackknife_accel() if jackknife is True else None
-    return BootstrapResult(names, t0[:k], t[:, :k], t0[k:], t[:, k:], np.asarray(r["failed"]), accel, conf_level,
-                           scheme, int(seed), on_failure, jackknife=jackknife_accel)
+    return BootstrapResult._from_core(names, t0[:k], t[:, :k], t0[k:], t[:, k:], np.asarray(r["failed"]), accel,
+                                      conf_level, scheme, int(seed), on_failure, jackknife=jackknife_accel)
+
+
+def _core_jackknife(col_names: dict[str, Any], frame: Frame, call: dict[str, Any], common: dict[str, Any], k: int,
+                    t0: np.ndarray, codes: np.ndarray | None, scheme: str) -> np.ndarray:
+    """The BCa acceleration of each quantity from the core's jackknife (run when first needed)."""
+    j = core_call(_core.bootstrap, col_names, frame, **call, **{**common, "n_resamples": 0, "jackknife": True})
+    g = int(j["jack_groups"])
+    jack = np.asarray(j["jack"]).reshape(g, 2 * k)[:, :k]
+    us = codes if (scheme == "stratified" and g == len(frame)) else None
+    return np.array([_core.bca_acceleration(float(t0[q]), np.ascontiguousarray(jack[:, q]), us)
+                     if np.isfinite(jack[:, q]).all() else np.nan for q in range(k)])
 
 
 def _core_block(payload: dict[str, Any], first: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -393,5 +408,5 @@ def _bootstrap_python(fn: Callable[..., Any], data: Any, args: tuple, kwargs: di
         accel = np.array([_core.bca_acceleration(float(t0.iloc[j]), np.ascontiguousarray(jack[:, j]))
                           for j in range(len(t0))])
     names = pd.DataFrame({"quantity_id": list(t0.index), "quantity": list(t0.index), "group": [""] * len(t0)})
-    return BootstrapResult(names, t0.to_numpy(), np.array(reps), None, None, np.array(failed), accel, conf_level,
-                           scheme, int(seed), on_failure)
+    return BootstrapResult._from_core(names, t0.to_numpy(), np.array(reps), None, None, np.array(failed), accel,
+                                      conf_level, scheme, int(seed), on_failure)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -12,18 +13,31 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, _positional, cause_codes, check_cause, check_level, check_values, core_call, optional_codes
-from ._result import Result, register_kernel
+from ._result import Result, register_kernel, result
 from .errors import ConvergenceWarning, InputError
 from ._model import _coef_table, _design, _newdata_design, _z
 
 
+@result
 class CumulativeIncidence(Result):
     """Cumulative incidence curves per cause (and group); built by :func:`cumulative_incidence`."""
 
-    def __init__(self, k: int, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any],
-                 conf_level: float, gray: Any = None,
-                 cmprsk_se: list[np.ndarray] | None = None, plain: bool = True,
-                 weighted: bool = False) -> None:
+    n_causes: int
+    group: str | None
+    levels: list[Any]
+    conf_level: float
+    variance: str
+    _gray: Any
+    _curves: list[dict[str, np.ndarray]]
+    _plain: bool
+    _weighted: bool
+    _table: pd.DataFrame
+
+    @classmethod
+    def _from_core(cls, k: int, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any],
+                  conf_level: float, gray: Any = None,
+                  cmprsk_se: list[np.ndarray] | None = None, plain: bool = True,
+                  weighted: bool = False) -> CumulativeIncidence:
         z = _z(conf_level)
         parts = []
         for gi, (lvl, c) in enumerate(zip(levels, curves)):
@@ -42,17 +56,9 @@ class CumulativeIncidence(Result):
                 if group is not None:
                     part.insert(0, group, lvl)
                 parts.append(part)
-        self.n_causes = k
-        self.group = group
-        self.levels = levels
-        self.conf_level = conf_level
-        self.variance = "aalen-johansen" if cmprsk_se is None else "cmprsk"
-        self._gray = gray
-        self._curves = curves
-        self._plain = plain
-        self._weighted = weighted
-        self._table = pd.concat(parts, ignore_index=True)
-        self._freeze()
+        return cls(n_causes=k, group=group, levels=levels, conf_level=conf_level,
+                   variance="aalen-johansen" if cmprsk_se is None else "cmprsk", _gray=gray, _curves=curves,
+                   _plain=plain, _weighted=weighted, _table=pd.concat(parts, ignore_index=True))
 
     @property
     def table(self) -> pd.DataFrame:
@@ -68,12 +74,15 @@ class CumulativeIncidence(Result):
         ``cmprsk::cuminc(..., group, strata, rho)``: stratified when ``strata`` was given.
         Available when the incidence is grouped, without delayed entry or weights (as cmprsk).
         Computed on first use."""
+        return self._gray_table.copy()
+
+    @cached_property
+    def _gray_table(self) -> pd.DataFrame:
         if isinstance(self._gray, str):
             raise InputError(self._gray)
-        if callable(self._gray):
-            object.__setattr__(self, "_gray", self._gray())
-        assert isinstance(self._gray, pd.DataFrame)
-        return self._gray.copy()
+        out = self._gray() if callable(self._gray) else self._gray
+        assert isinstance(out, pd.DataFrame)
+        return out
 
     def at(self, times: Any) -> pd.DataFrame:
         """Cumulative incidence at given times: ``[group], cause, time, cif, std_err, lower, upper``."""
@@ -115,6 +124,16 @@ class CumulativeIncidence(Result):
     def _summary_frame(self) -> pd.DataFrame:
         keys = ["cause"] if self.group is None else [self.group, "cause"]
         return self._table.groupby(keys, sort=False).tail(1).set_index(keys)[["time", "cif", "std_err", "lower", "upper"]]
+
+
+def _gray_test(names: dict[str, Any], frame: Frame, time: np.ndarray, status: np.ndarray, codes: np.ndarray, ng: int,
+               k: int, rho: float, scodes: np.ndarray | None, n_strata: int) -> pd.DataFrame:
+    """Gray's test for each cause (run when :attr:`CumulativeIncidence.gray_test` is first read)."""
+    rows = []
+    for c in range(1, k + 1):
+        stat, df, p = core_call(_core.gray_test, names, frame, time, status, codes, ng, c, rho, scodes, n_strata)
+        rows.append((c, stat, df, p))
+    return pd.DataFrame(rows, columns=["cause", "statistic", "df", "p_value"])
 
 
 def cumulative_incidence(data: Any, duration: str, event: str, group: str | None = None, *,
@@ -175,14 +194,7 @@ def cumulative_incidence(data: Any, duration: str, event: str, group: str | None
             gray = "Gray's test (as cmprsk) is for data without delayed entry or weights"
         else:
             scodes, _, n_strata = optional_codes(frame, strata)
-
-            def gray() -> pd.DataFrame:
-                rows = []
-                for c in range(1, k + 1):
-                    stat, df, p = core_call(_core.gray_test, names, frame, time, st, codes, ng, c, float(rho),
-                                            scodes, n_strata)
-                    rows.append((c, stat, df, p))
-                return pd.DataFrame(rows, columns=["cause", "statistic", "df", "p_value"])
+            gray = partial(_gray_test, names, frame, time, st, codes, ng, k, float(rho), scodes, n_strata)
     cmprsk_se = None
     if variance == "cmprsk":
         if not plain:
@@ -199,8 +211,8 @@ def cumulative_incidence(data: Any, duration: str, event: str, group: str | None
                 idx = np.searchsorted(et, c["time"], side="right") - 1
                 se[:, j] = np.where(idx >= 0, np.sqrt(var[np.maximum(idx, 0)]), 0.0)
             cmprsk_se.append(se)
-    return CumulativeIncidence(k, curves, group, levels, conf_level, gray=gray, cmprsk_se=cmprsk_se, plain=plain,
-                               weighted=weights is not None)
+    return CumulativeIncidence._from_core(k, curves, group, levels, conf_level, gray=gray, cmprsk_se=cmprsk_se,
+                                          plain=plain, weighted=weights is not None)
 
 
 def cause_specific_cox(data: Any, duration: str, event: str, covariates: Any, *, cause: int = 1, **kwargs: Any) -> Any:
@@ -227,6 +239,7 @@ def cause_specific_cox(data: Any, duration: str, event: str, covariates: Any, *,
     return cox(frame.with_column(name, indicator), duration, name, covariates, **kwargs)
 
 
+@result
 class FineGrayFit(Result):
     """A Fine-Gray subdistribution hazards model, built by :func:`fine_gray`.
 
@@ -241,35 +254,44 @@ class FineGrayFit(Result):
         Log pseudo-likelihood at zero and at the estimate.
     """
 
-    def __init__(self, res: dict[str, Any], terms: list[str], cause: int, conf_level: float, spec: Any,
-                 n: int) -> None:
+    terms: list[str]
+    cause: int
+    coef: pd.Series
+    var: pd.DataFrame
+    naive_se: pd.Series
+    loglik: tuple[float, float]
+    n: int
+    n_events: int
+    converged: bool
+    conf_level: float
+    _summary: pd.DataFrame
+    _base: pd.DataFrame
+    _spec: Any
+
+    @classmethod
+    def _from_core(cls, res: dict[str, Any], terms: list[str], cause: int, conf_level: float, spec: Any,
+                  n: int) -> FineGrayFit:
         p = len(terms)
         b = np.asarray(res["coef"])
         var = np.asarray(res["var"]).reshape(p, p)
         naive = np.asarray(res["naive_var"]).reshape(p, p)
-        self.terms = terms
-        self.cause = cause
-        self.coef = pd.Series(b, index=terms, name="coef")
-        self.var = pd.DataFrame(var, index=terms, columns=terms)
-        self.naive_se = pd.Series(np.sqrt(np.diag(naive)), index=terms, name="naive_se")
-        self.loglik = (float(res["loglik_null"]), float(res["loglik"]))
-        self.n = n
-        self.n_events = int(res["n_events"])
-        self.converged = bool(res["converged"])
-        self.conf_level = conf_level
+        converged = bool(res["converged"])
         tab = _coef_table(b, np.sqrt(np.diag(var)), None, terms, conf_level)
         tab.insert(1, "exp_coef", np.exp(b))
         tab["exp_lower"] = np.exp(tab["lower"])
         tab["exp_upper"] = np.exp(tab["upper"])
-        self._summary = tab
-        self._base = pd.DataFrame({"time": res["time"], "cumhaz": np.cumsum(res["base_jump"])})
-        self._spec = spec
-        self._freeze()
+        out = cls(terms=terms, cause=cause, coef=pd.Series(b, index=terms, name="coef"),
+                  var=pd.DataFrame(var, index=terms, columns=terms),
+                  naive_se=pd.Series(np.sqrt(np.diag(naive)), index=terms, name="naive_se"),
+                  loglik=(float(res["loglik_null"]), float(res["loglik"])), n=n, n_events=int(res["n_events"]),
+                  converged=converged, conf_level=conf_level, _summary=tab,
+                  _base=pd.DataFrame({"time": res["time"], "cumhaz": np.cumsum(res["base_jump"])}), _spec=spec)
         bad = [t for t, v, s in zip(terms, b, np.sqrt(np.diag(var))) if not (np.isfinite(v) and np.isfinite(s))]
-        if not self.converged or bad:
+        if not converged or bad:
             warnings.warn("the Fine-Gray model did not converge" + (f" (terms {', '.join(map(repr, bad))} have no "
                           "finite estimate)" if bad else "") + ": do not report these coefficients",
                           ConvergenceWarning, stacklevel=3)
+        return out
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -351,7 +373,7 @@ def fine_gray(data: Any, duration: str, event: str, covariates: Any, *, cause: i
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or not 1 <= max_iter <= 10_000:
         raise InputError(f"max_iter must be a whole number from 1 to 10000, not {max_iter!r}")
     res = core_call(_core.fine_gray, names, frame, time, codes, x, int(cause), max_iter=int(max_iter), terms=terms)
-    return FineGrayFit(res, terms, int(cause), conf_level, spec, len(time))
+    return FineGrayFit._from_core(res, terms, int(cause), conf_level, spec, len(time))
 
 
 def _core_cause_codes(status: np.ndarray) -> np.ndarray:

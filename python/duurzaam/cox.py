@@ -6,6 +6,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, check_level, check_values, core_call, optional_codes
-from ._result import Result, register_kernel
+from ._result import Result, register_kernel, result
 from .errors import ConvergenceWarning, InputError
 from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design, _quad  # noqa: F401 (TestResult is public here)
 
@@ -32,73 +33,94 @@ class Concordance:
     std_err: float
 
 
+@result
 class CoxFit(Result):
     """A fitted Cox proportional hazards model; built by :func:`cox`."""
 
-    def __init__(self, r: dict[str, Any], names: list[str], args: dict[str, Any], strata_levels: list[Any] | None,
-                 strata: str | None, ties: str, robust: bool, conf_level: float, n: int) -> None:
-        p = len(names)
-        self.terms = names
-        self.coef = pd.Series(r["coef"], index=names, name="coef")
-        self.naive_var = pd.DataFrame(np.asarray(r["var"]).reshape(p, p), index=names, columns=names)
-        self.robust = robust
-        rv = r.get("robust_var")
-        self.var = pd.DataFrame(np.asarray(rv).reshape(p, p), index=names, columns=names) if rv is not None else self.naive_var
-        self.loglik = (float(r["loglik_init"]), float(r["loglik"]))
-        self.iter = int(r["iter"])
-        self.converged = bool(r["converged"])
-        self.means = pd.Series(r["means"], index=names)
-        self.n = n
-        self.n_events = float(r["n_events"])
-        self.ties = ties
-        self.strata = strata
-        self.conf_level = conf_level
-        self.infinite_terms = [names[j] for j in r["infinite"]]
-        self.linear_predictor = np.asarray(r["linear_predictor"])
-        self._concordance: Concordance | None = None
-        self._args = args
-        self._strata_levels = strata_levels
-        self._details: dict[str, Any] | None = None
+    terms: list[str]
+    coef: pd.Series
+    naive_var: pd.DataFrame
+    robust: bool
+    var: pd.DataFrame
+    loglik: tuple[float, float]
+    iter: int
+    converged: bool
+    means: pd.Series
+    n: int
+    n_events: float
+    ties: str
+    strata: str | None
+    conf_level: float
+    infinite_terms: list[str]
+    linear_predictor: np.ndarray
+    _args: dict[str, Any]
+    _strata_levels: list[Any] | None
+    _covariates: Any
+    _cluster: np.ndarray | None
+    _n_clusters: int
+    _model_spec: Any
+    _term_spans: Any
+    _offset_name: str | None
+    _summary: pd.DataFrame
+    lr_test: TestResult
+    score_test: TestResult
+    wald_test: TestResult
 
-        b = self.coef.to_numpy()
-        summary = _coef_table(b, np.sqrt(np.diag(self.naive_var.to_numpy())),
-                              np.sqrt(np.diag(self.var.to_numpy())) if rv is not None else None, names, conf_level)
+    @classmethod
+    def _from_core(cls, r: dict[str, Any], names: list[str], args: dict[str, Any], strata_levels: list[Any] | None,
+                  strata: str | None, ties: str, robust: bool, conf_level: float, n: int, covariates: Any,
+                  cluster: np.ndarray | None, n_clusters: int, spec: Any, spans: Any, offset: str | None) -> CoxFit:
+        p = len(names)
+        coef = pd.Series(r["coef"], index=names, name="coef")
+        naive_var = pd.DataFrame(np.asarray(r["var"]).reshape(p, p), index=names, columns=names)
+        rv = r.get("robust_var")
+        var = pd.DataFrame(np.asarray(rv).reshape(p, p), index=names, columns=names) if rv is not None else naive_var
+        loglik = (float(r["loglik_init"]), float(r["loglik"]))
+        n_iter = int(r["iter"])
+        converged = bool(r["converged"])
+        infinite_terms = [names[j] for j in r["infinite"]]
+
+        b = coef.to_numpy()
+        summary = _coef_table(b, np.sqrt(np.diag(naive_var.to_numpy())),
+                              np.sqrt(np.diag(var.to_numpy())) if rv is not None else None, names, conf_level)
         with np.errstate(over="ignore"):  # an infinite coefficient is warned about below
             summary.insert(1, "exp_coef", np.exp(b))
             summary["exp_lower"] = np.exp(summary["lower"])
             summary["exp_upper"] = np.exp(summary["upper"])
-        self._summary = summary
-        self.lr_test = _chisq_test(2 * (self.loglik[1] - self.loglik[0]), p)
-        self.score_test = _chisq_test(float(r["score_test"]), p)
         try:
-            vinv_b = np.linalg.solve(self.var.to_numpy(), b)
+            vinv_b = np.linalg.solve(var.to_numpy(), b)
             wald = float(b @ vinv_b)
         except np.linalg.LinAlgError:
             wald = math.nan
-        self.wald_test = _chisq_test(wald, p)
-        self._freeze()
+        out = cls(terms=names, coef=coef, naive_var=naive_var, robust=robust, var=var, loglik=loglik,
+                  iter=n_iter, converged=converged, means=pd.Series(r["means"], index=names), n=n,
+                  n_events=float(r["n_events"]), ties=ties, strata=strata, conf_level=conf_level,
+                  infinite_terms=infinite_terms, linear_predictor=np.asarray(r["linear_predictor"]), _args=args,
+                  _strata_levels=strata_levels, _covariates=covariates, _cluster=cluster, _n_clusters=n_clusters,
+                  _model_spec=spec, _term_spans=spans, _offset_name=offset, _summary=summary,
+                  lr_test=_chisq_test(2 * (loglik[1] - loglik[0]), p),
+                  score_test=_chisq_test(float(r["score_test"]), p), wald_test=_chisq_test(wald, p))
         if not math.isfinite(wald):
             warnings.warn("the variance matrix is singular: the Wald test is undefined (NaN); the standard errors "
                           "of some terms are not identified", ConvergenceWarning, stacklevel=3)
-        if not self.converged:
-            warnings.warn(f"the Cox model did not converge in {self.iter} iterations", ConvergenceWarning, stacklevel=3)
-        if self.infinite_terms:
+        if not converged:
+            warnings.warn(f"the Cox model did not converge in {n_iter} iterations", ConvergenceWarning, stacklevel=3)
+        if infinite_terms:
             warnings.warn(
                 "the log-likelihood converged before the coefficient(s) of "
-                + ", ".join(repr(t) for t in self.infinite_terms)
+                + ", ".join(repr(t) for t in infinite_terms)
                 + " did: they may be infinite (monotone likelihood, e.g. no events in one group)",
                 ConvergenceWarning, stacklevel=3)
+        return out
 
-    @property
+    @cached_property
     def concordance_detail(self) -> Concordance:
         """Harrell's concordance with its counts and standard error (computed on first use)."""
-        if self._concordance is None:
-            a = self._args
-            c = _core.concordance(a["exit"], a["event"], self.linear_predictor, entry=a["entry"], weight=a["weight"],
-                                  strata=a["strata"], n_strata=a["n_strata"], cluster=self._cluster,
-                                  n_clusters=self._n_clusters)
-            object.__setattr__(self, "_concordance", Concordance(*map(float, c)))
-        return self._concordance
+        a = self._args
+        c = _core.concordance(a["exit"], a["event"], self.linear_predictor, entry=a["entry"], weight=a["weight"],
+                              strata=a["strata"], n_strata=a["n_strata"], cluster=self._cluster,
+                              n_clusters=self._n_clusters)
+        return Concordance(*map(float, c))
 
     @property
     def concordance(self) -> float:
@@ -113,10 +135,11 @@ class CoxFit(Result):
         return self._summary.copy()
 
     def _detail(self) -> dict[str, Any]:
-        if self._details is None:
-            d = _core.cox_details(coef=self.coef.to_numpy().tolist(), ties=self.ties, **self._args)
-            object.__setattr__(self, "_details", d)
         return self._details
+
+    @cached_property
+    def _details(self) -> dict[str, Any]:
+        return _core.cox_details(coef=self.coef.to_numpy().tolist(), ties=self.ties, **self._args)
 
     def residuals(self, type: str = "martingale") -> np.ndarray:
         """Residuals as R's ``residuals.coxph``: ``martingale``, ``deviance``, ``score``,
@@ -352,14 +375,8 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
         n_cl = len(cl_levels)
     r = core_call(_core.cox_fit, names, frame, cluster=cl, n_clusters=n_cl, robust=bool(robust), ties=ties,
                   max_iter=int(max_iter), eps=float(eps), terms=terms, **args)
-    fit = CoxFit(r, terms, args, strata_levels, strata, ties, bool(robust) or cluster is not None, conf_level, len(frame))
-    object.__setattr__(fit, "_covariates", covariates)
-    object.__setattr__(fit, "_cluster", cl)
-    object.__setattr__(fit, "_n_clusters", n_cl)
-    object.__setattr__(fit, "_model_spec", spec)
-    object.__setattr__(fit, "_term_spans", spans)
-    object.__setattr__(fit, "_offset_name", offset)
-    return fit
+    return CoxFit._from_core(r, terms, args, strata_levels, strata, ties, bool(robust) or cluster is not None,
+                             conf_level, len(frame), covariates, cl, n_cl, spec, spans, offset)
 
 
 def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ MAX_GROUPS = 1000
 from . import _core
 from ._input import Frame, _positional, check_level, check_values, core_call, optional_codes
 from ._model import _z
-from ._result import Result, register_kernel
+from ._result import Result, register_kernel, result
 
 _CONF_TYPES = ("log", "log-log", "plain")
 
@@ -69,6 +70,7 @@ def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group:
     return out
 
 
+@result
 class KaplanMeier(Result):
     """Kaplan-Meier estimate of the survival function, one curve per group.
 
@@ -76,27 +78,25 @@ class KaplanMeier(Result):
     times), as R's ``summary(survfit(...), censored = TRUE)``.
     """
 
-    def __init__(self, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any], n: np.ndarray,
-                 conf_type: str, conf_level: float, robust: bool, weighted: bool) -> None:
-        self._curves = curves
-        self.group = group
-        self.levels = levels
-        self.conf_type = conf_type
-        self.conf_level = conf_level
-        self.robust = robust
-        self.weighted = weighted
-        self._n = n
-        self._table: pd.DataFrame | None = None
-        self._freeze()
+    _curves: list[dict[str, np.ndarray]]
+    group: str | None
+    levels: list[Any]
+    _n: np.ndarray
+    conf_type: str
+    conf_level: float
+    robust: bool
+    weighted: bool
+
+    @cached_property
+    def _table(self) -> pd.DataFrame:
+        # assembled on first use from the curves the core returned
+        return _stack(self._curves, ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
+                      self.group, self.levels)
 
     @property
     def table(self) -> pd.DataFrame:
         """One row per group and distinct time: ``[group], time, n_risk, n_event, n_censor,
         survival, std_err, lower, upper``; ``std_err`` is the standard error of S(t)."""
-        if self._table is None:  # assembled on first use from the curves the core returned
-            object.__setattr__(self, "_table", _stack(self._curves, (
-                "time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
-                self.group, self.levels))
         return self._table.copy()
 
     def _frame(self, rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -335,15 +335,13 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
     return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None)
 
 
+@result
 class NelsonAalen(Result):
     """Nelson-Aalen estimate of the cumulative hazard; built by :func:`nelson_aalen`."""
 
-    def __init__(self, curves: list[dict[str, np.ndarray]], group: str | None, levels: list[Any]) -> None:
-        self.group = group
-        self.levels = levels
-        self._table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err_cumhaz"), group,
-                             levels).rename(columns={"std_err_cumhaz": "std_err"})
-        self._freeze()
+    group: str | None
+    levels: list[Any]
+    _table: pd.DataFrame
 
     @property
     def table(self) -> pd.DataFrame:
@@ -378,31 +376,37 @@ def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None,
     [0.25, 0.5833, 1.5833]
     """
     curves, levels = _curves(data, duration, event, group, entry, weights, False, "log", 0.95)
-    return NelsonAalen(curves, group, levels)
+    table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err_cumhaz"), group, levels)
+    return NelsonAalen(group, levels, table.rename(columns={"std_err_cumhaz": "std_err"}))
 
 
+@result
 class Logrank(Result):
     """A k-sample log-rank (Fleming-Harrington) test; built by :func:`logrank`."""
 
-    def __init__(self, r: dict[str, Any], group: str, levels: list[Any], n: np.ndarray, rho: float, gamma: float,
-                 strata: str | None) -> None:
+    statistic: float
+    df: int
+    p_value: float
+    rho: float
+    gamma: float
+    group: str
+    strata: str | None
+    _table: pd.DataFrame
+    _var: pd.DataFrame
+
+    @classmethod
+    def _from_core(cls, r: dict[str, Any], group: str, levels: list[Any], n: np.ndarray, rho: float, gamma: float,
+                   strata: str | None) -> Logrank:
         k = len(levels)
-        self.statistic = float(r["statistic"])
-        self.df = int(r["df"])
-        self.p_value = float(r["p_value"])
-        self.rho = rho
-        self.gamma = gamma
-        self.group = group
-        self.strata = strata
         obs, exp = r["observed"], r["expected"]
         var = np.asarray(r["var"]).reshape(k, k)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self._table = pd.DataFrame({
+            table = pd.DataFrame({
                 "group": levels, "n": n, "observed": obs, "expected": exp,
                 "(O-E)^2/E": (obs - exp) ** 2 / exp, "(O-E)^2/V": (obs - exp) ** 2 / np.diag(var),
             })
-        self._var = pd.DataFrame(var, index=levels, columns=levels)
-        self._freeze()
+        return cls(float(r["statistic"]), int(r["df"]), float(r["p_value"]), rho, gamma, group, strata, table,
+                   pd.DataFrame(var, index=levels, columns=levels))
 
     @property
     def table(self) -> pd.DataFrame:
@@ -559,7 +563,7 @@ def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | N
     if not np.isfinite(r["statistic"]) or int(r["df"]) == 0 or not np.isfinite(r["p_value"]):
         raise DegenerateDataError("the log-rank statistic is undefined: no group differs from the others in who is "
                                   "at risk at the event times (zero variance)")
-    return Logrank(r, group, levels, r["n"], float(rho), float(gamma), strata)
+    return Logrank._from_core(r, group, levels, r["n"], float(rho), float(gamma), strata)
 
 
 def _km_bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import _core
 from ._input import check_level, core_call, nested_strata
-from ._result import Result
+from ._result import Result, result
 from .errors import BootstrapWarning, DegenerateDataError, InputError
 
 
@@ -106,15 +106,22 @@ class OccupancyRules:
             arr = np.stack(reps)
             alpha = (1 - check_level(conf_level)) / 2
             bounds = (np.quantile(arr, alpha, axis=0), np.quantile(arr, 1 - alpha, axis=0))
-        return Occupancy(curves, levels, group, list(self.states), horizon, ts, bounds)
+        return Occupancy._from_core(curves, levels, group, list(self.states), horizon, ts, bounds)
 
 
+@result
 class Occupancy(Result):
     """State occupancy curves per group, built by :meth:`Spells.occupancy`."""
 
-    def __init__(self, curves: list[dict[str, np.ndarray]], levels: list[Any], group: str | None,
-                 states: list[Any], horizon: int, times: list[int],
-                 bounds: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    group: str | None
+    states: list[Any]
+    times: list[int]
+    _curve: pd.DataFrame
+
+    @classmethod
+    def _from_core(cls, curves: list[dict[str, np.ndarray]], levels: list[Any], group: str | None,
+                  states: list[Any], horizon: int, times: list[int],
+                  bounds: tuple[np.ndarray, np.ndarray] | None = None) -> Occupancy:
         k = len(states)
         parts = []
         for gi, (lvl, c) in enumerate(zip(levels, curves)):
@@ -130,11 +137,7 @@ class Occupancy(Result):
                 if group is not None:
                     part.insert(0, group, lvl)
                 parts.append(part)
-        self.group = group
-        self.states = states
-        self.times = times
-        self._curve = pd.concat(parts, ignore_index=True)
-        self._freeze()
+        return cls(group=group, states=states, times=times, _curve=pd.concat(parts, ignore_index=True))
 
     @property
     def table(self) -> pd.DataFrame:

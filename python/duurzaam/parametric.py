@@ -12,40 +12,53 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, check_level, check_rank, core_call
-from ._result import Result, register_kernel
-from ._model import _chisq_test, _coef_table, _design, _newdata_design
+from ._result import Result, register_kernel, result
+from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design
 from .errors import ConvergenceWarning, InputError
 
 DISTS = ("weibull", "exponential", "lognormal", "loglogistic")
 
 
+@result
 class AftFit(Result):
     """A fitted accelerated failure time model; built by :func:`aft`."""
 
-    def __init__(self, r: dict[str, Any], terms: list[str], dist: str, conf_level: float, n: int, spec: Any) -> None:
+    dist: str
+    terms: list[str]
+    coef: pd.Series
+    scale: float
+    var: pd.DataFrame
+    loglik: tuple[float, float]
+    iter: int
+    converged: bool
+    n: int
+    conf_level: float
+    aic: float
+    _summary: pd.DataFrame
+    lr_test: TestResult
+    _spec: Any
+
+    @classmethod
+    def _from_core(cls, r: dict[str, Any], terms: list[str], dist: str, conf_level: float, n: int, spec: Any) -> AftFit:
         p = len(terms)
         free = dist != "exponential"
         names = terms + (["Log(scale)"] if free else [])
         q = len(names)
-        self.dist = dist
-        self.terms = terms
-        self.coef = pd.Series(r["coef"], index=terms, name="coef")
-        self.scale = float(r["scale"])
-        self.var = pd.DataFrame(np.asarray(r["var"]).reshape(q, q), index=names, columns=names)
-        self.loglik = tuple(float(v) for v in r["loglik"])
-        self.iter = int(r["iter"])
-        self.converged = bool(r["converged"])
-        self.n = n
-        self.conf_level = conf_level
-        self.aic = -2 * self.loglik[1] + 2 * q
-        est = np.concatenate([self.coef.to_numpy(), [math.log(self.scale)] if free else []])
-        self._summary = _coef_table(est, np.sqrt(np.diag(self.var.to_numpy())), None, names, conf_level)
-        self.lr_test = _chisq_test(2 * (self.loglik[1] - self.loglik[0]), p - 1)
-        self._spec = spec
-        self._freeze()
-        if not self.converged:
-            warnings.warn(f"the {dist} model did not converge in {self.iter} iterations", ConvergenceWarning,
+        coef = pd.Series(r["coef"], index=terms, name="coef")
+        scale = float(r["scale"])
+        var = pd.DataFrame(np.asarray(r["var"]).reshape(q, q), index=names, columns=names)
+        loglik = tuple(float(v) for v in r["loglik"])
+        n_iter = int(r["iter"])
+        converged = bool(r["converged"])
+        est = np.concatenate([coef.to_numpy(), [math.log(scale)] if free else []])
+        out = cls(dist=dist, terms=terms, coef=coef, scale=scale, var=var, loglik=loglik, iter=n_iter,
+                  converged=converged, n=n, conf_level=conf_level, aic=-2 * loglik[1] + 2 * q,
+                  _summary=_coef_table(est, np.sqrt(np.diag(var.to_numpy())), None, names, conf_level),
+                  lr_test=_chisq_test(2 * (loglik[1] - loglik[0]), p - 1), _spec=spec)
+        if not converged:
+            warnings.warn(f"the {dist} model did not converge in {n_iter} iterations", ConvergenceWarning,
                           stacklevel=3)
+        return out
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -190,42 +203,54 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
     names: dict[str, str | None] = {"duration": duration, "event": event, "weights": weights}
     kind, t1, t2, X, terms, spec, w = _aft_inputs(frame, data, duration, event, covariates, lower, upper, weights)
     r = core_call(_core.aft_fit, names, frame, kind, t1, t2, X, dist, weight=w, max_iter=int(max_iter))
-    return AftFit(r, ["(Intercept)"] + terms, dist, conf_level, n, spec)
+    return AftFit._from_core(r, ["(Intercept)"] + terms, dist, conf_level, n, spec)
 
 
+@result
 class DiscreteHazardFit(Result):
     """A fitted discrete-time hazard model; built by :func:`discrete_hazard`."""
 
-    def __init__(self, r: dict[str, Any], terms: list[str], link: str, degree: int | None, conf_level: float,
-                 spec: Any, covariates: Any) -> None:
+    link: str
+    degree: int | None
+    t_max: int
+    terms: list[str]
+    coef: pd.Series
+    naive_var: pd.DataFrame
+    var: pd.DataFrame
+    loglik: float
+    person_periods: int
+    iter: int
+    converged: bool
+    conf_level: float
+    _summary: pd.DataFrame
+    _spec: Any
+    _n_base: int
+    _covariates: Any
+
+    @classmethod
+    def _from_core(cls, r: dict[str, Any], terms: list[str], link: str, degree: int | None, conf_level: float,
+                  spec: Any, covariates: Any) -> DiscreteHazardFit:
         t_max = int(r["n_periods"])
         base = [f"period[{t}]" for t in range(1, t_max + 1)] if degree is None else \
             ["(Intercept)"] + ["t" if j == 1 else f"t^{j}" for j in range(1, degree + 1)]
         names = base + terms
         q = len(names)
-        self.link = link
-        self.degree = degree
-        self.t_max = t_max
-        self.terms = names
-        self.coef = pd.Series(r["coef"], index=names, name="coef")
-        self.naive_var = pd.DataFrame(np.asarray(r["var"]).reshape(q, q), index=names, columns=names)
+        coef = pd.Series(r["coef"], index=names, name="coef")
+        naive_var = pd.DataFrame(np.asarray(r["var"]).reshape(q, q), index=names, columns=names)
         rv = r.get("robust_var")
-        self.var = pd.DataFrame(np.asarray(rv).reshape(q, q), index=names, columns=names) if rv is not None else self.naive_var
-        self.loglik = float(r["loglik"])
-        self.person_periods = int(r["person_periods"])
-        self.iter = int(r["iter"])
-        self.converged = bool(r["converged"])
-        self.conf_level = conf_level
-        self._summary = _coef_table(self.coef.to_numpy(), np.sqrt(np.diag(self.naive_var.to_numpy())),
-                                    np.sqrt(np.diag(self.var.to_numpy())) if rv is not None else None, names,
-                                    conf_level)
-        self._spec = spec
-        self._n_base = len(base)
-        self._covariates = covariates
-        self._freeze()
-        if not self.converged:
-            warnings.warn(f"the discrete-time model did not converge in {self.iter} iterations", ConvergenceWarning,
+        var = pd.DataFrame(np.asarray(rv).reshape(q, q), index=names, columns=names) if rv is not None else naive_var
+        n_iter = int(r["iter"])
+        converged = bool(r["converged"])
+        summary = _coef_table(coef.to_numpy(), np.sqrt(np.diag(naive_var.to_numpy())),
+                              np.sqrt(np.diag(var.to_numpy())) if rv is not None else None, names, conf_level)
+        out = cls(link=link, degree=degree, t_max=t_max, terms=names, coef=coef, naive_var=naive_var, var=var,
+                  loglik=float(r["loglik"]), person_periods=int(r["person_periods"]), iter=n_iter,
+                  converged=converged, conf_level=conf_level, _summary=summary, _spec=spec, _n_base=len(base),
+                  _covariates=covariates)
+        if not converged:
+            warnings.warn(f"the discrete-time model did not converge in {n_iter} iterations", ConvergenceWarning,
                           stacklevel=3)
+        return out
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -356,7 +381,8 @@ def discrete_hazard(data: Any, duration: str, event: str, covariates: str | Sequ
     r = core_call(_core.discrete_hazard, names, frame, dur, frame.event(event), np.ascontiguousarray(x, dtype=np.float64),
                   link=link, degree=None if baseline == "period" else int(degree), entry=ent, weight=w, cluster=cl,
                   n_clusters=n_cl)
-    return DiscreteHazardFit(r, terms, link, None if baseline == "period" else int(degree), conf_level, spec, covariates)
+    return DiscreteHazardFit._from_core(r, terms, link, None if baseline == "period" else int(degree), conf_level,
+                                        spec, covariates)
 
 
 def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .errors import InputError
 
-from ._result import Result
+from ._result import Result, result
 from .bootstrap import bootstrap
 from .competing import cumulative_incidence
 from .cox import cox
@@ -39,21 +39,25 @@ from .nonparametric import kaplan_meier, logrank, pairwise_logrank
 from .spells import drop_summary, spells
 
 
+@result
 class Evaluation(Result):
     """Tables and figures of :func:`evaluate_panel`; ``tables`` maps names to DataFrames."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame], figures: dict[str, Any], notes: list[tuple[str, str]],
-                 title: str, labels: dict[str, str] | None = None, control: Any = None, arm: str = "arm",
-                 lang: str = "en") -> None:
-        self.lang = lang
-        self.tables = tables
-        self.figures = figures
-        self.notes = notes
-        self.title = title
-        self.labels = dict(labels or {})
-        self._control = control
-        self._arm = arm
-        self._freeze()
+    lang: str
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, Any]
+    notes: list[tuple[str, str]]
+    title: str
+    labels: dict[str, str]
+    _control: Any
+    _arm: str
+
+    @classmethod
+    def _from_core(cls, tables: dict[str, pd.DataFrame], figures: dict[str, Any], notes: list[tuple[str, str]],
+                  title: str, labels: dict[str, str] | None = None, control: Any = None, arm: str = "arm",
+                  lang: str = "en") -> Evaluation:
+        return cls(lang=lang, tables=tables, figures=figures, notes=notes, title=title, labels=dict(labels or {}),
+                   _control=control, _arm=arm)
 
     def display(self, name: str) -> pd.DataFrame:
         """Table ``name`` as the report shows it: percentages with one decimal and their interval
@@ -312,7 +316,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                     spells=len(sp.table), sustained=sustained, max_gap=max_gap, work=work, min_hours=min_hours,
                     max_unobserved=max_unobserved, benefit=benefit, arms=[control] + [lv for lv in levels if lv != control],
                     lr=lr, n_resamples=n_resamples, cluster=cluster, seed=seed)
-    return Evaluation(tables, figures, notes, title, labels=labels, control=control, arm=arm, lang=lang)
+    return Evaluation._from_core(tables, figures, notes, title, labels=labels, control=control, arm=arm, lang=lang)
 
 
 def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months: int, spells: int, sustained: int,

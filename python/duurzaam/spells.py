@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, core_call
-from ._result import Result
+from ._result import Result, result
 from .errors import EmptyDataError, InputError
 from .occupancy import Occupancy, OccupancyRules
 from .outcomes import OutcomeRules, drop_summary
@@ -151,6 +152,7 @@ def _to_periods(values: Any, name: str, clock: _Clock | None = None,
     return np.ascontiguousarray(out), got
 
 
+@result
 class Spells(OutcomeRules, OccupancyRules, Result):
     """Spells built by :func:`spells`; its methods define outcomes on them.
 
@@ -167,46 +169,48 @@ class Spells(OutcomeRules, OccupancyRules, Result):
         What the panel held: persons, rows, unobserved rows, rows reclassified by a threshold.
     """
 
-    def __init__(self, core: Any, persons: list[Any], states: list[Any], clock: _Clock, frame: Frame,
-                 person_codes: np.ndarray, counts: dict[str, int], person: str) -> None:
-        self._core = core
-        self._arrays = core.arrays()
-        self.persons = persons
-        self.states = states
-        self._clock = clock
-        self._frame = frame
-        self._person_codes = person_codes
-        self._person = person
-        self._counts = counts
-        self._table: pd.DataFrame | None = None
-        self._first_rows: np.ndarray | None = None
-        self._freeze()
+    _core: Any
+    _arrays: dict[str, np.ndarray]
+    persons: list[Any]
+    states: list[Any]
+    _clock: _Clock
+    _frame: Frame
+    _person_codes: np.ndarray
+    _person: str
+    _counts: dict[str, int]
+
+    @classmethod
+    def _from_core(cls, core: Any, persons: list[Any], states: list[Any], clock: _Clock, frame: Frame,
+                  person_codes: np.ndarray, counts: dict[str, int], person: str) -> Spells:
+        return cls(_core=core, _arrays=core.arrays(), persons=persons, states=states, _clock=clock, _frame=frame,
+                   _person_codes=person_codes, _person=person, _counts=counts)
 
     # -- the spell table -------------------------------------------------------------------
     @property
     def table(self) -> pd.DataFrame:
-        a = self._arrays
-        if self._table is None:
-            person = a["person"]
-            first = np.searchsorted(person, np.arange(len(self.persons)))
-            spell_no = np.arange(len(person)) - first[person]
-            labels = np.asarray(self.states, dtype=object)
-            reason = self._end_reasons(np.arange(len(person)))
-            t = pd.DataFrame({
-                "person": np.asarray(self.persons)[person],
-                "spell": spell_no,
-                "state": labels[a["state"]],
-                "start": self._clock.back(a["start"]),
-                "end": self._clock.back(a["end"]),
-                "duration": a["end"] - a["start"] + 1,
-                "n_rows": a["n_rows"].astype(np.int64),
-                "n_bridged": a["n_bridged"].astype(np.int64),
-                "end_reason": reason,
-                "left_censored": a["start"] == a["panel_first"],
-            })
-            object.__setattr__(self, "_table", t)
-        assert self._table is not None
         return self._table.copy()
+
+    @cached_property
+    def _table(self) -> pd.DataFrame:
+        a = self._arrays
+        person = a["person"]
+        first = np.searchsorted(person, np.arange(len(self.persons)))
+        spell_no = np.arange(len(person)) - first[person]
+        labels = np.asarray(self.states, dtype=object)
+        reason = self._end_reasons(np.arange(len(person)))
+        t = pd.DataFrame({
+            "person": np.asarray(self.persons)[person],
+            "spell": spell_no,
+            "state": labels[a["state"]],
+            "start": self._clock.back(a["start"]),
+            "end": self._clock.back(a["end"]),
+            "duration": a["end"] - a["start"] + 1,
+            "n_rows": a["n_rows"].astype(np.int64),
+            "n_bridged": a["n_bridged"].astype(np.int64),
+            "end_reason": reason,
+            "left_censored": a["start"] == a["panel_first"],
+        })
+        return t
 
     def _end_reasons(self, idx: np.ndarray) -> np.ndarray:
         """How spells ``idx`` ended: the next state, "gap in the data", "end of panel" or "left the
@@ -259,9 +263,12 @@ class Spells(OutcomeRules, OccupancyRules, Result):
 
     def _person_values(self, column: str) -> pd.Series:
         """A per-person value from a panel column: the value on the person's first row."""
-        if self._first_rows is None:  # each person's first row, found once
-            object.__setattr__(self, "_first_rows", np.unique(self._person_codes, return_index=True)[1])
         return _series(self._frame.raw(column)).iloc[self._first_rows].reset_index(drop=True)
+
+    @cached_property
+    def _first_rows(self) -> np.ndarray:
+        """Each person's first row, found once."""
+        return np.unique(self._person_codes, return_index=True)[1]
 
     def _origin(self, origin: str | Mapping[Any, Any] | pd.Series) -> np.ndarray:
         """Origin period per person (i64::MIN when missing)."""
@@ -428,7 +435,7 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
         raise InputError("max_unobserved must be >= 0")
     core = core_call(_core.build_spells, names, frame, np.ascontiguousarray(pcodes, dtype=np.uint32), periods,
                      np.ascontiguousarray(state), len(persons), len(labels), gaps, int(max_unobserved), keep_rows)
-    return Spells(core, persons, labels, clock, frame, np.asarray(pcodes), counts, person)
+    return Spells._from_core(core, persons, labels, clock, frame, np.asarray(pcodes), counts, person)
 
 
 __all__ = ["spells", "Spells", "Occupancy", "drop_summary"]

@@ -23,7 +23,7 @@ from . import _core
 from ._formula import quote
 from ._input import Frame, check_level, check_rank, core_call, optional_codes
 from ._model import _coef_table, _design
-from ._result import Result, register_kernel
+from ._result import Result, register_kernel, result
 from .errors import ConvergenceWarning, DegenerateDataError, InputError
 
 
@@ -61,6 +61,7 @@ def _smd(x: np.ndarray, a: np.ndarray, w: np.ndarray, sd: np.ndarray) -> np.ndar
         return (m1 - m0) / sd
 
 
+@result
 class Iptw(Result):
     """IPTW weights with their propensity model and diagnostics, built by :func:`iptw`.
 
@@ -80,21 +81,27 @@ class Iptw(Result):
         Per arm: ``n`` and the effective sample size ``(sum w)^2 / sum w^2`` after weighting.
     """
 
-    def __init__(self, res: dict[str, Any], a: np.ndarray, z: np.ndarray, terms: list[str], index: pd.Index,
-                 estimand: str, stabilized: bool, truncate: tuple[float, float] | None, fitted: bool,
-                 case: np.ndarray | None, arms: list[Any] | None = None) -> None:
+    arms: list[Any]
+    weights: pd.Series
+    propensity: pd.Series
+    probabilities: pd.DataFrame | None
+    model: pd.DataFrame | None
+    balance: pd.DataFrame
+    ess: pd.DataFrame
+    estimand: str
+    stabilized: bool
+    truncate: tuple[float, float] | None
+
+    @classmethod
+    def _from_core(cls, res: dict[str, Any], a: np.ndarray, z: np.ndarray, terms: list[str], index: pd.Index,
+                  estimand: str, stabilized: bool, truncate: tuple[float, float] | None, fitted: bool,
+                  case: np.ndarray | None, arms: list[Any] | None = None) -> Iptw:
         arms = arms if arms is not None else [0, 1]
         k = len(arms)
         w = np.asarray(res["weights"])
-        self.arms = arms
-        self.weights = pd.Series(w, index=index, name="iptw")
-        self.propensity = pd.Series(np.asarray(res["propensity"]), index=index, name="propensity")
-        if k > 2:
-            self.probabilities = pd.DataFrame(np.asarray(res["prob"]).reshape(len(a), k), index=index,
-                                              columns=[str(v) for v in arms])
-        self.estimand, self.stabilized, self.truncate = estimand, stabilized, truncate
+        probabilities = pd.DataFrame(np.asarray(res["prob"]).reshape(len(a), k), index=index,
+                                     columns=[str(v) for v in arms]) if k > 2 else None
         if fitted:
-            q = len(terms) + 1
             b = np.asarray(res["coef"])
             npar = len(b)
             se = np.sqrt(np.diag(np.asarray(res["var"]).reshape(npar, npar)))
@@ -102,15 +109,15 @@ class Iptw(Result):
             if k > 2:
                 names = [f"{arms[c]}: {t}" for c in range(1, k) for t in names]
             tab = _coef_table(b, se, None, names, 0.95)
-            self.model: pd.DataFrame | None = tab[["coef", "se", "z", "p_value"]]
+            model = tab[["coef", "se", "z", "p_value"]]
         else:
-            self.model = None
+            model = None
         base = np.ones(len(a)) if case is None else case
         codes = a.astype(int)
         if k == 2:
             t, c = codes == 1, codes == 0
             sd = np.sqrt((z[t].var(axis=0, ddof=1) + z[c].var(axis=0, ddof=1)) / 2)
-            self.balance = pd.DataFrame({"smd_before": _smd(z, a, base, sd), "smd_after": _smd(z, a, base * w, sd)},
+            balance = pd.DataFrame({"smd_before": _smd(z, a, base, sd), "smd_after": _smd(z, a, base * w, sd)},
                                         index=pd.Index(terms, name="term"))
         else:
             # the largest absolute standardised difference over all pairs of arms
@@ -126,15 +133,18 @@ class Iptw(Result):
                             out = np.maximum(out, np.abs((mi - mj) / sd))
                 return out
 
-            self.balance = pd.DataFrame({"smd_before": worst(base), "smd_after": worst(base * w)},
+            balance = pd.DataFrame({"smd_before": worst(base), "smd_after": worst(base * w)},
                                         index=pd.Index(terms, name="term"))
         rows = []
         for arm in range(k):
             sel = codes == arm
             ww = base[sel] * w[sel]
             rows.append((arms[arm], int(sel.sum()), float(ww.sum() ** 2 / (ww ** 2).sum())))
-        self.ess = pd.DataFrame(rows, columns=["arm", "n", "ess"])
-        self._freeze()
+        return cls(arms=arms, weights=pd.Series(w, index=index, name="iptw"),
+                   propensity=pd.Series(np.asarray(res["propensity"]), index=index, name="propensity"),
+                   probabilities=probabilities, model=model, balance=balance,
+                   ess=pd.DataFrame(rows, columns=["arm", "n", "ess"]), estimand=estimand, stabilized=stabilized,
+                   truncate=truncate)
 
     def _title(self) -> str:
         return f"IPTW weights ({self.estimand.upper()}{', stabilised' if self.stabilized and self.estimand == 'ate' else ''})"
@@ -221,7 +231,7 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
         warnings.warn("the propensity model did not converge (near separation of treated and untreated?): "
                       "check iw.model and iw.balance", ConvergenceWarning, stacklevel=2)
     index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(len(a))
-    return Iptw(res, a, z, terms, index, estimand, bool(stabilized), tr, ps is None, case, arms)
+    return Iptw._from_core(res, a, z, terms, index, estimand, bool(stabilized), tr, ps is None, case, arms)
 
 
 def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: str | Sequence[str], *,

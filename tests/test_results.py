@@ -1,0 +1,70 @@
+"""Every result is a frozen dataclass: its fields are listed by ``dataclasses.fields``, assigning
+or deleting one raises, what is derived on first use is computed once, and results pickle."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import numpy as np
+import pytest
+
+import duurzaam as dz
+from duurzaam._result import Result
+
+RESULTS = ["KaplanMeier", "NelsonAalen", "Logrank", "CoxFit", "AftFit", "DiscreteHazardFit", "CumulativeIncidence",
+           "FineGrayFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation"]
+
+
+@pytest.mark.parametrize("name", RESULTS)
+def test_every_result_class_is_a_frozen_dataclass(name):
+    cls = getattr(dz, name)
+    assert issubclass(cls, Result)
+    assert dataclasses.is_dataclass(cls)
+    assert cls.__dataclass_params__.frozen
+    assert "__setattr__" not in Result.__dict__  # no hand-made immutability left
+
+
+def _results():
+    r = dz.datasets.load_rossi()
+    r = r.assign(cause=np.where(r["arrest"] == 1, 1 + (r["age"] > 25), 0))
+    yield dz.kaplan_meier(r, "week", "arrest", "fin")
+    yield dz.nelson_aalen(r, "week", "arrest")
+    yield dz.logrank(r, "week", "arrest", "fin")
+    yield dz.cox(r, "week", "arrest", ["fin", "age", "prio"])
+    yield dz.aft(r, "week", "arrest", ["fin", "age"])
+    yield dz.cumulative_incidence(r, "week", "cause", "fin")
+    yield dz.fine_gray(r, "week", "cause", ["fin", "age"])
+    yield dz.iptw(r, "fin", ["age", "prio"])
+    yield dz.bootstrap(dz.kaplan_meier, r, "week", "arrest", times=[26], n_resamples=20, seed=1, progress=False)
+
+
+@pytest.mark.parametrize("res", list(_results()), ids=lambda x: type(x).__name__)
+def test_fields_cannot_be_changed_and_results_pickle(res):
+    fields = dataclasses.fields(res)
+    assert fields
+    public = [f.name for f in fields if not f.name.startswith("_")]
+    assert public
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(res, public[0], None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        delattr(res, public[0])
+    with pytest.raises(AttributeError):  # FrozenInstanceError is an AttributeError, as before
+        setattr(res, "something_new", 1)
+    back = pickle.loads(pickle.dumps(res))
+    assert type(back) is type(res)
+    assert repr(back) == repr(res)
+
+
+def test_what_is_derived_on_first_use_is_computed_once():
+    r = dz.datasets.load_rossi()
+    fit = dz.cox(r, "week", "arrest", ["fin", "age"])
+    assert fit.concordance_detail is fit.concordance_detail
+    km = dz.kaplan_meier(r, "week", "arrest")
+    assert km._table is km._table
+    t = km.table  # a copy: changing it leaves the result alone
+    t.loc[0, "survival"] = -1.0
+    assert km.table.loc[0, "survival"] != -1.0
+    b = dz.bootstrap(dz.kaplan_meier, r, "week", "arrest", times=[26], n_resamples=20, seed=1, progress=False,
+                     jackknife=True)
+    assert b.acceleration is b.acceleration
