@@ -3,10 +3,12 @@ or deleting one raises, what is derived on first use is computed once, and resul
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import duurzaam as dz
@@ -68,3 +70,22 @@ def test_what_is_derived_on_first_use_is_computed_once():
     b = dz.bootstrap(dz.kaplan_meier, r, "week", "arrest", times=[26], n_resamples=20, seed=1, progress=False,
                      jackknife=True)
     assert b.acceleration is b.acceleration
+
+
+@pytest.mark.parametrize("cow", [False, True])
+def test_tables_handed_out_never_change_the_result(cow):
+    # Under copy-on-write (pandas 3) the table is a shallow copy; without it a deep one.
+    major = int(pd.__version__.split(".")[0])
+    if major >= 3 and not cow:
+        pytest.skip("pandas 3 always copies on write")
+    ctx = pd.option_context("mode.copy_on_write", cow) if major < 3 else contextlib.nullcontext()
+    with ctx:
+        r = dz.datasets.load_rossi()
+        km = dz.kaplan_meier(r, "week", "arrest", "fin")
+        fit = dz.cox(r, "week", "arrest", ["fin", "age"])
+        for get in (lambda: km.table, lambda: fit.summary):
+            t = get()
+            before = get().iloc[0, -1]
+            t.iloc[0, -1] = -99.0
+            t.iloc[:, -1] *= 2
+            assert get().iloc[0, -1] == before

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, _positional, cause_codes, check_cause, check_level, check_values, core_call, optional_codes
-from ._result import Result, register_kernel, result
+from ._result import Result, handout, register_kernel, result
 from .errors import ConvergenceWarning, InputError
 from ._model import _coef_table, _design, _newdata_design, _z
 
@@ -66,7 +66,7 @@ class CumulativeIncidence(Result):
         group, cause and distinct time. The standard error is the infinitesimal jackknife of R's
         ``survfit`` for a multi-state outcome (``variance="aalen-johansen"``) or the delta-method
         variance of R's ``cmprsk::cuminc`` (``variance="cmprsk"``); intervals on the log scale."""
-        return self._table.copy()
+        return handout(self._table)
 
     @property
     def gray_test(self) -> pd.DataFrame:
@@ -74,7 +74,7 @@ class CumulativeIncidence(Result):
         ``cmprsk::cuminc(..., group, strata, rho)``: stratified when ``strata`` was given.
         Available when the incidence is grouped, without delayed entry or weights (as cmprsk).
         Computed on first use."""
-        return self._gray_table.copy()
+        return handout(self._gray_table)
 
     @cached_property
     def _gray_table(self) -> pd.DataFrame:
@@ -295,12 +295,12 @@ class FineGrayFit(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        return self._summary.copy()
+        return handout(self._summary)
 
     def baseline_cumhaz(self) -> pd.DataFrame:
         """The baseline cumulative subdistribution hazard at the failure times of the cause
         (covariates at zero), the cumulative sum of crr's ``bfitj``."""
-        return self._base.copy()
+        return handout(self._base)
 
     def predict_cumulative_incidence(self, newdata: Any, times: Any) -> pd.DataFrame:
         """Predicted cumulative incidence ``1 - exp(-H0(t) exp(x'b))`` of the cause for each row

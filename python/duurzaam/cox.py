@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, check_level, check_values, core_call, optional_codes
-from ._result import Result, register_kernel, result
+from ._result import Result, handout, register_kernel, result
 from .errors import ConvergenceWarning, InputError
 from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design, _quad  # noqa: F401 (TestResult is public here)
 
@@ -132,7 +132,7 @@ class CoxFit(Result):
         """One row per term: ``coef, exp_coef, se, [robust_se], z, p_value, lower, upper,
         exp_lower, exp_upper``; z, p and the intervals use the robust standard error when there
         is one (as R)."""
-        return self._summary.copy()
+        return handout(self._summary)
 
     def _detail(self) -> dict[str, Any]:
         return self._details

@@ -19,7 +19,7 @@ MAX_GROUPS = 1000
 from . import _core
 from ._input import Frame, _positional, check_level, check_values, core_call, optional_codes
 from ._model import _z
-from ._result import Result, register_kernel, result
+from ._result import Result, handout, register_kernel, result
 
 _CONF_TYPES = ("log", "log-log", "plain")
 
@@ -66,7 +66,7 @@ def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group:
         pos += m
     out = pd.DataFrame(block.T, columns=list(columns), copy=False)
     if group is not None:
-        out.insert(0, group, pd.Series(levels).take(np.repeat(np.arange(len(levels)), lengths)).to_numpy())
+        out.insert(0, group, np.repeat(pd.Series(levels).to_numpy(), lengths))
     return out
 
 
@@ -97,7 +97,7 @@ class KaplanMeier(Result):
     def table(self) -> pd.DataFrame:
         """One row per group and distinct time: ``[group], time, n_risk, n_event, n_censor,
         survival, std_err, lower, upper``; ``std_err`` is the standard error of S(t)."""
-        return self._table.copy()
+        return handout(self._table)
 
     def _frame(self, rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
         out = pd.DataFrame(rows, columns=["_group"] + columns)
@@ -347,7 +347,7 @@ class NelsonAalen(Result):
     def table(self) -> pd.DataFrame:
         """``[group], time, n_risk, n_event, n_censor, cumhaz, std_err``; the variance is
         ``sum d / n^2`` (R's ``survfit(...)$std.chaz``)."""
-        return self._table.copy()
+        return handout(self._table)
 
     def to_frame(self) -> pd.DataFrame:
         """The full table."""
@@ -412,12 +412,12 @@ class Logrank(Result):
     def table(self) -> pd.DataFrame:
         """``group, n, observed, expected, (O-E)^2/E, (O-E)^2/V``; with FH weights (rho or gamma
         not 0) observed and expected are weighted sums, as R's ``survdiff``."""
-        return self._table.copy()
+        return handout(self._table)
 
     @property
     def var(self) -> pd.DataFrame:
         """Variance matrix of observed - expected."""
-        return self._var.copy()
+        return handout(self._var)
 
     def trend(self, scores: Any = None) -> Any:
         """Log-rank test for trend over ordered groups (e.g. increasing intensity of guidance):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import _core
 from ._input import check_level, core_call, nested_strata
-from ._result import Result, result
+from ._result import Result, handout, result
 from .errors import BootstrapWarning, DegenerateDataError, InputError
 
 
@@ -144,7 +144,7 @@ class Occupancy(Result):
         """``[group], time, state, share, std_err, n_risk`` (and ``lower, upper`` with the
         bootstrap) for every whole period 0..max(times). ``std_err`` is the infinitesimal
         jackknife of R's ``survfit`` for a multi-state model, with persons as the units."""
-        return self._curve.copy()
+        return handout(self._curve)
 
     def at(self, times: Sequence[int] | None = None) -> pd.DataFrame:
         """The shares at the given periods (default: the ``times`` asked for)."""

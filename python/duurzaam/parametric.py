@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, check_level, check_rank, core_call
-from ._result import Result, register_kernel, result
+from ._result import Result, handout, register_kernel, result
 from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design
 from .errors import ConvergenceWarning, InputError
 
@@ -64,7 +64,7 @@ class AftFit(Result):
     def summary(self) -> pd.DataFrame:
         """One row per term, ``(Intercept)`` first and ``Log(scale)`` last (not for the
         exponential): ``coef, se, z, p_value, lower, upper``."""
-        return self._summary.copy()
+        return handout(self._summary)
 
     def _x(self, newdata: Any) -> np.ndarray:
         x = _newdata_design(newdata, self._spec, self.terms[1:])
@@ -257,7 +257,7 @@ class DiscreteHazardFit(Result):
         """Baseline terms (``period[t]``, or ``(Intercept)``, ``t``, ``t^2``, ... in units of
         t / t_max), then the covariates: ``coef, se, [robust_se], z, p_value, lower, upper`` (on the
         link scale: log-odds for logit, log hazard ratio for cloglog)."""
-        return self._summary.copy()
+        return handout(self._summary)
 
     def predict_hazard(self, newdata: Any, periods: Sequence[int] | None = None) -> pd.DataFrame:
         """Hazard of each newdata row in each period (default 1..t_max): one column per period."""

@@ -36,7 +36,7 @@ import pandas as pd
 
 from . import _core
 from ._input import Frame, core_call
-from ._result import Result, result
+from ._result import Result, handout, result
 from .errors import EmptyDataError, InputError
 from .occupancy import Occupancy, OccupancyRules
 from .outcomes import OutcomeRules, drop_summary
@@ -188,7 +188,7 @@ class Spells(OutcomeRules, OccupancyRules, Result):
     # -- the spell table -------------------------------------------------------------------
     @property
     def table(self) -> pd.DataFrame:
-        return self._table.copy()
+        return handout(self._table)
 
     @cached_property
     def _table(self) -> pd.DataFrame:

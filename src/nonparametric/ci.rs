@@ -37,8 +37,10 @@ pub fn limits(s: f64, se_log: f64, kind: ConfType, z: f64) -> (f64, f64) {
             if s == 0.0 {
                 return (f64::NAN, f64::NAN);
             }
-            let ls = s.ln();
-            ((ls - z * se_log).exp(), nan_min((ls + z * se_log).exp(), 1.0))
+            // exp(log s -/+ z se) as s / e and s e with e = exp(z se): one exp instead of a log
+            // and two (equal to within rounding).
+            let e = (z * se_log).exp();
+            (s / e, nan_min(s * e, 1.0))
         }
         ConfType::LogLog => {
             if s == 0.0 || s == 1.0 {

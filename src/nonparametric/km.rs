@@ -74,7 +74,11 @@ pub fn kaplan_meier_clustered(data: &SurvData, w: Option<&[f64]>, opts: &KmOptio
         }
         if data.entry.is_none() {
             let tables = tables_from_records(data, w, |i| data.group_of(i), k);
-            return tables.into_iter().map(|t| from_table(t, opts)).collect();
+            return if par {
+                tables.into_par_iter().map(|t| from_table(t, opts)).collect()
+            } else {
+                tables.into_iter().map(|t| from_table(t, opts)).collect()
+            };
         }
     }
     let blocks = Blocks::new(data, data.group, k);
@@ -118,21 +122,36 @@ pub fn from_table(table: RiskTable, opts: &KmOptions) -> KmCurve {
     let mut cumhaz = Vec::with_capacity(m);
     let mut se_cumhaz = Vec::with_capacity(m);
     let (mut s, mut gw, mut h, mut vh) = (1.0, 0.0, 0.0, 0.0);
+    let (mut sg, mut sv) = (0.0, 0.0);
     for (&n, &d) in table.n_risk.iter().zip(&table.n_event) {
         if d > 0.0 {
             s *= (n - d) / n;
             gw += d / (n * (n - d));
             h += d / n;
             vh += d / (n * n);
+            (sg, sv) = (gw.sqrt(), vh.sqrt());
         }
         surv.push(s);
-        se_log.push(gw.sqrt());
+        se_log.push(sg);
         cumhaz.push(h);
-        se_cumhaz.push(vh.sqrt());
+        se_cumhaz.push(sv);
     }
     let se_surv: Vec<f64> = surv.iter().zip(&se_log).map(|(s, e)| s * e).collect();
     let z = crate::dist::z_for_level(opts.conf_level);
-    let (lower, upper) = surv.iter().zip(&se_log).map(|(&s, &e)| limits(s, e, opts.conf_type, z)).unzip();
+    // The limits change only where S(t) or its standard error does (event times): censoring-only
+    // rows repeat the row before.
+    let mut lower = Vec::with_capacity(m);
+    let mut upper = Vec::with_capacity(m);
+    let mut prev: Option<(f64, f64, (f64, f64))> = None;
+    for (&s, &e) in surv.iter().zip(&se_log) {
+        let lim = match prev {
+            Some((ps, pe, l)) if ps == s && pe == e => l,
+            _ => limits(s, e, opts.conf_type, z),
+        };
+        prev = Some((s, e, lim));
+        lower.push(lim.0);
+        upper.push(lim.1);
+    }
     KmCurve { table, surv, se_surv, se_log, lower, upper, cumhaz, se_cumhaz }
 }
 

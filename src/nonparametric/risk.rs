@@ -133,48 +133,85 @@ pub fn tables_from_records(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usi
     for c in 0..n_cells {
         off[c + 1] += off[c];
     }
-    let mut pos = off.clone();
-    let mut recs = vec![(0u64, 0.0f64); n];
-    for i in 0..n {
-        let c = cell(i);
-        recs[pos[c]] = ((data.exit[i].to_bits() << 1) | data.event[i] as u64, w.map_or(1.0, |w| w[i]));
-        pos[c] += 1;
+    let key = |i: usize| (data.exit[i].to_bits() << 1) | data.event[i] as u64;
+    // Unweighted rows need only their keys: half the bytes to sort.
+    match w {
+        None => {
+            let mut pos = off.clone();
+            let mut keys = vec![0u64; n];
+            for i in 0..n {
+                let c = cell(i);
+                keys[pos[c]] = key(i);
+                pos[c] += 1;
+            }
+            let slices = split_cells(&mut keys, &off);
+            let sweep = |part: &mut [u64]| {
+                part.sort_unstable();
+                sweep_sorted(part.len(), |j| (part[j], 1.0))
+            };
+            if n >= 200_000 {
+                slices.into_par_iter().map(sweep).collect()
+            } else {
+                slices.into_iter().map(sweep).collect()
+            }
+        }
+        Some(w) => {
+            let mut pos = off.clone();
+            let mut recs = vec![(0u64, 0.0f64); n];
+            for i in 0..n {
+                let c = cell(i);
+                recs[pos[c]] = (key(i), w[i]);
+                pos[c] += 1;
+            }
+            let slices = split_cells(&mut recs, &off);
+            let sweep = |part: &mut [(u64, f64)]| {
+                part.sort_unstable_by_key(|r| r.0);
+                sweep_sorted(part.len(), |j| part[j])
+            };
+            if n >= 200_000 {
+                slices.into_par_iter().map(sweep).collect()
+            } else {
+                slices.into_iter().map(sweep).collect()
+            }
+        }
     }
-    let mut slices = Vec::with_capacity(n_cells);
-    let mut rest = recs.as_mut_slice();
-    for c in 0..n_cells {
+}
+
+/// The cells' parts of `v` (cell c holds `off[c]..off[c + 1]`).
+fn split_cells<'v, T>(v: &'v mut [T], off: &[usize]) -> Vec<&'v mut [T]> {
+    let mut slices = Vec::with_capacity(off.len() - 1);
+    let mut rest = v;
+    for c in 0..off.len() - 1 {
         let (head, tail) = rest.split_at_mut(off[c + 1] - off[c]);
         slices.push(head);
         rest = tail;
     }
-    let sweep = |part: &mut [(u64, f64)]| {
-            part.sort_unstable_by_key(|r| r.0);
-            let mut t = RiskTable::default();
-            let mut r_exit = 0.0;
-            let mut j = part.len();
-            while j > 0 {
-                let tb = part[j - 1].0 >> 1;
-                let (mut d, mut c) = (0.0, 0.0);
-                while j > 0 && part[j - 1].0 >> 1 == tb {
-                    let (k, wi) = part[j - 1];
-                    let we = wi * (k & 1) as f64;
-                    d += we;
-                    c += wi - we;
-                    j -= 1;
-                }
-                r_exit += d + c;
-                if d + c > 0.0 {
-                    t.push_row(f64::from_bits(tb), r_exit, d, c);
-                }
-            }
-            t.reverse_rows();
-            t
-        };
-    if n >= 200_000 {
-        slices.into_par_iter().map(sweep).collect()
-    } else {
-        slices.into_iter().map(sweep).collect()
+    slices
+}
+
+/// The risk table of `len` records sorted by key, read from the last back: `rec(j)` is the
+/// j-th (key, weight).
+fn sweep_sorted(len: usize, rec: impl Fn(usize) -> (u64, f64)) -> RiskTable {
+    let mut t = RiskTable::default();
+    let mut r_exit = 0.0;
+    let mut j = len;
+    while j > 0 {
+        let tb = rec(j - 1).0 >> 1;
+        let (mut d, mut c) = (0.0, 0.0);
+        while j > 0 && rec(j - 1).0 >> 1 == tb {
+            let (k, wi) = rec(j - 1);
+            let we = wi * (k & 1) as f64;
+            d += we;
+            c += wi - we;
+            j -= 1;
+        }
+        r_exit += d + c;
+        if d + c > 0.0 {
+            t.push_row(f64::from_bits(tb), r_exit, d, c);
+        }
     }
+    t.reverse_rows();
+    t
 }
 
 #[cfg(test)]
