@@ -95,3 +95,22 @@ def test_perfect_separation_is_reported_not_returned():
     d = {"a": [0, 0, 0, 1, 1, 1], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}
     with pytest.raises(dz.DegenerateDataError, match="separates treated and untreated"):
         dz.iptw(d, "a", ["x"])
+
+
+@pytest.mark.parametrize("scheme", ["ordinary", "stratified", "cluster"])
+def test_adjusted_curves_bootstrap_in_the_core_equals_the_python_refit(scheme):
+    # The core kernel (refit, baseline and averaged prediction per replicate) against the refit
+    # through the Python estimator on the resampled DataFrame, replicate by replicate.
+    from duurzaam.adjusted import _adjusted_curves
+
+    d = D.assign(region=np.arange(len(D)) % 12)
+    args = ("months", "work", "programme + age + female + C(edu)", "programme", [6.0, 12.0, 24.0], [0, 1])
+    opts = dict(n_resamples=25, seed=4, scheme=scheme, progress=False, jackknife=False,
+                strata="programme" if scheme == "stratified" else None,
+                cluster="region" if scheme == "cluster" else None)
+    core = dz.bootstrap(_adjusted_curves, d, *args, **opts)
+    slow = dz.bootstrap(lambda df: _adjusted_curves(df, *args), d, **opts)
+    assert list(core.estimate.index) == list(slow.estimate.index)
+    assert_close(core.estimate.to_numpy(), slow.estimate.to_numpy(), rtol=1e-12, what="full-data curves")
+    assert_close(core.replicates.to_numpy(), slow.replicates.to_numpy(), rtol=1e-7, what="replicate curves")
+    assert core.failed == slow.failed == 0

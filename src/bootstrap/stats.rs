@@ -2,13 +2,14 @@
 //! data. Every statistic returns its values followed by their variances (NaN where it has none),
 //! so the studentized interval can use them.
 
+use crate::cox::residuals::baseline_at_times;
 use crate::cox::{CoxFit, Prepared};
 use crate::data::SurvData;
 use crate::nonparametric::grid::Grid;
 use crate::nonparametric::km::{curve, kaplan_meier, row_at, KmCurve, KmOptions};
 use crate::nonparametric::risk::Blocks;
 use crate::nonparametric::logrank::{logrank, LogrankOptions};
-use crate::optim::{newton, NewtonOptions};
+use crate::optim::{newton, NewtonOptions, NewtonResult};
 
 /// What to report of Kaplan-Meier curves: S(t) at `times`, the `quantiles`, the RMST up to each
 /// `tau`, per group; with two or more groups also, for each group against the first, the
@@ -120,10 +121,11 @@ pub fn logrank_statistic(data: &SurvData, w: Option<&[f64]>, opts: &LogrankOptio
     logrank(data, w, opts).ok().map(|r| vec![r.statistic, f64::NAN])
 }
 
-/// Cox coefficients and their model-based variances on reweighted data, from Newton-Raphson
-/// started at the full-data estimate. `None` when the replicate does not converge, has a
-/// singular information or a coefficient running to infinity.
-pub fn cox_statistic(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&[f64]>, opts: &NewtonOptions) -> Option<Vec<f64>> {
+/// A Cox model refitted on reweighted data: the replicate's weights and multiplicities per sorted
+/// position, and the Newton-Raphson result started at the full-data estimate. `None` when the
+/// replicate has no event, does not converge, has a singular information or a coefficient
+/// running to infinity.
+fn cox_refit(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&[f64]>, opts: &NewtonOptions) -> Option<(Vec<f64>, Option<Vec<f64>>, NewtonResult)> {
     let ws: Vec<f64> = prep.order.iter().map(|&i| w[i as usize]).collect();
     let mult: Option<Vec<f64>> = counts.map(|c| prep.order.iter().map(|&i| c[i as usize]).collect());
     if !ws.iter().zip(&prep.es).any(|(&x, &e)| x > 0.0 && e == 1) {
@@ -141,8 +143,83 @@ pub fn cox_statistic(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&
             return None;
         }
     }
+    Some((ws, mult, r))
+}
+
+/// Cox coefficients and their model-based variances on reweighted data (see [`cox_refit`]).
+pub fn cox_statistic(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&[f64]>, opts: &NewtonOptions) -> Option<Vec<f64>> {
+    let (_, _, r) = cox_refit(prep, full, w, counts, opts)?;
+    let p = r.beta.len();
     let mut out = r.beta.clone();
     out.extend((0..p).map(|j| r.var[j * p + j]));
+    Some(out)
+}
+
+/// What adjusted (direct-standardised) survival curves average: the design with the variable
+/// set to each of `n_values` values (`n_values` blocks of n x p rows, uncentred, row-major), the
+/// times, and each row's stratum.
+pub struct AdjustedSpec<'a> {
+    pub designs: &'a [f64],
+    pub n_values: usize,
+    pub times: &'a [f64],
+    pub strata: Option<&'a [u32]>,
+}
+
+impl AdjustedSpec<'_> {
+    /// Number of reported values: the curves (value x time), then each against the first.
+    pub fn len(&self) -> usize {
+        2 * self.n_values * self.times.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Adjusted survival of a Cox model: for each value, the average over the rows of
+/// exp(-H0_s(t) exp(x_v'b)), then the differences against the first value; values then variances
+/// (NaN: none). `replicate` is `None` on the full data (the fit as it stands, every row counted
+/// once); in a replicate it holds the replicate's weights `w` (times the case weights), its
+/// multiplicities (`None` for Dirichlet weights) and the weights of the rows in the average (its
+/// counts or Dirichlet weights): the model and its baseline are refitted on them.
+pub fn cox_adjusted_statistic(prep: &Prepared, full: &CoxFit, replicate: Option<(&[f64], Option<&[f64]>, &[f64])>, spec: &AdjustedSpec, opts: &NewtonOptions) -> Option<Vec<f64>> {
+    let n = prep.order.len();
+    let ones;
+    let (beta, h, avg) = match replicate {
+        None => {
+            ones = vec![1.0; n];
+            (full.coef.clone(), baseline_at_times(prep, &full.coef, &prep.ws, None, spec.times), &ones[..])
+        }
+        Some((w, mult, avg)) => {
+            let (ws, mult, r) = cox_refit(prep, full, w, mult, opts)?;
+            let h = baseline_at_times(prep, &r.beta, &ws, mult.as_deref(), spec.times);
+            (r.beta, h, avg)
+        }
+    };
+    let (p, nt) = (beta.len(), spec.times.len());
+    let total: f64 = avg.iter().sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let mut curves = vec![0.0; spec.n_values * nt];
+    for v in 0..spec.n_values {
+        let acc = &mut curves[v * nt..(v + 1) * nt];
+        for (i, &a) in avg.iter().enumerate() {
+            if a == 0.0 {
+                continue;
+            }
+            let x = &spec.designs[(v * n + i) * p..(v * n + i + 1) * p];
+            let r = x.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>().exp();
+            let s = spec.strata.map_or(0, |st| st[i] as usize);
+            for (o, &hj) in acc.iter_mut().zip(&h[s * nt..(s + 1) * nt]) {
+                *o += a * (-hj * r).exp();
+            }
+        }
+        acc.iter_mut().for_each(|o| *o /= total);
+    }
+    let mut out = curves.clone();
+    out.extend((0..spec.n_values * nt).map(|j| curves[j] - curves[j % nt]));
+    out.extend(std::iter::repeat_n(f64::NAN, spec.len()));
     Some(out)
 }
 

@@ -268,3 +268,33 @@ pub fn baseline_prepared(prep: &Prepared, coef: &[f64]) -> Baseline {
     }
     out
 }
+/// The baseline cumulative hazard (covariates at zero, no offset) of each stratum at each of
+/// `times` (strata x times, row-major), at `coef` with weights `ws` and multiplicities `mult` per
+/// sorted position (a bootstrap replicate's; see [`Prepared::sweep_with`]). The hazard
+/// increments are summed in the order [`baseline_prepared`] sums them, so with the fit's own
+/// weights the values are the same, bit for bit.
+pub fn baseline_at_times(prep: &Prepared, coef: &[f64], ws: &[f64], mult: Option<&[f64]>, times: &[f64]) -> Vec<f64> {
+    let ns = prep.blocks.n_blocks();
+    let mut steps: Vec<Vec<(f64, f64)>> = vec![Vec::new(); ns];
+    prep.sweep_with(&prep.eta_sorted(coef), ws, mult, false, |dt| {
+        let fs = prep.steps(dt.ndead);
+        let wbar = dt.deadwt / fs.len() as f64;
+        let dl: f64 = fs.map(|f| wbar / (dt.s0 + f * dt.d0)).sum();
+        steps[dt.stratum].push((dt.time, dl));
+    });
+    let shift = (-prep.means.iter().zip(coef).map(|(m, b)| m * b).sum::<f64>()).exp();
+    let mut out = vec![0.0; ns * times.len()];
+    for (s, st) in steps.iter_mut().enumerate() {
+        st.reverse();
+        let cum: Vec<f64> = st.iter().scan(0.0, |h, &(_, dl)| {
+            *h += dl;
+            Some(*h)
+        }).collect();
+        for (j, &t) in times.iter().enumerate() {
+            let k = st.partition_point(|x| x.0 <= t);
+            out[s * times.len() + j] = if k == 0 { 0.0 } else { cum[k - 1] * shift };
+        }
+    }
+    out
+}
+

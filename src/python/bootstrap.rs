@@ -52,7 +52,7 @@ pub(crate) fn with_progress<T: Send>(py: Python<'_>, control: &Control, callback
 /// replicate matrix `t` (n_resamples x k, values then variances), the failed replicates and the
 /// jackknife values for the BCa acceleration.
 #[pyfunction]
-#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, cluster_strata=None, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0, iptw_treatment=None, iptw_z=None, estimand="ate", stabilized=true, truncate=None, n_arms=2))]
+#[pyo3(signature = (estimator, exit, event, entry=None, weight=None, group=None, n_groups=1, strata=None, n_strata=1, x=None, offset=None, ties="efron", times=Vec::new(), quantiles=Vec::new(), taus=Vec::new(), conf_type="log", conf_level=0.95, rho=0.0, gamma=0.0, scheme="ordinary", scheme_codes=None, n_scheme_codes=0, cluster_strata=None, n_resamples=1000, seed=0, n_threads=1, jackknife=true, progress=None, aft_kind=None, aft_t2=None, dist="weibull", causes=None, first_replicate=0, iptw_treatment=None, iptw_z=None, estimand="ate", stabilized=true, truncate=None, n_arms=2, x_values=None, n_values=0))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn bootstrap<'py>(
     py: Python<'py>,
@@ -95,6 +95,8 @@ pub(crate) fn bootstrap<'py>(
     stabilized: bool,
     truncate: Option<(f64, f64)>,
     n_arms: usize,
+    x_values: Option<PyReadonlyArray2<'py, f64>>,
+    n_values: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let iptw_a = iptw_treatment.as_ref().map(slice).transpose()?;
     let (iptw_zs, iptw_q) = match &iptw_z {
@@ -124,6 +126,7 @@ pub(crate) fn bootstrap<'py>(
         Some(a) => (Some(a.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?), a.shape()[1]),
         None => (None, 0),
     };
+    let xv = x_values.as_ref().map(|a| a.as_slice().map_err(|_| PyValueError::new_err("x_values must be C-contiguous"))).transpose()?;
     let ties = Ties::parse(ties).map_err(to_py)?;
     let opts = KmOptions { robust: false, conf_type: ConfType::parse(conf_type).map_err(to_py)?, conf_level };
     let n = exit.len();
@@ -204,6 +207,23 @@ pub(crate) fn bootstrap<'py>(
                 t0.extend((0..p).map(|j| full.var[j * p + j]));
                 let nopt = NewtonOptions::default();
                 run_all(2 * p, t0, &|w, counts| stats::cox_statistic(&prep, &full, w, if bayes { None } else { Some(counts) }, &nopt))
+            }
+            "cox_adjusted" => {
+                let x = xs.ok_or_else(|| Error::InvalidArgument("cox_adjusted needs x".into()))?;
+                let designs = xv.ok_or_else(|| Error::InvalidArgument("cox_adjusted needs x_values (C-contiguous)".into()))?;
+                if offset.is_some() || designs.len() != n_values * n * p {
+                    return Err(Error::InvalidArgument("cox_adjusted takes no offset and n_values designs of n x p".into()));
+                }
+                let inp = CoxInput { data: d, x, p, offset };
+                let prep = Prepared::new(inp, ties)?;
+                let full = fit_prepared(&prep, &CoxOptions { ties, ..Default::default() })?;
+                let spec = stats::AdjustedSpec { designs, n_values, times: &times, strata };
+                let nopt = NewtonOptions::default();
+                let t0 = stats::cox_adjusted_statistic(&prep, &full, None, &spec, &nopt)
+                    .ok_or_else(|| Error::Degenerate("the adjusted curves are undefined on the full data".into()))?;
+                run_all(2 * spec.len(), t0, &|w, counts| {
+                    stats::cox_adjusted_statistic(&prep, &full, Some((w, if bayes { None } else { Some(counts) }, counts)), &spec, &nopt)
+                })
             }
             "iptw_cox" => {
                 let x = xs.ok_or_else(|| Error::InvalidArgument("iptw_cox needs x".into()))?;
