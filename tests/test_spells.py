@@ -504,3 +504,74 @@ def test_interval_censored_outcome_agrees_with_a_hand_reading():
     fit = dz.aft(iv.reset_index().assign(lower=lambda x: x["lower"].clip(lower=0)), None, None, ["age"],
                  lower="lower", upper="upper", dist="weibull")
     assert np.isfinite(fit.summary["coef"]).all()
+
+
+def _month_index(values: pd.Series) -> np.ndarray:
+    m = pd.to_datetime(values)
+    return (m.dt.year * 12 + m.dt.month).to_numpy()
+
+
+def test_competing_destinations_from_any_state_read_off_the_raw_panel():
+    # Independent check on the raw panel, month by month: before the event no destination
+    # month follows the origin, the event month is in the cause's state; censored persons have
+    # no destination month up to their censoring time.
+    panel = dz.datasets.four_arm_panel(n_persons=400, seed=5)
+    sp = dz.spells(panel, "person_id", "month", "status")
+    dest = {"work": 1, "education": 2, "other": 2}
+    d = sp.time_to_first(dest, origin="programme_start")
+    assert d.attrs["causes"] == {1: "work", 2: "education, other"}
+    union = sp.time_to(["work", "education", "other"], origin="programme_start")
+    assert (d["person_id"].to_numpy() == union["person_id"].to_numpy()).all()
+    assert (d["duration"].to_numpy() == union["duration"].to_numpy()).all()
+    assert ((d["event"] > 0).astype(int).to_numpy() == union["event"].to_numpy()).all()
+    code = panel["status"].astype(str).map({k: v for k, v in dest.items()}).fillna(0).astype(int)
+    month = _month_index(panel["month"])
+    origin = _month_index(panel["programme_start"])
+    by_person = {p: (month[i], code.to_numpy()[i], origin[i[0]])
+                 for p, i in panel.groupby("person_id").indices.items()}
+    seen = set(d["event"])
+    assert seen == {0, 1, 2}
+    for p, dur, ev in zip(d["person_id"], d["duration"].astype(int), d["event"]):
+        m, c, o = by_person[p]
+        between = (m > o) & (m < o + dur)
+        assert not (c[between] > 0).any(), p
+        if ev:
+            assert c[m == o + dur].tolist() == [ev], p
+        else:
+            assert not (c[(m > o) & (m <= o + dur)] > 0).any(), p
+    # Everyone is either in the rows or counted as dropped.
+    assert len(d) + sum(d.attrs["dropped"].values()) == panel["person_id"].nunique()
+    with pytest.raises(dz.InputError, match="1..k"):
+        sp.time_to_first({"work": 1, "education": 3}, origin="programme_start")
+    with pytest.raises(dz.InputError, match="not a state"):
+        sp.time_to_first(["wrok"], origin="programme_start")
+
+
+def test_origin_from_an_event_in_the_panel():
+    panel = dz.datasets.four_arm_panel(n_persons=400, seed=6)
+    sp = dz.spells(panel, "person_id", "month", "status")
+    start = sp.event_origin("work", at="start", after="programme_start")
+    end = sp.event_origin("work", at="end", after="programme_start", min_duration=3)
+    assert start.attrs["counts"]["persons with an origin"] + start.attrs["counts"]["persons without one"] == 400
+    month = _month_index(panel["month"])
+    origin = _month_index(panel["programme_start"])
+    work = (panel["status"].astype(str) == "work").to_numpy()
+    for p, i in panel.groupby("person_id").indices.items():
+        after = month[i] > origin[i[0]]
+        first_work = month[i][after & work[i]]
+        s = start.loc[p]
+        if len(first_work):
+            # the first work month after the origin starts the first work spell after it
+            assert _month_index(pd.Series([s]))[0] == first_work.min(), p
+        else:
+            assert pd.isna(s), p
+        e = end.loc[p]
+        if not pd.isna(e):
+            em = _month_index(pd.Series([e]))[0]
+            assert work[i][month[i] == em].all() and not work[i][month[i] == em + 1].any(), p
+            assert em in month[i] and (em + 1) in month[i], p  # the end is observed
+    # time from the end of the first job of 3+ months back to benefit: an origin series works
+    d = sp.time_to_first(["benefit"], origin=end)
+    assert d.attrs["dropped"]["no origin"] == end.isna().sum()
+    with pytest.raises(dz.InputError, match="at must be"):
+        sp.event_origin("work", at="middle")

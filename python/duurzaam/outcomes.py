@@ -22,8 +22,8 @@ def _dropped(reasons: np.ndarray) -> dict[str, int]:
 
 
 class OutcomeRules:
-    """The outcome rules of :class:`duurzaam.spells.Spells`: ``time_to``, ``time_to_exit`` and
-    ``spell_durations``."""
+    """The outcome rules of :class:`duurzaam.spells.Spells`: ``time_to``, ``time_to_first``,
+    ``time_to_exit`` and ``spell_durations``, and ``event_origin`` for origins from the panel."""
 
     def _covariates(self, out: pd.DataFrame, persons: np.ndarray, covariates: Sequence[str] | None) -> None:
         """Adds each covariate (its value on the person's first panel row) for the rows' persons."""
@@ -154,6 +154,142 @@ class OutcomeRules:
         out.attrs["rule"] = rule + "; interval-censored across gaps in the data"
         if not len(out):
             raise EmptyDataError(f"no person is left under the rule ({rule})")
+        return out
+
+    def time_to_first(self, destinations: Mapping[Any, int] | Sequence[Any], *,
+                      origin: str | Mapping[Any, Any] | pd.Series, horizon: int | None = None,
+                      covariates: Sequence[str] | None = None) -> pd.DataFrame:
+        """Time from the origin to the first of several destinations, whatever state the person
+        starts in: the competing destinations that :func:`cumulative_incidence` and
+        :func:`fine_gray` take (``event`` 0 = censored, else the destination's cause code).
+
+        ``destinations`` maps states to cause codes 1..k (several states may share a code:
+        ``{"work": 1, "education": 2, "moved away": 3, "deceased": 3}``) or lists the states
+        (each its own code, in the order given). The event is the start of the first spell in any
+        destination state that starts after the origin, and the cause is the state that spell is
+        in. The rules are those of :meth:`time_to` (with ``min_duration=1``): gaps in the data end
+        follow-up where the first destination becomes unknown, ``horizon`` censors
+        administratively, and persons already in a destination state at the origin (or at their
+        first observed period after it) are dropped and counted, as are persons without an origin.
+        The origin may be a person-level column or an event in the panel
+        (:meth:`event_origin`: the month a subsidised job ends, a job starts).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``person, duration, event, cause, entry, reason`` and the ``covariates``; ``cause``
+            names the destination. ``attrs`` as :meth:`time_to`, and ``attrs["causes"]`` maps the
+            codes to their states.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> sp = dz.spells(dz.datasets.four_arm_panel(n_persons=300, seed=2), "person_id", "month", "status")
+        >>> d = sp.time_to_first({"work": 1, "education": 2}, origin="programme_start")
+        >>> d.attrs["causes"]
+        {1: 'work', 2: 'education'}
+        """
+        if isinstance(destinations, Mapping):
+            pairs = [(st, int(c)) for st, c in destinations.items()]
+        else:
+            pairs = [(st, k + 1) for k, st in enumerate(destinations)]
+        if not pairs:
+            raise InputError("destinations is empty")
+        codes = sorted({c for _, c in pairs})
+        if codes != list(range(1, len(codes) + 1)):
+            raise InputError(f"cause codes must be 1..k, not {codes}")
+        cause_of = np.zeros(len(self.states), dtype=np.int64)
+        labels: dict[int, list[str]] = {c: [] for c in codes}
+        for st, c in pairs:
+            code = self._state_code(st, "destination")
+            if cause_of[code]:
+                raise InputError(f"destination {st!r} is given twice")
+            cause_of[code] = c
+            labels[c].append(str(st))
+        o = self._origin(origin)
+        res = dict(core_call(self._core.first_entry, {}, self._frame, o, [bool(c) for c in cause_of], 1, False,
+                             None if horizon is None else int(horizon)))
+        # The cause: the state of the spell that starts at the event (origin + duration).
+        event = np.asarray(res["event"]).astype(np.int64)
+        hit = np.flatnonzero((event == 1) & (np.asarray(res["reason"]) < 10))
+        a = self._arrays
+        at = o[hit] + np.asarray(res["duration"])[hit].astype(np.int64)
+        key = a["person"].astype(np.int64) * (1 << 32) + (a["start"] - a["panel_first"])
+        want = hit.astype(np.int64) * (1 << 32) + (at - a["panel_first"])
+        pos = np.searchsorted(key, want)
+        ok = (pos < len(key)) & (key[np.minimum(pos, len(key) - 1)] == want)
+        if not ok.all():  # pragma: no cover - the core's event is a spell start by construction
+            raise AssertionError("an event without a destination spell")
+        cause = cause_of[a["state"][pos]]
+        if (cause == 0).any():  # pragma: no cover
+            raise AssertionError("an event in a state that is not a destination")
+        event[hit] = cause
+        res["event"] = event
+        names = {c: ", ".join(v) for c, v in labels.items()}
+        rule = (f"time from {origin if isinstance(origin, str) else 'origin'} to the first spell in any of "
+                + "; ".join(f"{c} = {n}" for c, n in names.items()) + ", event at its start")
+        return self._finish(res, covariates, rule, causes=names)
+
+    def event_origin(self, state: Any | Iterable[Any], *, at: str = "end", occurrence: str = "first",
+                     after: str | Mapping[Any, Any] | pd.Series | None = None, min_duration: int = 1) -> pd.Series:
+        """An origin from an event in the panel, per person: the first (or last) period of the
+        first (or last) spell in ``state`` lasting at least ``min_duration`` periods, optionally
+        only among spells that start after ``after`` (a person-level origin). Pass it as
+        ``origin=`` to the outcome rules: "the month the subsidised job ended", "the month work
+        started".
+
+        With ``at="end"`` only spells seen to end count (followed by an observed state): a spell
+        still running at the end of the data or before a gap has no known end. Persons without
+        a qualifying spell get no origin (missing); the outcome rules drop and count them.
+        ``attrs["counts"]`` says how many persons got an origin and why the others did not.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> sp = dz.spells(dz.datasets.four_arm_panel(n_persons=300, seed=2), "person_id", "month", "status")
+        >>> job_start = sp.event_origin("work", at="start", after="programme_start")
+        >>> d = sp.time_to_first(["benefit"], origin=job_start)  # time from the first job to benefit
+        >>> int(d["event"].max())
+        1
+        """
+        if at not in ("start", "end"):
+            raise InputError(f"at must be 'start' or 'end', not {at!r}")
+        if occurrence not in ("first", "last"):
+            raise InputError(f"occurrence must be 'first' or 'last', not {occurrence!r}")
+        targets = [state] if isinstance(state, str) or not isinstance(state, Iterable) else list(state)
+        mask = np.zeros(len(self.states), dtype=bool)
+        for t in targets:
+            mask[self._state_code(t, "state")] = True
+        a = self._arrays
+        sel = mask[a["state"]] & (a["end"] - a["start"] + 1 >= int(min_duration))
+        counts = {"spells in the state": int(sel.sum())}
+        if after is not None:
+            ap = self._origin(after)[a["person"]]
+            before = sel & ((ap == _NO_ORIGIN) | (a["start"] <= ap))
+            sel &= ~before
+            counts["spells starting at or before 'after' (or without it)"] = int(before.sum())
+        if at == "end":
+            running = sel & (a["next"] < 0)
+            sel &= ~running
+            counts["spells without an observed end (end of data or a gap)"] = int(running.sum())
+        idx = np.flatnonzero(sel)  # spells in person, start order
+        persons = a["person"][idx]
+        if occurrence == "first":
+            first = np.ones(len(idx), dtype=bool)
+            first[1:] = persons[1:] != persons[:-1]
+        else:
+            first = np.ones(len(idx), dtype=bool)
+            first[:-1] = persons[1:] != persons[:-1]
+        idx = idx[first]
+        when = a["end"][idx] if at == "end" else a["start"][idx]
+        values = pd.Series(self._clock.back(when))
+        out = pd.Series(pd.NA, index=pd.Index(self.persons, name=self._person), dtype=values.dtype, name="origin")
+        out.iloc[a["person"][idx]] = values.to_numpy()
+        counts["persons with an origin"] = int(len(idx))
+        counts["persons without one"] = int(len(self.persons) - len(idx))
+        out.attrs["counts"] = counts
+        out.attrs["rule"] = (f"{at} of the {occurrence} spell in {', '.join(map(str, targets))} lasting at least "
+                             f"{int(min_duration)} period(s)" + (" after the origin" if after is not None else ""))
         return out
 
     def time_to_exit(self, from_state: Any, *, origin: str | Mapping[Any, Any] | pd.Series,
