@@ -575,3 +575,29 @@ def test_origin_from_an_event_in_the_panel():
     assert d.attrs["dropped"]["no origin"] == end.isna().sum()
     with pytest.raises(dz.InputError, match="at must be"):
         sp.event_origin("work", at="middle")
+
+
+def test_time_varying_covariates_split_as_r_tmerge(golden_spells):
+    # tests/golden/make_golden_tvc.R: R's tmerge(tdc()) on the R-computed outcome, the same
+    # covariates made with the same arithmetic; rows merged where nothing changes.
+    T = golden("tvc.json")
+    p = PANEL.sort_values(["person_id", "month"]).copy()
+    p["coach"] = (p["person_id"] * 7 + p["month"] * 3) % 5
+    p["coach_so_far"] = p.groupby("person_id")["coach"].cumsum().astype(float)
+    p.loc[(p["person_id"] + p["month"]) % 7 == 0, "coach_so_far"] = np.nan
+    p["caseworker"] = ((p["person_id"] + p["month"] // 6) % 3).astype(float)
+    p.loc[(p["person_id"] + p["month"]) % 11 == 0, "caseworker"] = np.nan
+    sp = dz.spells(p, "person_id", "month", "status", max_gap={"work": 1})
+    d = sp.time_to("work", origin="origin")
+    with pytest.raises(dz.InputError, match="no value of"):
+        sp.counting_process(d, ["coach_so_far", "caseworker"], origin="origin")
+    rows = sp.counting_process(d, ["coach_so_far", "caseworker"], origin="origin", missing="keep")
+    r = pd.DataFrame(T["rows"])
+    assert len(rows) == len(r)
+    np.testing.assert_array_equal(rows["person_id"].to_numpy(), r["id"].to_numpy())
+    for ours, theirs in (("start", "start"), ("stop", "stop"), ("event", "event"), ("coach_so_far", "coach_so_far"),
+                         ("caseworker", "caseworker")):
+        np.testing.assert_array_equal(rows[ours].to_numpy(float), r[theirs].to_numpy(float), err_msg=ours)
+    fit = dz.cox(rows.dropna(), "stop", "event", "coach_so_far + C(caseworker)", entry="start", cluster="person_id")
+    assert_close(fit.coef.to_numpy(), T["coef"], rtol=1e-6, what="coef")
+    assert_close(fit.var.to_numpy().ravel(), T["robust_var"], rtol=1e-6, what="robust variance")

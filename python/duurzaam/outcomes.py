@@ -292,6 +292,132 @@ class OutcomeRules:
                              f"{int(min_duration)} period(s)" + (" after the origin" if after is not None else ""))
         return out
 
+    def counting_process(self, outcome: pd.DataFrame, columns: Sequence[str], *,
+                         origin: str | Mapping[Any, Any] | pd.Series, lag: int = 1,
+                         missing: str = "error") -> pd.DataFrame:
+        """Splits each person's follow-up where a time-varying covariate changes: counting-process
+        rows ``(person, start, stop, event, columns...)`` for :func:`cox` (``entry="start"``,
+        ``cluster=`` the person), :func:`discrete_hazard` and the multi-state models, as R's
+        ``tmerge(..., tdc())``.
+
+        ``outcome`` is a right-censored outcome of the same spells (:meth:`time_to`,
+        :meth:`time_to_first`, :meth:`time_to_exit`) and ``origin`` the origin it was built
+        from. Rules: on the interval ``(t - 1, t]`` since the origin a covariate takes the value
+        of period ``origin + t - lag``: with the default ``lag = 1`` the value of the period
+        before the interval ends, known before the event it may explain (``lag = 0`` uses the
+        event's own period). A period without a row (or a missing value) keeps the last value
+        observed before it. Rows are split only where a value changes; follow-up starts at
+        ``entry``, and the event sits on the person's last row. A person without any value at or
+        before the start of follow-up is an error (``missing="error"``) or gets missing values
+        until the first one (``missing="keep"``). The outcome's other columns (fixed
+        covariates) are carried to every row of the person.
+
+        Immortal time: a fixed covariate measured after the origin (total coaching hours,
+        "completed the course") credits the person with the time it took to reach it; give such
+        a quantity here as it accrues (hours so far, completed yet) instead.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> panel = dz.datasets.four_arm_panel(n_persons=200, seed=2)
+        >>> since = panel["month"].dt.to_period("M") - panel["programme_start"].dt.to_period("M")
+        >>> panel["coached"] = (since.map(lambda m: m.n) >= panel["person_id"] % 5).astype(int)
+        >>> sp = dz.spells(panel, "person_id", "month", "status")
+        >>> d = sp.time_to("work", origin="programme_start", covariates=["arm"])
+        >>> rows = sp.counting_process(d, ["coached"], origin="programme_start")
+        >>> rows.columns.tolist()
+        ['person_id', 'start', 'stop', 'event', 'coached', 'arm']
+        >>> fit = dz.cox(rows, "stop", "event", "coached + C(arm)", entry="start", cluster="person_id")
+        """
+        if missing not in ("error", "keep"):
+            raise InputError(f"missing must be 'error' or 'keep', not {missing!r}")
+        lag = int(lag)
+        if lag < 0:
+            raise InputError("lag must be >= 0")
+        need = [self._person, "duration", "event", "entry"]
+        absent = [c for c in need if c not in outcome.columns]
+        if absent:
+            raise InputError(f"outcome lacks column(s) {absent}: pass a right-censored outcome of these spells "
+                             "(time_to, time_to_first or time_to_exit)")
+        columns = list(columns)
+        if not columns:
+            raise InputError("columns is empty")
+        clash = [c for c in columns if c in ("start", "stop", "event", self._person)]
+        if clash:
+            raise InputError(f"column(s) {clash} would overwrite the counting-process columns")
+        pidx = pd.Index(self.persons).get_indexer(outcome[self._person])
+        if (pidx < 0).any():
+            row = int(np.flatnonzero(pidx < 0)[0])
+            raise InputError(f"outcome row {row}: its person is not in the panel", column=self._person, row=row)
+        o = self._origin(origin)[pidx]
+        if (o == _NO_ORIGIN).any():
+            row = int(np.flatnonzero(o == _NO_ORIGIN)[0])
+            raise InputError(f"outcome row {row}: its person has no origin", row=row)
+        entry = outcome["entry"].to_numpy(dtype=np.float64)
+        stop = outcome["duration"].to_numpy(dtype=np.float64)
+        if not (np.all(entry == np.floor(entry)) and np.all(stop == np.floor(stop))):
+            raise InputError("counting_process splits whole periods; the outcome's times are not whole numbers")
+        # Panel rows of the outcome's persons: the time from which each value is in force.
+        out_row = np.full(len(self.persons), -1, dtype=np.int64)
+        out_row[pidx] = np.arange(len(pidx))
+        k = out_row[self._person_codes]
+        rows = np.flatnonzero(k >= 0)
+        k = k[rows]
+        t_from = (self._row_periods[rows] - o[k]) + (lag - 1)
+        frame = pd.DataFrame({"_k": k, "_t": t_from})
+        for c in columns:
+            frame[c] = pd.Series(self._frame.raw(c)).iloc[rows].to_numpy()
+        # Each covariate keeps its last observed value over periods without one (as tdc()).
+        frame = frame.sort_values(["_k", "_t"], kind="stable")
+        frame[columns] = frame.groupby("_k", sort=False)[columns].ffill()
+        # A value in force from before the entry counts from the entry; values from the stop on
+        # never apply; of several values at one start time the last holds.
+        frame = frame[frame["_t"].to_numpy() < stop[frame["_k"].to_numpy()]]
+        frame["_t"] = np.maximum(frame["_t"].to_numpy(), entry[frame["_k"].to_numpy()])
+        frame = frame[~frame.duplicated(["_k", "_t"], keep="last")]
+        # Split only where something changes (missing equals missing).
+        kk = frame["_k"].to_numpy()
+        same = np.zeros(len(frame), dtype=bool)
+        same[1:] = kk[1:] == kk[:-1]
+        for c in columns:
+            v = frame[c]
+            eq = v.eq(v.shift()).to_numpy() | (v.isna() & v.shift().isna()).to_numpy()
+            same &= eq
+        frame = frame[~same]
+        # Persons without a value of every covariate at the start of follow-up.
+        firsts = frame[~frame["_k"].duplicated()]
+        first_missing = firsts[columns].isna().any(axis=1).to_numpy()
+        late = firsts["_t"].to_numpy() > entry[firsts["_k"].to_numpy()]
+        no_value = np.setdiff1d(np.arange(len(pidx)), frame["_k"].to_numpy())
+        if missing == "error" and (late.any() or first_missing.any() or no_value.size):
+            bad = np.concatenate([firsts["_k"].to_numpy()[late | first_missing], no_value])
+            raise InputError(f"{len(bad)} person(s) have no value of {columns} at the start of follow-up (the "
+                             f"first is outcome row {int(bad.min())}); pass missing='keep' to give them missing "
+                             "values until the first one", row=int(bad.min()))
+        if late.any() or no_value.size:  # missing="keep": missing values until the first one
+            lead = pd.DataFrame({"_k": np.concatenate([firsts["_k"].to_numpy()[late], no_value]),
+                                 "_t": np.concatenate([entry[firsts["_k"].to_numpy()[late]], entry[no_value]])})
+            frame = pd.concat([lead, frame], ignore_index=True).sort_values(["_k", "_t"], kind="stable")
+        kk = frame["_k"].to_numpy()
+        start = frame["_t"].to_numpy()
+        nxt = np.empty(len(frame))
+        last = np.ones(len(frame), dtype=bool)
+        last[:-1] = kk[1:] != kk[:-1]
+        nxt[:-1] = start[1:]
+        nxt[last] = stop[kk[last]]
+        ev = np.where(last, outcome["event"].to_numpy()[kk], 0)
+        out = pd.DataFrame({self._person: outcome[self._person].to_numpy()[kk], "start": start, "stop": nxt,
+                            "event": ev.astype(np.int64)})
+        for c in columns:
+            out[c] = frame[c].to_numpy()
+        fixed = [c for c in outcome.columns if c not in need + ["reason", "cause"] + columns]
+        for c in fixed:
+            out[c] = outcome[c].to_numpy()[kk]
+        out.attrs["rule"] = (f"follow-up split where {', '.join(columns)} change(s); the value of period origin + t - "
+                             f"{lag} holds on (t - 1, t]; last value carried over periods without one")
+        out.attrs["persons"] = int(len(pidx))
+        return out
+
     def time_to_exit(self, from_state: Any, *, origin: str | Mapping[Any, Any] | pd.Series,
                      causes: Mapping[Any, int] | None = None, confirm_lag: int = 0,
                      horizon: int | None = None, covariates: Sequence[str] | None = None) -> pd.DataFrame:

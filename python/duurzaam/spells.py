@@ -178,12 +178,13 @@ class Spells(OutcomeRules, OccupancyRules, Result):
     _person_codes: np.ndarray
     _person: str
     _counts: dict[str, int]
+    _period: str
 
     @classmethod
     def _from_core(cls, core: Any, persons: list[Any], states: list[Any], clock: _Clock, frame: Frame,
-                  person_codes: np.ndarray, counts: dict[str, int], person: str) -> Spells:
+                  person_codes: np.ndarray, counts: dict[str, int], person: str, period: str) -> Spells:
         return cls(_core=core, _arrays=core.arrays(), persons=persons, states=states, _clock=clock, _frame=frame,
-                   _person_codes=person_codes, _person=person, _counts=counts)
+                   _person_codes=person_codes, _person=person, _counts=counts, _period=period)
 
     # -- the spell table -------------------------------------------------------------------
     @property
@@ -264,6 +265,11 @@ class Spells(OutcomeRules, OccupancyRules, Result):
     def _person_values(self, column: str) -> pd.Series:
         """A per-person value from a panel column: the value on the person's first row."""
         return _series(self._frame.raw(column)).iloc[self._first_rows].reset_index(drop=True)
+
+    @cached_property
+    def _row_periods(self) -> np.ndarray:
+        """The period of every panel row, as integers (read again from the panel when needed)."""
+        return _to_periods(self._frame.raw(self._period), self._period, self._clock)[0]
 
     @cached_property
     def _first_rows(self) -> np.ndarray:
@@ -435,7 +441,7 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
         raise InputError("max_unobserved must be >= 0")
     core = core_call(_core.build_spells, names, frame, np.ascontiguousarray(pcodes, dtype=np.uint32), periods,
                      np.ascontiguousarray(state), len(persons), len(labels), gaps, int(max_unobserved), keep_rows)
-    return Spells._from_core(core, persons, labels, clock, frame, np.asarray(pcodes), counts, person)
+    return Spells._from_core(core, persons, labels, clock, frame, np.asarray(pcodes), counts, person, period)
 
 
 __all__ = ["spells", "Spells", "Occupancy", "drop_summary"]
