@@ -21,7 +21,8 @@ SECTIONS = [
                  "CumulativeIncidence", "FineGrayFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation",
                  "TestResult"]),
     ("Errors and warnings", ["DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError",
-                             "DegenerateDataError", "ConvergenceWarning", "BootstrapWarning", "DegenerateDataWarning"]),
+                             "DegenerateDataError", "ConvergenceWarning", "BootstrapWarning", "DegenerateDataWarning",
+                             "ImmortalTimeWarning"]),
 ]
 
 

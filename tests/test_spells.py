@@ -601,3 +601,15 @@ def test_time_varying_covariates_split_as_r_tmerge(golden_spells):
     fit = dz.cox(rows.dropna(), "stop", "event", "coach_so_far + C(caseworker)", entry="start", cluster="person_id")
     assert_close(fit.coef.to_numpy(), T["coef"], rtol=1e-6, what="coef")
     assert_close(fit.var.to_numpy().ravel(), T["robust_var"], rtol=1e-6, what="robust variance")
+
+
+def test_a_covariate_that_changes_within_persons_warns_of_immortal_time():
+    panel = dz.datasets.four_arm_panel(n_persons=200, seed=2)
+    sp = dz.spells(panel, "person_id", "month", "status")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sp.time_to("work", origin="programme_start", covariates=["arm", "age"])  # fixed: silent
+    with pytest.warns(dz.ImmortalTimeWarning, match="column 'hours' changes within"):
+        sp.time_to("work", origin="programme_start", covariates=["hours"])

@@ -14,7 +14,7 @@ from .bootstrap import BootstrapResult, bootstrap
 from .competing import CumulativeIncidence, FineGrayFit, cause_specific_cox, cumulative_incidence, fine_gray
 from .cox import CoxFit, TestResult, cox
 from .adjusted import adjusted_survival
-from .errors import BootstrapWarning, ConvergenceWarning, DegenerateDataWarning
+from .errors import BootstrapWarning, ConvergenceWarning, DegenerateDataWarning, ImmortalTimeWarning
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .weighting import Iptw, iptw, iptw_cox
 from .report import Evaluation, evaluate_panel
@@ -54,6 +54,7 @@ __all__ = [
     "TestResult",
     "ConvergenceWarning",
     "DegenerateDataWarning",
+    "ImmortalTimeWarning",
     "KaplanMeier",
     "NelsonAalen",
     "Logrank",

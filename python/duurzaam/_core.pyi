@@ -176,6 +176,8 @@ def bootstrap(
     stabilized: bool = True,
     truncate: tuple[float, float] | None = None,
     n_arms: int = 2,
+    x_values: npt.NDArray[np.float64] | None = None,
+    n_values: int = 0,
 ) -> dict[str, Any]: ...
 def boot_interval(kind: str, t0: float, t: npt.NDArray[np.float64], conf: float, accel: float = ..., v0: float = ...,
                   v: npt.NDArray[np.float64] | None = None) -> tuple[float, float]: ...

@@ -57,6 +57,12 @@ class BootstrapWarning(UserWarning):
     """Replicates failed (no events in a resample, no convergence) and were left out."""
 
 
+class ImmortalTimeWarning(UserWarning):
+    """A covariate taken as fixed changes within persons over the panel: if it is measured after
+    the origin (total coaching hours, a course completed), it credits people with the time it
+    took to reach it. Split the follow-up with ``Spells.counting_process`` instead."""
+
+
 class DegenerateDataWarning(UserWarning):
     """A part of a result could not be computed from the data (e.g. one pair of a pairwise test
     without events); it holds NaN and the warning says which."""

@@ -4,6 +4,7 @@ per spell) under a stated rule, with everyone dropped or censored counted. :clas
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ import pandas as pd
 
 from ._input import core_call
 from ._spellcodes import _NO_ORIGIN, _REASONS
-from .errors import EmptyDataError, InputError
+from .errors import EmptyDataError, ImmortalTimeWarning, InputError
 
 
 def _dropped(reasons: np.ndarray) -> dict[str, int]:
@@ -26,9 +27,19 @@ class OutcomeRules:
     ``time_to_exit`` and ``spell_durations``, and ``event_origin`` for origins from the panel."""
 
     def _covariates(self, out: pd.DataFrame, persons: np.ndarray, covariates: Sequence[str] | None) -> None:
-        """Adds each covariate (its value on the person's first panel row) for the rows' persons."""
+        """Adds each covariate (its value on the person's first panel row) for the rows' persons,
+        with an :class:`ImmortalTimeWarning` for a covariate that changes within persons."""
         for c in covariates or []:
             out[c] = self._person_values(c).iloc[persons].reset_index(drop=True)
+            values = pd.Series(self._frame.raw(c))
+            changes = values.groupby(self._person_codes, sort=False).nunique(dropna=True) > 1
+            if changes.any():
+                warnings.warn(
+                    f"column '{c}' changes within {int(changes.sum())} person(s); the outcome takes its value on each "
+                    "person's first row. A value measured after the origin (total coaching hours, a course "
+                    "completed) credits people with the time it took to reach it (immortal time): split the "
+                    "follow-up with Spells.counting_process for a covariate that changes",
+                    ImmortalTimeWarning, stacklevel=3)
 
     def _finish(self, res: dict[str, np.ndarray], covariates: Sequence[str] | None, rule: str,
                 causes: dict[int, str] | None = None) -> pd.DataFrame:
