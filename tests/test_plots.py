@@ -95,3 +95,60 @@ def test_disclosure_control_on_the_km_plot():
     assert labels and all(lab == "<10" or float(lab) % 5 == 0 for lab in labels)
     assert "<10" in labels  # past the end of follow-up (60 weeks) nobody is at risk: suppressed, not 0
     assert any(t.get_gid() == "disclosure_note" for t in ax.texts)
+
+
+def test_censor_marks_and_cumulative_events_under_the_curves():
+    r = rossi()
+    km = dz.kaplan_meier(r, "week", "arrest", group="fin")
+    ax = km.plot(at_risk_times=[0, 26, 52], censor_marks=True, events=True)
+    t = km.table
+    for r_i, lvl in enumerate(km.levels):
+        part = t[t["fin"] == lvl]
+        marks = [ln for ln in ax.get_lines() if ln.get_gid() == f"censor:{lvl}"][0]
+        cens = part[part["n_censor"] > 0]
+        np.testing.assert_array_equal(marks.get_xdata(), cens["time"].to_numpy())
+        np.testing.assert_allclose(marks.get_ydata(), cens["survival"].to_numpy())
+        texts = {tx.get_gid(): tx.get_text() for tx in ax.texts}
+        for tick in (26, 52):
+            want = int(part.loc[part["time"] <= tick, "n_event"].sum())
+            assert texts[f"events:{r_i}:{tick}"] == str(want)
+
+
+def test_cif_plot_pairs_arm_by_colour_and_cause_by_style():
+    r = rossi().assign(cause=lambda d: np.where(d["arrest"] == 1, 1 + (d["age"] > 25), 0))
+    ci = dz.cumulative_incidence(r, "week", "cause", group="fin")
+    ax = ci.plot(labels={1: "young", 2: "older"}, at_risk=True, at_risk_times=[0, 26])
+    curves = [ln for ln in ax.get_lines() if ln.get_label() and not ln.get_label().startswith("_")]
+    style = {ln.get_label(): (ln.get_color(), ln.get_linestyle()) for ln in curves}
+    assert style["young, 0"][0] == style["older, 0"][0] != style["young, 1"][0]
+    assert style["young, 0"][1] == style["young, 1"][1] != style["older, 0"][1]
+    top = ci.table["upper"].max()
+    assert top < ax.get_ylim()[1] <= 1.02 and ax.get_ylim()[1] < 0.5  # the axis fits the curves
+    texts = {tx.get_gid(): tx.get_text() for tx in ax.texts}
+    assert texts["at_risk:0:0"] == str(int((r["fin"] == 0).sum()))
+
+
+def test_dutch_report_figures_write_decimal_commas():
+    from duurzaam.report import _fig
+
+    fig = _fig(lambda ax: ax.plot([0, 1], [0.0, 0.5]), lang="nl")
+    fig.canvas.draw()
+    labels = [tx.get_text() for tx in fig.axes[0].get_yticklabels()]
+    assert "0,2" in labels and not any("." in lb for lb in labels)
+
+
+def test_schoenfeld_points_pair_each_residual_with_its_own_time():
+    # The residuals come in time order, the test's times in the data's row order: each point
+    # must sit at its own event's time (a mix-up scatters residuals at other events' times).
+    fit = dz.cox(rossi(), "week", "arrest", ["fin", "age", "prio"])
+    ax = fit.plot_ph("age", transform="identity")
+    pts = ax.collections[0].get_offsets()
+    detail = fit._detail()
+    np.testing.assert_array_equal(pts[:, 0], np.asarray(detail["schoenfeld_time"], dtype=float))
+    np.testing.assert_allclose(pts[:, 1], fit.residuals("scaledsch")[:, 1])
+    ax = fit.plot_ph("age")  # km scale: labelled in weeks, increasing
+    labels = [float(t.get_text()) for t in ax.get_xticklabels()]
+    assert labels == sorted(labels) and len(labels) >= 3
+    assert [ln for ln in ax.get_lines() if ln.get_gid() == "smooth"]
+    with pytest.raises(dz.InputError, match="not in the model"):
+        fit.plot_ph("wexp")

@@ -25,7 +25,9 @@ NL: dict[str, str] = {
         "Aandeel per groep dat een baan begon die minstens het vereiste aantal maanden duurde (Kaplan-Meier, "
         "1 - S(t)), met 95%-betrouwbaarheidsintervallen (log-schaal) en het aantal personen at risk.",
     "Share that found any job": "Aandeel dat werk vond",
-    "Time to the first job of any length.": "Tijd tot de eerste baan, van welke duur ook.",
+    "Time to the first job of any length (Kaplan-Meier, 1 - S(t)), with 95% intervals and the number at risk.":
+        "Tijd tot de eerste baan, van welke duur ook (Kaplan-Meier, 1 - S(t)), met 95%-intervallen en het aantal at "
+        "risk.",
     "Log-rank tests": "Log-ranktoetsen",
     "The overall k-sample test, and each arm against the control arm (Holm-adjusted p-values).":
         "De toets over alle groepen samen, en elke groep tegen de controlegroep (p-waarden gecorrigeerd volgens Holm).",
@@ -39,10 +41,11 @@ NL: dict[str, str] = {
         "Verschil met de controlegroep tot tau maanden: analytische (deltamethode) en bootstrap-intervallen "
         "(percentiel; hele clusters getrokken als er een clusterkolom is); negatief = eerder duurzaam aan het werk.",
     "Leaving benefit: for work versus other reasons": "Uitstroom uit de uitkering: naar werk of om andere redenen",
-    "Cumulative incidence of each exit (Aalen-Johansen); an exit counts as to work when the person is still in "
-    "work a month later and not back on benefit.":
-        "Cumulatieve incidentie van elke uitstroomreden (Aalen-Johansen); uitstroom telt als naar werk als de persoon "
-        "een maand later nog werkt en niet terug is in de uitkering.",
+    "Cumulative incidence of each exit (Aalen-Johansen) with 95% intervals, one colour per arm and one line style "
+    "per exit; an exit counts as to work when the person is still in work a month later and not back on benefit.":
+        "Cumulatieve incidentie van elke uitstroomreden (Aalen-Johansen) met 95%-intervallen, een kleur per groep en "
+        "een lijnsoort per uitstroomreden; uitstroom telt als naar werk als de persoon een maand later nog werkt en "
+        "niet terug is in de uitkering.",
     "Where people are": "Waar mensen zijn",
     "Share of each arm in each state (multi-state Aalen-Johansen, accounting for people who leave the register).":
         "Aandeel per groep in elke situatie (multi-state Aalen-Johansen, rekening houdend met wie uit het register "
@@ -52,9 +55,9 @@ NL: dict[str, str] = {
         "Percentielintervallen uit het opnieuw trekken van hele clusters (of personen binnen groepen).",
     "Job retention": "Baanbehoud",
     "Share of first jobs after the programme start still held (no return to benefit) at given months after the "
-    "job started (Kaplan-Meier).":
+    "job started (Kaplan-Meier), with 95% intervals and the number of jobs at risk.":
         "Aandeel van de eerste banen na de start dat na het gegeven aantal maanden nog bestaat (geen terugval in de "
-        "uitkering; Kaplan-Meier).",
+        "uitkering; Kaplan-Meier), met 95%-intervallen en het aantal banen at risk.",
     # column headers
     "Arm": "Groep", "Month": "Maand", "Share (95% CI)": "Aandeel (95%-BI)", "Months in the job": "Maanden in de baan",
     "Still in the job (95% CI)": "Nog in de baan (95%-BI)", "Exit": "Uitstroom", "Share exited (95% CI)":
@@ -81,6 +84,9 @@ NL: dict[str, str] = {
     # figures
     "months since programme start": "maanden sinds de start", "number at risk": "aantal at risk",
     "exit to work": "uitstroom naar werk", "hazard ratio (95% CI)": "hazard ratio (95%-BI)",
+    "other exit": "andere uitstroom", "share that left benefit": "aandeel uitgestroomd",
+    "share that found a job": "aandeel met werk", "months since the job started": "maanden sinds de start van de baan",
+    "share still in work": "aandeel nog aan het werk",
     # notes (keys)
     "panel": "panel", "arms": "groepen", "log-rank": "log-ranktoets", "bootstrap": "bootstrap",
     "made with": "gemaakt met", "disclosure control": "onthullingscontrole", "exit to work (rule)": "uitstroom naar werk",

@@ -44,11 +44,59 @@ def at_risk_counts(table: pd.DataFrame, group: str | None, levels: Sequence[Any]
     return rows
 
 
+def cumulative_events(table: pd.DataFrame, group: str | None, levels: Sequence[Any], times: Sequence[float]) -> list[list[float]]:
+    """Events up to and including each of ``times``, per level of ``group``, from a Kaplan-Meier
+    or cumulative-incidence table (exact or safe)."""
+    rows = []
+    for lvl in levels:
+        part = table if group is None else table[table[group] == lvl]
+        times_, cum = part["time"].to_numpy(), np.cumsum(part["n_event"].to_numpy())
+        k = np.searchsorted(times_, np.asarray(times, dtype=float), side="right")
+        rows.append([float(cum[j - 1]) if j > 0 else 0.0 for j in k])
+    return rows
+
+
+def _count_table(ax: Any, blocks: Sequence[tuple[str, list[list[float]]]], labels: Sequence[Any],
+                 ticks: np.ndarray, round_to: int | None, min_count: int, rounding_label: str, thousands: str) -> None:
+    """Rows of counts under the axis, one block (number at risk, events) after another, one row
+    per group, the numbers under the x ticks. Under disclosure control a count below
+    ``min_count`` reads "<min_count"."""
+    from matplotlib.transforms import blended_transform_factory
+
+    tr = blended_transform_factory(ax.transData, ax.transAxes)
+    top = -0.3
+    rows_used = 0
+    for b, (title, rows) in enumerate(blocks):
+        y0 = top - 0.07 * rows_used - 0.05 * b
+        ax.text(0.0, y0, title, transform=ax.transAxes, ha="left", va="bottom", fontsize=8)
+        for r, (lvl, counts) in enumerate(zip(labels, rows)):
+            y = y0 - 0.07 * (r + 1)
+            ax.text(-0.06, y, "all" if lvl is None else str(lvl), transform=ax.transAxes, ha="right", va="bottom",
+                    fontsize=8, gid="at_risk_label" if b == 0 else "events_label")
+            for tick, c in zip(ticks, counts):
+                label = (f"<{min_count}" if round_to is not None and c < min_count
+                         else f"{c:,.0f}".replace(",", thousands))
+                ax.text(tick, y, label, transform=tr, ha="center", va="bottom", fontsize=8,
+                        gid=f"{'at_risk' if b == 0 else 'events'}:{r}:{tick:g}")
+        rows_used += len(labels) + 1
+    if round_to is not None:
+        ax.text(1.0, top, rounding_label.format(round_to=round_to), transform=ax.transAxes, ha="right",
+                va="bottom", fontsize=7, gid="disclosure_note")
+    n_rows = len(blocks) * (len(labels) + 1) - 1
+    ax.figure.subplots_adjust(bottom=0.3 + 0.07 * n_rows, left=0.14)
+
+
+def _band_alpha(n_curves: int) -> float:
+    """Bands of many curves overlap: the more curves, the lighter each band."""
+    return 0.2 if n_curves <= 2 else 0.12
+
+
 def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk: bool = True,
             share_event: bool = False, at_risk_times: Sequence[float] | None = None,
             xlabel: str = "time", ylabel: str | None = None, round_to: int | None = None,
             min_count: int = 10, at_risk_label: str = "number at risk",
-            rounding_label: str = "counts rounded to multiples of {round_to}", thousands: str = ",") -> Axes:
+            rounding_label: str = "counts rounded to multiples of {round_to}", thousands: str = ",",
+            censor_marks: bool = False, events: bool = False, events_label: str = "events (cumulative)") -> Axes:
     """Kaplan-Meier curves (one per group) as step functions with shaded confidence bands;
     ``share_event=True`` draws 1 - S(t) ("share in work"). ``at_risk`` adds the number at risk
     at ``at_risk_times`` (default: the x ticks) in a table under the axis.
@@ -58,7 +106,10 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
     fewer than ``min_count`` remain at risk), the numbers at risk are the rounded ones, and a
     number below ``min_count`` is shown as "<min_count", never as itself or as 0. ``at_risk_label``,
     ``rounding_label`` and ``thousands`` (the thousands separator) set the words and numbers under
-    the axis (a Dutch report: "aantal at risk", ".")."""
+    the axis (a Dutch report: "aantal at risk", "."). ``censor_marks`` marks the times at which
+    people were censored with a "+" on their curve; ``events`` adds the cumulative number of events
+    under the number at risk (as lifelines users know them). With more than two curves the bands
+    are lighter, so that four arms stay readable."""
     ax = _axes(ax)
     t = km.table if round_to is None else km.safe_table(round_to=round_to, min_count=min_count)[0]
     labels = km.levels if km.group is not None else [None]
@@ -76,7 +127,12 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
         line = ax.step(x, y, where="post", label=name)[0]
         if ci:
             ok = np.isfinite(lo) & np.isfinite(hi)
-            ax.fill_between(x[ok], lo[ok], hi[ok], step="post", alpha=0.2, color=line.get_color(), linewidth=0)
+            ax.fill_between(x[ok], lo[ok], hi[ok], step="post", alpha=_band_alpha(len(labels)),
+                            color=line.get_color(), linewidth=0)
+        if censor_marks:
+            cens = part["n_censor"].to_numpy() > 0
+            ax.plot(part["time"].to_numpy()[cens], y[1:][cens], linestyle="none", marker="+", markersize=5,
+                    color=line.get_color(), gid=f"censor:{name}")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or ("share with the event" if share_event else "share without the event"))
     # the y axis fits the curves (shares in work rarely pass 0.6), on a 0-1 scale
@@ -92,55 +148,69 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
     if at_risk:
         ticks = np.asarray(at_risk_times if at_risk_times is not None else
                            [v for v in ax.get_xticks() if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]], dtype=float)
-        rows = at_risk_counts(t, km.group, labels, ticks)
-        # Numbers under the tick positions (x in data units, y in axes units), one row a group.
-        from matplotlib.transforms import blended_transform_factory
-
-        tr = blended_transform_factory(ax.transData, ax.transAxes)
-        top = -0.3
-        ax.text(0.0, top, at_risk_label, transform=ax.transAxes, ha="left", va="bottom", fontsize=8)
-        for r, (lvl, counts) in enumerate(zip(labels, rows)):
-            y = top - 0.07 * (r + 1)
-            ax.text(-0.06, y, "all" if lvl is None else str(lvl), transform=ax.transAxes, ha="right", va="bottom",
-                    fontsize=8, gid="at_risk_label")
-            for tick, c in zip(ticks, counts):
-                label = (f"<{min_count}" if round_to is not None and c < min_count
-                         else f"{c:,.0f}".replace(",", thousands))
-                ax.text(tick, y, label, transform=tr, ha="center", va="bottom", fontsize=8, gid=f"at_risk:{r}:{tick:g}")
-        if round_to is not None:
-            ax.text(1.0, top, rounding_label.format(round_to=round_to), transform=ax.transAxes, ha="right",
-                    va="bottom", fontsize=7, gid="disclosure_note")
-        ax.figure.subplots_adjust(bottom=0.3 + 0.07 * len(labels), left=0.14)
+        blocks = [(at_risk_label, at_risk_counts(t, km.group, labels, ticks))]
+        if events:
+            blocks.append((events_label, cumulative_events(t, km.group, labels, ticks)))
+        _count_table(ax, blocks, labels, ticks, round_to, min_count, rounding_label, thousands)
     return ax
 
 
 def plot_cif(ci: Any, ax: Axes | None = None, *, causes: Sequence[int] | None = None, band: bool = True,
              xlabel: str = "time", labels: dict[int, str] | None = None, round_to: int | None = None,
-             min_count: int = 10) -> Axes:
-    """Cumulative incidence curves, one per cause (and group), as steps with log-scale bands.
-    ``labels`` names the causes (e.g. ``{1: "work", 2: "other exit"}``). With ``round_to`` the
-    curves are drawn from :meth:`CumulativeIncidence.safe_table` (disclosure control)."""
+             min_count: int = 10, at_risk: bool = False, at_risk_times: Sequence[float] | None = None,
+             at_risk_label: str = "number at risk", rounding_label: str = "counts rounded to multiples of {round_to}",
+             thousands: str = ",", ylabel: str = "cumulative incidence") -> Axes:
+    """Cumulative incidence curves as steps with log-scale bands: one colour per group (arm) and
+    one line style per cause (solid for the first), so that cause and arm pair at a glance; the
+    legend lists the groups by colour and the causes by style. ``labels`` names the causes (e.g.
+    ``{1: "work", 2: "other exit"}``); the y axis fits the curves. ``at_risk`` adds the number at
+    risk per group under the axis. With ``round_to`` the curves and counts come from
+    :meth:`CumulativeIncidence.safe_table` (disclosure control)."""
+    from matplotlib.lines import Line2D
+
     ax = _axes(ax)
     t = ci.table if round_to is None else ci.safe_table(round_to=round_to, min_count=min_count)[0]
     causes = list(causes) if causes is not None else list(range(1, ci.n_causes + 1))
     levels = ci.levels if ci.group is not None else [None]
-    for c in causes:
-        for lvl in levels:
+    styles = ["-", "--", ":", "-."]
+    colours = [f"C{k % 10}" for k in range(len(levels))]
+    top = 0.0
+    for ci_, c in enumerate(causes):
+        for li, lvl in enumerate(levels):
             part = t[(t["cause"] == c) & ((t[ci.group] == lvl) if ci.group is not None else True)]
             x = np.concatenate([[0.0], part["time"].to_numpy()])
             y = np.concatenate([[0.0], part["cif"].to_numpy()])
-            name = (labels or {}).get(c, f"cause {c}") + ("" if lvl is None else f", {ci.group} = {lvl}")
-            line = ax.step(x, y, where="post", label=name)[0]
+            name = (labels or {}).get(c, f"cause {c}") + ("" if lvl is None else f", {lvl}")
+            ax.step(x, y, where="post", color=colours[li], linestyle=styles[ci_ % len(styles)], label=name)
+            top = max(top, float(np.nanmax(y)) if len(y) else 0.0)
             if band:
                 lo = np.concatenate([[0.0], part["lower"].to_numpy()])
                 hi = np.concatenate([[0.0], part["upper"].to_numpy()])
                 ok = np.isfinite(lo) & np.isfinite(hi)
-                ax.fill_between(x[ok], lo[ok], hi[ok], step="post", alpha=0.2, color=line.get_color(), linewidth=0)
+                ax.fill_between(x[ok], lo[ok], hi[ok], step="post", alpha=_band_alpha(len(levels) * len(causes)),
+                                color=colours[li], linewidth=0)
+                if ok.any():
+                    top = max(top, float(np.nanmax(hi[ok])))
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("cumulative incidence")
-    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(-0.02, min(1.02, float(np.ceil((top + 0.05) * 10) / 10)))
     ax.set_xlim(left=0)
-    ax.legend(loc="best", frameon=False)
+    if ci.group is None or len(levels) == 1:
+        ax.legend(loc="upper left", frameon=False)
+    else:
+        arms = [Line2D([], [], color=colours[li], label=str(lvl)) for li, lvl in enumerate(levels)]
+        kinds = [Line2D([], [], color="black", linestyle=styles[k % len(styles)], label=(labels or {}).get(c, f"cause {c}"))
+                 for k, c in enumerate(causes)]
+        first = ax.legend(handles=arms, loc="upper left", frameon=False, title=ci.group, fontsize=8)
+        ax.add_artist(first)
+        if len(causes) > 1:
+            ax.legend(handles=kinds, loc="upper center", frameon=False, fontsize=8)
+    if at_risk:
+        ticks = np.asarray(at_risk_times if at_risk_times is not None else
+                           [v for v in ax.get_xticks() if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]], dtype=float)
+        first_cause = t[t["cause"] == causes[0]]
+        rows = at_risk_counts(first_cause, ci.group, levels, ticks)
+        _count_table(ax, [(at_risk_label, rows)], levels, ticks, round_to, min_count, rounding_label, thousands)
     return ax
 
 
@@ -200,23 +270,49 @@ def plot_bootstrap(bs: BootstrapResult, quantity: str | int = 0, ax: Axes | None
     return ax
 
 
-def plot_schoenfeld(fit: CoxFit, term: str, ax: Axes | None = None, *, transform: str = "km") -> Axes:
-    """Scaled Schoenfeld residuals of one term against transformed time, with a lowess-free
-    running mean: a trend means the hazard ratio changes over time (see ``fit.ph_test()``)."""
+def plot_schoenfeld(fit: CoxFit, term: str, ax: Axes | None = None, *, transform: str = "km",
+                    xlabel: str = "time", window: int | None = None) -> Axes:
+    """Scaled Schoenfeld residuals of one term over time, with a running mean and its band
+    (plus and minus two standard errors of the mean in the window): a trend means the hazard ratio
+    changes over time (see ``fit.ph_test()``). The points sit on the ``transform`` scale of the
+    test (``"km"`` spreads the events evenly), and the axis is labelled in time itself, as R's
+    ``plot(cox.zph(fit))``. The dashed line is the fitted coefficient."""
     ax = _axes(ax)
+    if term not in fit.terms:
+        raise InputError(f"term {term!r} is not in the model (terms: {', '.join(fit.terms)})")
     j = fit.terms.index(term)
     sch = fit.residuals("scaledsch")[:, j]
     from . import _core
 
     z = _core.cox_zph(coef=fit.coef.to_numpy().tolist(), ties=fit.ties, transform=transform, **fit._args)
-    g = np.asarray(z["g"])
+    # The test's transformed times come in the data's row order of the events; the residuals in
+    # time order (their rows in schoenfeld_rows): pair each residual with its own time.
+    detail = fit._detail()
+    event_rows = np.flatnonzero(np.asarray(fit._args["event"]) != 0)
+    g = np.asarray(z["g"])[np.searchsorted(event_rows, np.asarray(detail["schoenfeld_rows"]))]
+    times = np.asarray(detail["schoenfeld_time"], dtype=float)
     order = np.argsort(g, kind="stable")
-    ax.scatter(g, sch, s=8, alpha=0.5, color="grey")
-    k = max(5, len(g) // 10)
-    smooth = np.convolve(sch[order], np.ones(k) / k, mode="valid")
-    ax.plot(g[order][k // 2: k // 2 + len(smooth)], smooth, color="firebrick")
+    ax.scatter(g, sch, s=8, alpha=0.4, color="grey", linewidth=0)
+    k = int(window) if window is not None else max(5, len(g) // 10)
+    if len(g) >= k:
+        ys = sch[order]
+        kernel = np.ones(k) / k
+        mean = np.convolve(ys, kernel, mode="valid")
+        sq = np.convolve(ys * ys, kernel, mode="valid")
+        se = np.sqrt(np.maximum(sq - mean * mean, 0.0) * k / max(k - 1, 1) / k)
+        xs = np.convolve(g[order], kernel, mode="valid")
+        ax.fill_between(xs, mean - 2 * se, mean + 2 * se, color="firebrick", alpha=0.15, linewidth=0)
+        ax.plot(xs, mean, color="firebrick", gid="smooth")
     ax.axhline(float(fit.coef.iloc[j]), color="black", linestyle="--", linewidth=1)
-    ax.set_xlabel(f"time ({transform} scale)")
+    # tick labels in time: nice times mapped to their place on the transformed scale
+    from matplotlib.ticker import MaxNLocator
+
+    by_time = np.argsort(times, kind="stable")
+    nice = [v for v in MaxNLocator(6).tick_values(times.min(), times.max()) if times.min() <= v <= times.max()]
+    if transform != "identity" and len(nice) >= 2:
+        ax.set_xticks(np.interp(nice, times[by_time], g[by_time]))
+        ax.set_xticklabels([f"{v:g}" for v in nice])
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(f"beta(t) for {term}")
     return ax
 

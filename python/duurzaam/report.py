@@ -120,7 +120,8 @@ _SECTIONS = [
     ("Time to sustained work", "Share of each arm that started a job lasting at least the required number of "
      "months (Kaplan-Meier, 1 - S(t)), with 95% intervals (log scale) and the number at risk.",
      "sustained_work_at", "sustained_work"),
-    ("Share that found any job", "Time to the first job of any length.", "any_work_at", None),
+    ("Share that found any job", "Time to the first job of any length (Kaplan-Meier, 1 - S(t)), with 95% "
+     "intervals and the number at risk.", "any_work_at", "any_work"),
     ("Log-rank tests", "The overall k-sample test, and each arm against the control arm (Holm-adjusted p-values).",
      "logrank", None),
     ("Hazard ratios (Cox model)", "Time to sustained work; robust standard errors clustered by the cluster column.",
@@ -128,19 +129,21 @@ _SECTIONS = [
     ("Restricted mean time without sustained work", "Difference against the control arm up to tau months: "
      "analytic (delta-method, persons independent) and bootstrap (percentile; whole clusters resampled when a "
      "cluster column is given) intervals; negative = sooner in sustained work.", "rmst", None),
-    ("Leaving benefit: for work versus other reasons", "Cumulative incidence of each exit (Aalen-Johansen); an exit "
-     "counts as to work when the person is still in work a month later and not back on benefit.",
+    ("Leaving benefit: for work versus other reasons", "Cumulative incidence of each exit (Aalen-Johansen) with 95% "
+     "intervals, one colour per arm and one line style per exit; an exit counts as to work when the person is "
+     "still in work a month later and not back on benefit.",
      "exits_at", "exits"),
     ("Where people are", "Share of each arm in each state (multi-state Aalen-Johansen, accounting for people who "
      "leave the register).", "occupancy_at", "occupancy"),
     ("State occupancy with bootstrap intervals", "Percentile intervals from resampling whole clusters (or persons "
      "within arms).", "occupancy_ci", None),
     ("Job retention", "Share of first jobs after the programme start still held (no return to benefit) at given "
-     "months after the job started (Kaplan-Meier).", "retention_at", None),
+     "months after the job started (Kaplan-Meier), with 95% intervals and the number of jobs at risk.",
+     "retention_at", "retention"),
 ]
 
 
-def _fig(draw: Any, size: tuple[float, float] = (7.5, 4.5)) -> Any:
+def _fig(draw: Any, size: tuple[float, float] = (7.5, 4.5), lang: str = "en") -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -149,8 +152,24 @@ def _fig(draw: Any, size: tuple[float, float] = (7.5, 4.5)) -> Any:
     fig, ax = plt.subplots(figsize=size)
     draw(ax)
     fig.tight_layout()
+    if lang == "nl":
+        _decimal_commas(fig)
     plt.close(fig)
     return fig
+
+
+def _decimal_commas(fig: Any) -> None:
+    """Tick labels with decimal commas (0,2 not 0.2), as Dutch readers write numbers."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(v: float, _pos: Any) -> str:
+        text = f"{v:.10g}"
+        return text.replace(".", ",") if "e" not in text else text
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "linear":
+                axis.set_major_formatter(FuncFormatter(fmt))
 
 
 def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: str, origin: str,
@@ -244,9 +263,12 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
         ax=ax, share_event=True, xlabel=_t("months since programme start", lang),
         ylabel=(f"aandeel met werk van {sustained}+ maanden" if lang == "nl"
                 else f"share in work lasting {sustained}+ months"),
-        at_risk_times=risk_times, **words, **_safe(policy)))
+        at_risk_times=risk_times, **words, **_safe(policy)), lang=lang)
     km_any = kaplan_meier(anyjob, "duration", "event", group=arm, entry="entry")
     tables["any_work_at"] = _shares(km_any, times, policy)
+    figures["any_work"] = _fig(lambda ax: km_any.plot(
+        ax=ax, share_event=True, xlabel=_t("months since programme start", lang),
+        ylabel=_t("share that found a job", lang), at_risk_times=risk_times, **words, **_safe(policy)), lang=lang)
 
     lr = logrank(sus, "duration", "event", arm, entry="entry")
     pw = pairwise_logrank(sus, "duration", "event", arm, reference=control, entry="entry")
@@ -260,7 +282,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     labels = _term_labels(list(fit.summary.index), arm, control)
     shown = {k: v.replace(" vs ", f" {_t('vs', lang)} ") for k, v in labels.items()}
     figures["forest"] = _fig(lambda ax: (fit.plot(ax=ax, labels=shown), ax.set_xlabel(_t("hazard ratio (95% CI)", lang))),
-                             size=(8.0, 0.45 * len(fit.summary) + 1.5))
+                             size=(8.0, 0.45 * len(fit.summary) + 1.5), lang=lang)
 
     contrast = km.rmst_contrast(tau, reference=control)
     rm = contrast[["group", "reference", "tau", "difference", "diff_lower", "diff_upper"]].copy()
@@ -285,9 +307,10 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                                    stopped=rep_cif.stopped), policy, share=True)
     ex_at.insert(1, "exit", ex_at["cause"].map(exits.attrs["causes"]))
     tables["exits_at"] = ex_at.drop(columns="cause")
-    figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, causes=[1], labels={1: _t("exit to work", lang)},
-                                                band=False, xlabel=_t("months since programme start", lang),
-                                                **_safe(policy)))
+    exit_names = {c: _t("exit to work", lang) if c == 1 else _t("other exit", lang) for c in exits.attrs["causes"]}
+    figures["exits"] = _fig(lambda ax: cif.plot(ax=ax, labels=exit_names, xlabel=_t("months since programme start", lang),
+                                                ylabel=_t("share that left benefit", lang), at_risk=True,
+                                                at_risk_times=risk_times, **words, **_safe(policy)), lang=lang)
 
     occ = sp.occupancy(origin=origin, group=arm, times=times, n_resamples=n_resamples, cluster=cluster,
                        seed=seed)
@@ -304,6 +327,9 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     jobs = sp.spell_durations(work, ends_in=benefit, origin=origin, covariates=[arm])
     km_jobs = kaplan_meier(jobs, "duration", "event", group=arm)
     tables["retention_at"] = _shares(km_jobs, times, policy, share_event=False)
+    figures["retention"] = _fig(lambda ax: km_jobs.plot(
+        ax=ax, xlabel=_t("months since the job started", lang), ylabel=_t("share still in work", lang),
+        at_risk_times=risk_times, **words, **_safe(policy)), lang=lang)
 
     drops = []
     for name, d in (("sustained work", sus), ("any job", anyjob), ("exit from benefit", exits), ("job retention", jobs)):
