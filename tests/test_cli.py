@@ -123,3 +123,19 @@ def test_evaluate_reads_its_options_from_a_toml_plan(tmp_path):
     plan.write_text('persn = "person_id"\n')
     out = run("evaluate", path, "--config", plan)
     assert out.returncode == 2 and "unknown option(s) persn" in out.stderr
+
+
+def test_demo_rossi_writes_its_report(tmp_path):
+    out = run("demo", "--dataset", "rossi", "--out", tmp_path / "rossi")
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "rossi" / "report.html").read_text()
+    for heading in ("Time to re-arrest", "Restricted mean time without re-arrest", "Log-rank test",
+                    "Hazard ratios (Cox model)", "Proportional hazards"):
+        assert f"<h2>{heading}</h2>" in page
+    assert page.count("data:image/png;base64,") == 3
+    km = dz.kaplan_meier(dz.datasets.load_rossi().assign(arm=lambda d: d["fin"].map({0: "no aid", 1: "financial aid"})),
+                         "week", "arrest", "arm")
+    s = km.survival_at([52]).set_index("arm")
+    assert f"{100 * s.loc['no aid', 'survival']:.1f}%" in page  # the 52-week share of the control arm
+    cox = pd.read_csv(tmp_path / "rossi" / "cox.csv")
+    assert list(cox["term"]) == ["fin", "age", "race", "wexp", "mar", "paro", "prio"]

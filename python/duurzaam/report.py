@@ -51,19 +51,27 @@ class Evaluation(Result):
     labels: dict[str, str]
     _control: Any
     _arm: str
+    _sections: list[tuple[str, str, str | None, str | None]] | None = None
+    _shown: dict[str, pd.DataFrame] | None = None
 
     @classmethod
     def _from_core(cls, tables: dict[str, pd.DataFrame], figures: dict[str, Any], notes: list[tuple[str, str]],
                   title: str, labels: dict[str, str] | None = None, control: Any = None, arm: str = "arm",
-                  lang: str = "en") -> Evaluation:
+                  lang: str = "en", sections: list[tuple[str, str, str | None, str | None]] | None = None,
+                  shown: dict[str, pd.DataFrame] | None = None) -> Evaluation:
+        """``sections`` replaces the panel evaluation's (heading, text, table, figure) list and
+        ``shown`` gives tables as the page shows them (the CSVs keep ``tables``), for other
+        reports built on this class (``duurzaam demo --dataset rossi``)."""
         return cls(lang=lang, tables=tables, figures=figures, notes=notes, title=title, labels=dict(labels or {}),
-                   _control=control, _arm=arm)
+                   _control=control, _arm=arm, _sections=sections, _shown=shown)
 
     def display(self, name: str) -> pd.DataFrame:
         """Table ``name`` as the report shows it: percentages with one decimal and their interval
         in one cell ("31.4% (27.2-35.4)"), p-values as "0.061" or "<0.001", counts with thousands
         separators, human column names, model terms as "coaching vs control" with the reference
         row. ``tables[name]`` keeps the machine-readable numbers (as written to CSV)."""
+        if self._shown is not None and name in self._shown:
+            return self._shown[name].copy()
         return _display(name, self.tables[name], self)
 
     def _title(self) -> str:
@@ -81,7 +89,7 @@ class Evaluation(Result):
         parts = [f"<h1>{html.escape(self.title)}</h1>", "<ul>"]
         parts += [f"<li><b>{html.escape(_t(k, lang))}</b>: {html.escape(v)}</li>" for k, v in self.notes]
         parts.append("</ul>")
-        for heading, text, table, figure in _SECTIONS:
+        for heading, text, table, figure in (self._sections if self._sections is not None else _SECTIONS):
             if table not in self.tables and figure not in self.figures:
                 continue
             heading, text = _t(heading, lang), _t(text, lang)
@@ -538,9 +546,17 @@ def _display_en(name: str, t: pd.DataFrame, ev: Evaluation) -> pd.DataFrame:
         for s_ in states:
             out[str(s_)] = [_pct(v, lang=lang) for v in t[s_]]
         return out
-    if name == "occupancy_ci":
-        return pd.DataFrame({"Arm": t[arm].astype(str), "Month": t["time"], "State": t["state"].astype(str),
-                             "Share (95% bootstrap CI)": ci(t["share"], t["lower"], t["upper"])})
+    if name == "occupancy_ci":  # one row per arm and month, one column per state
+        long = pd.DataFrame({"arm": t[arm].astype(str), "time": t["time"], "state": t["state"].astype(str),
+                             "cell": ci(t["share"], t["lower"], t["upper"])})
+        keys = list(dict.fromkeys(zip(long["arm"], long["time"])))
+        states = list(dict.fromkeys(long["state"]))
+        wide = long.set_index(["arm", "time", "state"])["cell"].unstack("state").reindex(
+            pd.MultiIndex.from_tuples(keys))[states]
+        out = pd.DataFrame({"Arm": [k[0] for k in keys], "Month": [k[1] for k in keys]})
+        for st in states:
+            out[f"{_t(st, lang)} (95% CI)"] = wide[st].to_numpy()
+        return out
     if name == "sustained_work_at_risk":
         wide = t.pivot(index=t.columns[0], columns="time", values="n_risk")
         out = pd.DataFrame({"Arm (number at risk by month)": [str(i) for i in wide.index]})
