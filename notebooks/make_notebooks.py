@@ -391,6 +391,11 @@ youth = [
         "ax = km.plot(share_event=True, xlabel='months', ylabel='share in work')\n"
         "km.survival_contrast([6, 12])"
     ),
+    new_markdown_cell(
+        "The numbers under the figure are weighted: the pseudo-population the weights create (each person "
+        "counts with their weight), not persons, and the figure says so. For the persons themselves, count the "
+        "unweighted data: `dz.kaplan_meier(d, 'months', 'work', group='programme').table`."
+    ),
     new_code_cell(
         "fit = dz.iptw_cox(d, 'months', 'work', 'programme', 'age + female + prior + C(edu)', truncate=(0.01, 0.99))\n"
         "print(fit.summary_text())"
@@ -418,6 +423,8 @@ youth = [
 
 def write(name: str, cells: list) -> None:
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    for i, cell in enumerate(nb.cells):  # stable ids: rewriting a notebook changes only what changed
+        cell.id = f"{name.split('_')[0]}-{i:03d}"
     nbformat.write(nb, HERE / name)
 
 

@@ -94,7 +94,7 @@ def _band_alpha(n_curves: int) -> float:
 def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk: bool = True,
             share_event: bool = False, at_risk_times: Sequence[float] | None = None,
             xlabel: str = "time", ylabel: str | None = None, round_to: int | None = None,
-            min_count: int = 10, at_risk_label: str = "number at risk",
+            min_count: int = 10, at_risk_label: str | None = None,
             rounding_label: str = "counts rounded to multiples of {round_to}", thousands: str = ",",
             censor_marks: bool = False, events: bool = False, events_label: str = "events (cumulative)") -> Axes:
     """Kaplan-Meier curves (one per group) as step functions with shaded confidence bands;
@@ -109,7 +109,9 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
     the axis (a Dutch report: "aantal at risk", "."). ``censor_marks`` marks the times at which
     people were censored with a "+" on their curve; ``events`` adds the cumulative number of events
     under the number at risk (as lifelines users know them). With more than two curves the bands
-    are lighter, so that four arms stay readable."""
+    are lighter, so that four arms stay readable. With case weights (IPTW) the numbers at risk are
+    the weighted pseudo-population, and the label says so (default ``at_risk_label``: "number at
+    risk", or "weighted number at risk (pseudo-population)")."""
     ax = _axes(ax)
     t = km.table if round_to is None else km.safe_table(round_to=round_to, min_count=min_count)[0]
     labels = km.levels if km.group is not None else [None]
@@ -148,6 +150,8 @@ def plot_km(km: KaplanMeier, ax: Axes | None = None, *, ci: bool = True, at_risk
     if at_risk:
         ticks = np.asarray(at_risk_times if at_risk_times is not None else
                            [v for v in ax.get_xticks() if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]], dtype=float)
+        if at_risk_label is None:
+            at_risk_label = "weighted number at risk (pseudo-population)" if km.weighted else "number at risk"
         blocks = [(at_risk_label, at_risk_counts(t, km.group, labels, ticks))]
         if events:
             blocks.append((events_label, cumulative_events(t, km.group, labels, ticks)))
