@@ -39,13 +39,13 @@ def test_table_against_r_survfit(name):
         assert_close(t[col], arr(want[col]), what=f"{name}.{col}")
 
 
-# Under robust=TRUE R's std.chaz is the robust one; dz.nelson_aalen gives Aalen's variance.
+# The robust std.chaz is checked in test_golden_conventions.py.
 @pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if not c["robust"]))
 def test_nelson_aalen_against_r_survfit(name):
     case = CASES[name]
     data = load_dataset(case["dataset"])
     na = dz.nelson_aalen(data, case["duration"], case["event"], group=case["group"], entry=case["entry"],
-                         weights=case["weights"])
+                         weights=case["weights"], robust=case["robust"])  # R's call states robust
     want = case["cumhaz"]
     assert_close(na.table["time"], arr(want["time"]), what=f"{name}.time")
     assert_close(na.table["cumhaz"], arr(want["cumhaz"]), what=f"{name}.cumhaz")

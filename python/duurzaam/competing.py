@@ -85,7 +85,9 @@ class CumulativeIncidence(Result):
         return out
 
     def at(self, times: Any) -> pd.DataFrame:
-        """Cumulative incidence at given times: ``[group], cause, time, cif, std_err, lower, upper``."""
+        """Cumulative incidence at given times: ``[group], cause, time, cif, std_err, lower, upper``.
+        After a group's last follow-up time the incidence is unknown: NaN, as ``cmprsk::timepoints``
+        gives NA (not the last value carried forward)."""
         ts = np.atleast_1d(np.asarray(times, dtype=np.float64))
         rows = []
         keys = ["cause"] if self.group is None else [self.group, "cause"]
@@ -95,6 +97,8 @@ class CumulativeIncidence(Result):
                 i = np.searchsorted(tt, t, side="right") - 1
                 if i < 0:
                     vals = (0.0, 0.0, np.nan, np.nan)
+                elif t > tt[-1]:
+                    vals = (np.nan, np.nan, np.nan, np.nan)
                 else:
                     vals = tuple(part[c].iloc[i] for c in ("cif", "std_err", "lower", "upper"))
                 key = key if isinstance(key, tuple) else (key,)
@@ -162,8 +166,10 @@ def cumulative_incidence(data: Any, duration: str, event: str, group: str | None
     >>> d = {"months": [1, 2, 2, 3, 4, 5, 5, 6, 7, 8], "exit": [1, 2, 0, 1, 0, 2, 1, 1, 0, 2],
     ...      "arm": ["a", "b", "a", "b", "a", "b", "a", "b", "a", "b"]}
     >>> ci = dz.cumulative_incidence(d, "months", "exit", group="arm")
-    >>> ci.at(8)["cif"].round(4).tolist()
-    [0.6, 0.0, 0.4, 0.6]
+    >>> ci.at(7)["cif"].round(4).tolist()
+    [0.6, 0.0, 0.4, 0.4]
+    >>> ci.at(8)["cif"].round(4).tolist()  # after arm a's last follow-up (7): unknown, as in cmprsk
+    [nan, nan, 0.4, 0.6]
     >>> ci.gray_test.columns.tolist()
     ['cause', 'statistic', 'df', 'p_value']
     """

@@ -284,7 +284,7 @@ class KaplanMeier(Result):
 
 
 def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None, *,
-                 entry: str | None = None, weights: str | None = None, robust: bool = False,
+                 entry: str | None = None, weights: str | None = None, robust: bool | None = None,
                  conf_type: str = "log", conf_level: float = 0.95, cluster: str | None = None) -> KaplanMeier:
     """Kaplan-Meier estimate of the survival function, as R's ``survfit``.
 
@@ -302,8 +302,12 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
         ``(entry, duration]``.
     weights : str, optional
         Column with positive case weights; the counts in the table become weighted sums.
-    robust : bool
+    robust : bool, optional
         Use the infinitesimal-jackknife variance (R's ``robust = TRUE``) instead of Greenwood's.
+        By default as R's ``survfit``: on with a ``cluster`` or with non-integer case weights
+        (sampling or IPTW weights, on whose arbitrary scale Greenwood's variance depends), off
+        otherwise (integer weights count repeated rows). The standard error of the cumulative
+        hazard (``nelson_aalen``, R's ``std.chaz``) follows the same choice.
     conf_type : {"log", "log-log", "plain"}
         Scale of the pointwise confidence interval; ``"log"`` is R's default.
     conf_level : float
@@ -329,10 +333,22 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
     if conf_type not in _CONF_TYPES:
         raise InputError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
     conf_level = check_level(conf_level)
-    robust = bool(robust) or cluster is not None
+    robust = _robust_default(data, weights, robust, cluster)
     curves, levels = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level, cluster)
     n = np.array([c["n_rows"] for c in curves])
     return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None)
+
+
+def _robust_default(data: Any, weights: str | None, robust: bool | None, cluster: str | None) -> bool:
+    """R's survfit default: the infinitesimal jackknife with a cluster or non-integer weights."""
+    if cluster is not None:
+        return True
+    if robust is not None:
+        return bool(robust)
+    if weights is None:
+        return False
+    w = Frame(data).numeric(weights)
+    return bool(np.any(w != np.floor(w)))
 
 
 @result
@@ -363,8 +379,10 @@ class NelsonAalen(Result):
 
 
 def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None, *, entry: str | None = None,
-                 weights: str | None = None) -> NelsonAalen:
-    """Nelson-Aalen estimate of the cumulative hazard, as R's ``survfit(...)$cumhaz``.
+                 weights: str | None = None, robust: bool | None = None, cluster: str | None = None) -> NelsonAalen:
+    """Nelson-Aalen estimate of the cumulative hazard, as R's ``survfit(...)$cumhaz`` and
+    ``$std.chaz``: the standard error is ``sqrt(sum d / n^2)``, or with ``robust`` (by default as
+    :func:`kaplan_meier`: with a ``cluster`` or non-integer weights) the infinitesimal jackknife.
 
     Arguments as :func:`kaplan_meier`.
 
@@ -375,7 +393,8 @@ def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None,
     >>> dz.nelson_aalen(d, "months", "employed").table["cumhaz"].round(4).tolist()
     [0.25, 0.5833, 1.5833]
     """
-    curves, levels = _curves(data, duration, event, group, entry, weights, False, "log", 0.95)
+    robust = _robust_default(data, weights, robust, cluster)
+    curves, levels = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster)
     table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err_cumhaz"), group, levels)
     return NelsonAalen(group, levels, table.rename(columns={"std_err_cumhaz": "std_err"}))
 

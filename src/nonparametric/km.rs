@@ -100,10 +100,16 @@ fn curve_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry
     let table = RiskTable::build(data, w, by_exit, by_entry);
     let mut c = from_table(table, &KmOptions { robust: false, ..*opts });
     if opts.robust {
-        let v = match cluster {
-            None => ij_variance(data, w, by_exit, by_entry, &c.table, &c.surv),
-            Some(cl) => ij_variance_clustered(data, w, by_exit, by_entry, &c.table, &c.surv, cl),
+        let own: Vec<u32>;
+        let cl = match cluster {
+            Some(cl) => cl,
+            None => {
+                own = (0..data.len() as u32).collect();
+                (&own[..], data.len())
+            }
         };
+        let v = ij_variance_clustered(data, w, by_exit, by_entry, &c.table, &c.surv, cl, Target::Survival);
+        c.se_cumhaz = ij_variance_clustered(data, w, by_exit, by_entry, &c.table, &c.surv, cl, Target::CumHaz);
         for (j, &vj) in v.iter().enumerate() {
             c.se_log[j] = if vj == 0.0 { 0.0 } else { vj / c.surv[j] };
         }
@@ -180,22 +186,24 @@ impl Acc {
     }
 }
 
-/// Standard error of S(t) by the infinitesimal jackknife: the clustered sweep below with every
-/// row its own cluster.
-///
-/// With `A(t) = sum_{t_j <= t} d_j / (n_j (n_j - d_j))` and `B_i = A(entry_i)`, a row still at risk
-/// at t has `U_i / S = A(t) - B_i`; a row that left at `x_i <= t` has the constant
-/// `A(x_i) - B_i - event_i / (n - d)(x_i)`, and `var S(t) = S(t)^2 sum_i (w_i U_i / S)^2`.
-fn ij_variance(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, table: &RiskTable, surv: &[f64]) -> Vec<f64> {
-    let own: Vec<u32> = (0..data.len() as u32).collect();
-    ij_variance_clustered(data, w, by_exit, by_entry, table, surv, (&own, data.len()))
+/// What an infinitesimal-jackknife standard error is of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// S(t): with `A(t) = sum_{t_j <= t} d_j / (n_j (n_j - d_j))` and `B_i = A(entry_i)`, a row
+    /// still at risk at t has `U_i / S = A(t) - B_i`; a row that left at `x_i <= t` has the
+    /// constant `A(x_i) - B_i - event_i / (n - d)(x_i)`; `var S(t) = S(t)^2 sum_i (w_i U_i / S)^2`.
+    Survival,
+    /// The Nelson-Aalen H(t) (R's robust `std.chaz`): the same with `A(t) = sum d_j / n_j^2`, the
+    /// jump `1 / n` and no factor S(t).
+    CumHaz,
 }
 
-/// The infinitesimal-jackknife standard error of S(t) with the influence summed within clusters:
+/// The infinitesimal-jackknife standard error of S(t) (or of H(t)) with the influence summed within clusters:
 /// `var S(t) = S(t)^2 sum_g u_g(t)^2`, `u_g(t) = A(t) W_g + V_g`, where W_g is the weight of the
 /// cluster's rows still at risk and V_g collects `-w B` of those and the frozen influence of the
 /// rows that left. The three sums over clusters are updated as rows enter and leave: O(n + m).
-fn ij_variance_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, table: &RiskTable, surv: &[f64], cluster: (&[u32], usize)) -> Vec<f64> {
+#[allow(clippy::too_many_arguments)]
+fn ij_variance_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, table: &RiskTable, surv: &[f64], cluster: (&[u32], usize), target: Target) -> Vec<f64> {
     let (codes, g_n) = cluster;
     let wt = |i: usize| w.map_or(1.0, |w| w[i]);
     let m = table.len();
@@ -237,6 +245,20 @@ fn ij_variance_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by
             }
         }
         let (n, d) = (table.n_risk[j], table.n_event[j]);
+        if target == Target::CumHaz {
+            if d > 0.0 {
+                a += d / (n * n);
+            }
+            while q < by_exit.len() && data.exit[by_exit[q] as usize] == t {
+                let i = by_exit[q] as usize;
+                let jump = if data.event[i] == 1 { 1.0 / n } else { 0.0 };
+                sums.change(codes[i] as usize, -wt(i), wt(i) * (a - jump));
+                q += 1;
+            }
+            let v = a * a * sums.sw2.get() + 2.0 * a * sums.swv.get() + sums.sv2.get();
+            out.push(v.max(0.0).sqrt());
+            continue;
+        }
         if d > 0.0 {
             if n - d <= 0.0 {
                 dead = true;
