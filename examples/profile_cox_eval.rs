@@ -5,19 +5,12 @@ use duurzaam::cox::{CoxInput, Prepared, Ties};
 use duurzaam::SurvData;
 use std::time::Instant;
 
+mod common;
+
 fn main() {
     let n: usize = std::env::args().nth(1).map_or(10_000, |a| a.parse().unwrap());
     let p = 10usize;
-    let mut s = 88172645463325252u64;
-    let mut u = || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let x: Vec<f64> = (0..n * p).map(|_| u() - 0.5).collect();
-    let t: Vec<f64> = (0..n).map(|_| -12.0 * u().ln()).collect();
-    let e: Vec<u8> = (0..n).map(|_| (u() < 0.7) as u8).collect();
+    let (x, t, e) = common::cox_data(n, p);
     let data = SurvData::new(&t, &e, None, None).unwrap();
     let prep = Prepared::new(CoxInput { data, x: &x, p, offset: None }, Ties::Efron).unwrap();
     let beta = vec![0.1; p];

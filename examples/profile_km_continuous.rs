@@ -7,18 +7,11 @@ use duurzaam::sort::argsort;
 use duurzaam::SurvData;
 use std::time::Instant;
 
+mod common;
+
 fn main() {
     let n = 1_000_000usize;
-    let mut x = 88172645463325252u64;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let t: Vec<f64> = (0..n).map(|_| 1000.0 * next()).collect();
-    let e: Vec<u8> = (0..n).map(|_| (next() < 0.6) as u8).collect();
-    let g: Vec<u32> = (0..n).map(|_| (next() * 4.0) as u32).collect();
+    let (t, e, g) = common::km_data(n);
     let d = SurvData::new(&t, &e, None, None).unwrap().with_groups(&g, 4).unwrap();
     for _ in 0..3 {
         let t0 = Instant::now();
@@ -37,4 +30,12 @@ fn main() {
             t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, o.len(), tabs.len(), b.n_blocks() + km.len()
         );
     }
+    let mut best = f64::INFINITY;
+    for _ in 0..15 {
+        let t0 = Instant::now();
+        let km = kaplan_meier(&d, None, &KmOptions::default());
+        best = best.min(t0.elapsed().as_secs_f64());
+        assert_eq!(km.len(), 4);
+    }
+    println!("kaplan_meier, best of 15: {:.1} ms", best * 1e3);
 }

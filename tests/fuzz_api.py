@@ -166,6 +166,18 @@ def calls(d, p):
     def ipc():
         return dz.iptw_cox(d, "t", "e", "g", ["x1"]).summary
 
+    def panel():
+        # the fuzz data read as a register panel: persons c, periods t, status e, origin en
+        sp = dz.spells(d, "c", "t", "e")
+        sp.event_origin(sp.states[0], at="end" if p["rho"] else "start", after="en" if p["q"] == 0.5 else None)
+        out = sp.time_to_first(sp.states[:2], origin="en")
+        sp.counting_process(out, ["x1"], origin="en", missing="keep" if p["rho"] else "error")
+        return out
+
+    def adjusted():
+        return dz.adjusted_survival(d, "t", "e", ["x1"], "g", p["times"], n_resamples=p["resamples"], seed=p["seed"],
+                                    progress=False)
+
     def boot(estimator, *args, **kw):
         def run():
             return dz.bootstrap(estimator, d, *args, n_resamples=p["resamples"], seed=p["seed"], progress=False,
@@ -182,6 +194,7 @@ def calls(d, p):
         ("bootstrap cox", boot(dz.cox, "t", "e", ["x1"], scheme="cluster", cluster="c")),
         ("bootstrap logrank", boot(dz.logrank, "t", "e", "g")),
         ("bootstrap cif", boot(dz.cumulative_incidence, "t", "e")),
+        ("panel outcomes", panel), ("adjusted_survival", adjusted),
     ]
 
 

@@ -613,3 +613,18 @@ def test_a_covariate_that_changes_within_persons_warns_of_immortal_time():
         sp.time_to("work", origin="programme_start", covariates=["arm", "age"])  # fixed: silent
     with pytest.warns(dz.ImmortalTimeWarning, match="column 'hours' changes within"):
         sp.time_to("work", origin="programme_start", covariates=["hours"])
+
+
+def test_event_origin_on_integer_and_yyyymm_periods(golden_spells):
+    # Integer periods keep their integers (missing: <NA>) and read back as an origin.
+    o = golden_spells.event_origin("work", at="end", after="origin")
+    assert str(o.dtype) == "Int64" and o.isna().any()
+    d = golden_spells.time_to_first(["benefit"], origin=o)
+    assert d.attrs["dropped"]["no origin"] == int(o.isna().sum())
+    p = PANEL.assign(month=202001 + PANEL["month"] % 12 + 100 * (PANEL["month"] // 12))
+    sp = dz.spells(p, "person_id", "month", "status", max_gap={"work": 1})
+    o2 = sp.event_origin("work", at="end", after=p.groupby("person_id")["origin"].first().map(
+        lambda m: 202001 + m % 12 + 100 * (m // 12)))
+    assert (o2.dropna() % 100 <= 12).all()
+    d2 = sp.time_to_first(["benefit"], origin=o2)
+    np.testing.assert_array_equal(d2["duration"].to_numpy(), d.set_index("person_id").loc[d2["person_id"], "duration"])

@@ -40,7 +40,7 @@ def adjusted_survival(data: Any, duration: str, event: str, covariates: str | Se
     if n_resamples <= 0:
         return est
     vals = list(dict.fromkeys(est[variable]))
-    ts = sorted(set(est["time"].tolist()), key=list(est["time"]).index)
+    ts = list(dict.fromkeys(est["time"].tolist()))
     if cox_kwargs.get("offset") is None:
         # In the core: each replicate refits the model, its baseline and the averaged prediction.
         core_kwargs = {k: v for k, v in cox_kwargs.items() if k in ("entry", "weights", "ties")}

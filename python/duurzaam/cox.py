@@ -265,7 +265,9 @@ class CoxFit(Result):
         vals = list(pd.unique(df[variable])) if values is None else list(values)
         if values is None:
             vals = sorted(vals)
-        ts = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        ts = np.asarray(check_values(times, "times"), dtype=np.float64)
+        if not len(ts):
+            raise InputError("times is empty: give the times at which to read the curves")
         rows = []
         first = None
         for v in vals:

@@ -294,7 +294,10 @@ class OutcomeRules:
         idx = idx[first]
         when = a["end"][idx] if at == "end" else a["start"][idx]
         values = pd.Series(self._clock.back(when))
-        out = pd.Series(pd.NA, index=pd.Index(self.persons, name=self._person), dtype=values.dtype, name="origin")
+        kind = values.dtype.kind
+        dtype = "Int64" if kind in "iu" else values.dtype if kind in "Mf" else object  # room for "no origin"
+        out = pd.Series([None] * len(self.persons), index=pd.Index(self.persons, name=self._person), dtype=dtype,
+                        name="origin")
         out.iloc[a["person"][idx]] = values.to_numpy()
         counts["persons with an origin"] = int(len(idx))
         counts["persons without one"] = int(len(self.persons) - len(idx))
