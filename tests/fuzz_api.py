@@ -172,6 +172,8 @@ def calls(d, p):
         sp.event_origin(sp.states[0], at="end" if p["rho"] else "start", after="en" if p["q"] == 0.5 else None)
         out = sp.time_to_first(sp.states[:2], origin="en")
         sp.counting_process(out, ["x1"], origin="en", missing="keep" if p["rho"] else "error")
+        sp.mean_over_time("x1", origin="en", group="g" if p["rho"] else None, horizon=int(p["resamples"]),
+                          fill=0 if p["q"] == 0.5 else None, n_resamples=p["resamples"], seed=p["seed"])
         return out
 
     def adjusted():

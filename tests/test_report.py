@@ -131,3 +131,22 @@ def test_a_dutch_report():
         assert english not in html, english
     with pytest.raises(dz.InputError, match="lang must be one of en, nl"):
         dz.evaluate_panel(panel, lang="de", **args)
+
+
+def test_hours_section_is_the_api_numbers_and_respects_disclosure(panel):
+    opts = dict(person="person_id", period="month", status="status", arm="arm", origin="programme_start",
+                hours="hours", min_hours=12, n_resamples=20, seed=2, times=(6, 12))
+    ev = dz.evaluate_panel(panel, **opts)
+    sp = dz.spells(panel, "person_id", "month", "status", max_gap={"work": 1}, max_unobserved=1, hours="hours",
+                   min_hours=12)
+    want = sp.mean_over_time("hours", origin="programme_start", group="arm", horizon=12, in_state="work",
+                             n_resamples=20, seed=2)
+    got = ev.tables["hours_at"]
+    got = got[got["who"] == "in work"].set_index(["arm", "time"])
+    want = want[want["time"].isin([6, 12])].set_index(["arm", "time"])
+    np.testing.assert_allclose(got["mean"].to_numpy(), want["mean"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got["lower"].to_numpy(), want["lower"].to_numpy(), rtol=1e-12)
+    assert "hours" in ev.figures and "Hours over time" in ev.to_html()
+    safe = dz.evaluate_panel(panel, **opts, round_to=5, min_count=10).tables["hours_at"]
+    assert (safe["n"].dropna() % 5 == 0).all()
+    assert safe.loc[safe["n"].isna(), "mean"].isna().all()  # fewer than 10 persons: not published

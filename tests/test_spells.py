@@ -628,3 +628,26 @@ def test_event_origin_on_integer_and_yyyymm_periods(golden_spells):
     assert (o2.dropna() % 100 <= 12).all()
     d2 = sp.time_to_first(["benefit"], origin=o2)
     np.testing.assert_array_equal(d2["duration"].to_numpy(), d.set_index("person_id").loc[d2["person_id"], "duration"])
+
+
+def test_mean_hours_over_time_equal_a_pandas_groupby():
+    panel = dz.datasets.four_arm_panel(n_persons=500, seed=8)
+    sp = dz.spells(panel, "person_id", "month", "status")
+    p = panel.assign(t=(panel["month"].dt.to_period("M") - panel["programme_start"].dt.to_period("M")).map(
+        lambda d: d.n))
+    p = p[(p["t"] >= 0) & (p["t"] <= 12)]
+    work = p[(p["status"].astype(str) == "work") & p["hours"].notna()]
+    want = work.groupby(["arm", "t"], observed=True)["hours"].agg(["mean", "size"])
+    got = sp.mean_over_time("hours", origin="programme_start", group="arm", horizon=12, in_state="work")
+    got = got[got["n"] > 0].set_index(["arm", "time"])
+    assert len(got) == len(want)
+    np.testing.assert_allclose(got["mean"].to_numpy(), want["mean"].to_numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(got["n"].to_numpy(), want["size"].to_numpy())
+    overall = sp.mean_over_time("hours", origin="programme_start", group="arm", horizon=12, fill=0)
+    want0 = p.assign(h=p["hours"].fillna(0)).groupby(["arm", "t"], observed=True)["h"].mean()
+    np.testing.assert_allclose(overall.set_index(["arm", "time"])["mean"].to_numpy(), want0.to_numpy(), rtol=1e-12)
+    b = sp.mean_over_time("hours", origin="programme_start", group="arm", horizon=12, fill=0, n_resamples=100,
+                          cluster="municipality", seed=3)
+    assert ((b["lower"] <= b["mean"]) & (b["mean"] <= b["upper"])).all()
+    with pytest.raises(dz.InputError, match="not a state"):
+        sp.mean_over_time("hours", origin="programme_start", in_state="wrok")

@@ -86,7 +86,14 @@ NL: dict[str, str] = {
     "exit to work": "uitstroom naar werk", "hazard ratio (95% CI)": "hazard ratio (95%-BI)",
     "other exit": "andere uitstroom", "share that left benefit": "aandeel uitgestroomd",
     "share that found a job": "aandeel met werk", "months since the job started": "maanden sinds de start van de baan",
-    "share still in work": "aandeel nog aan het werk",
+    "share still in work": "aandeel nog aan het werk", "in work": "met werk",
+    "everyone (0 when not working)": "iedereen (0 zonder werk)", "mean hours": "gemiddeld aantal uren",
+    "Hours over time": "Uren door de tijd", "Who": "Wie", "Mean hours (95% CI)": "Gemiddeld aantal uren (95%-BI)",
+    "Mean hours": "Gemiddeld aantal uren",
+    "Mean hours per month since the programme start by arm: among those in work, and over everyone still in the "
+    "register (0 hours when not working); bootstrap intervals.":
+        "Gemiddeld aantal uren per maand sinds de start per groep: bij wie werkt, en over iedereen die nog in het "
+        "register staat (0 uren zonder werk); bootstrap-intervallen.",
     # notes (keys)
     "panel": "panel", "arms": "groepen", "log-rank": "log-ranktoets", "bootstrap": "bootstrap",
     "made with": "gemaakt met", "disclosure control": "onthullingscontrole", "exit to work (rule)": "uitstroom naar werk",

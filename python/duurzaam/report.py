@@ -145,6 +145,8 @@ _SECTIONS = [
      "leave the register).", "occupancy_at", "occupancy"),
     ("State occupancy with bootstrap intervals", "Percentile intervals from resampling whole clusters (or persons "
      "within arms).", "occupancy_ci", None),
+    ("Hours over time", "Mean hours per month since the programme start by arm: among those in work, and over "
+     "everyone still in the register (0 hours when not working); bootstrap intervals.", "hours_at", "hours"),
     ("Job retention", "Share of first jobs after the programme start still held (no return to benefit) at given "
      "months after the job started (Kaplan-Meier), with 95% intervals and the number of jobs at risk.",
      "retention_at", "retention"),
@@ -164,6 +166,34 @@ def _fig(draw: Any, size: tuple[float, float] = (7.5, 4.5), lang: str = "en") ->
         _decimal_commas(fig)
     plt.close(fig)
     return fig
+
+
+def _plot_means(ax: Any, both: pd.DataFrame, arm: str, lang: str) -> None:
+    """Mean hours per month since the start by arm: in work (solid) and everyone (dashed), with
+    the bootstrap band where there is one."""
+    levels = list(dict.fromkeys(both[arm]))
+    for k, lvl in enumerate(levels):
+        for who, style in (("in work", "-"), ("everyone (0 when not working)", "--")):
+            part = both[(both[arm] == lvl) & (both["who"] == who)]
+            ax.plot(part["time"], part["mean"], color=f"C{k % 10}", linestyle=style,
+                    label=str(lvl) if who == "in work" else None)
+            if "lower" in part.columns:
+                ax.fill_between(part["time"], part["lower"], part["upper"], color=f"C{k % 10}", alpha=0.1, linewidth=0)
+    from matplotlib.lines import Line2D
+
+    first = ax.legend(loc="upper left", frameon=False, title=arm, fontsize=8)
+    ax.add_artist(first)
+    ax.legend(handles=[Line2D([], [], color="black", linestyle="-", label=_t("in work", lang)),
+                       Line2D([], [], color="black", linestyle="--", label=_t("everyone (0 when not working)", lang))],
+              loc="upper right", frameon=False, fontsize=8)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel(_t("months since programme start", lang))
+    ax.set_ylabel(_t("mean hours", lang))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(left=0)
+    top = float(np.nanmax(both[[c for c in ("mean", "upper") if c in both.columns]].to_numpy(dtype=float)))
+    ax.set_ylim(0, 1.45 * top if np.isfinite(top) and top > 0 else 1.0)  # room for the legends above the lines
 
 
 def _decimal_commas(fig: Any) -> None:
@@ -331,6 +361,22 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     ax = occ.plot(share_decimals=policy.share_decimals if policy else None)
     figures["occupancy"] = np.atleast_1d(ax)[0].figure
     plt.close(figures["occupancy"])
+
+    if hours is not None:
+        horizon = max(times)
+        boot_opts: dict[str, Any] = dict(n_resamples=n_resamples, cluster=cluster, seed=seed)
+        in_work = sp.mean_over_time(hours, origin=origin, group=arm, horizon=horizon, in_state=work, **boot_opts)
+        overall = sp.mean_over_time(hours, origin=origin, group=arm, horizon=horizon, fill=0, **boot_opts)
+        both = pd.concat([in_work.assign(who="in work"), overall.assign(who="everyone (0 when not working)")],
+                         ignore_index=True)
+        if policy is not None:
+            # means of fewer than min_count persons are not published (nor drawn); counts rounded
+            few = both["n"].to_numpy() < policy.min_count
+            both.loc[few, [c for c in ("mean", "lower", "upper") if c in both.columns]] = np.nan
+            both = _estimates(both.assign(n=policy.count(both["n"].to_numpy())), policy)
+        at = both[both["time"].isin(times)].reset_index(drop=True)
+        tables["hours_at"] = at
+        figures["hours"] = _fig(lambda ax: _plot_means(ax, both, arm, lang), lang=lang)
 
     jobs = sp.spell_durations(work, ends_in=benefit, origin=origin, covariates=[arm])
     km_jobs = kaplan_meier(jobs, "duration", "event", group=arm)
@@ -545,6 +591,14 @@ def _display_en(name: str, t: pd.DataFrame, ev: Evaluation) -> pd.DataFrame:
         out = pd.DataFrame({"Arm": t[arm].astype(str), "Month": t["time"]})
         for s_ in states:
             out[str(s_)] = [_pct(v, lang=lang) for v in t[s_]]
+        return out
+    if name == "hours_at":
+        out = pd.DataFrame({"Arm": t[arm].astype(str), "Who": [_t(v, lang) for v in t["who"]], "Month": t["time"]})
+        if "lower" in t.columns:
+            out["Mean hours (95% CI)"] = ci(t["mean"], t["lower"], t["upper"], pct=False, decimals=1)
+        else:
+            out["Mean hours"] = [_num(v, 1, lang) for v in t["mean"]]
+        out["Persons"] = [_count(v, lang) for v in t["n"]]
         return out
     if name == "occupancy_ci":  # one row per arm and month, one column per state
         long = pd.DataFrame({"arm": t[arm].astype(str), "time": t["time"], "state": t["state"].astype(str),

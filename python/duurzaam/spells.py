@@ -272,6 +272,19 @@ class Spells(OutcomeRules, OccupancyRules, Result):
         return _to_periods(self._frame.raw(self._period), self._period, self._clock)[0]
 
     @cached_property
+    def _row_states(self) -> np.ndarray:
+        """The state code of each panel row's spell (-1 for a row in no spell: unobserved, or a
+        gap that ends a spell). Found from the spells by person and period."""
+        a = self._arrays
+        span = int(a["panel_last"]) - int(a["panel_first"]) + 2
+        key = a["person"].astype(np.int64) * span + (a["start"] - a["panel_first"])
+        rows = self._person_codes.astype(np.int64) * span + (self._row_periods - a["panel_first"])
+        k = np.searchsorted(key, rows, side="right") - 1
+        kk = np.maximum(k, 0)
+        inside = (k >= 0) & (a["person"][kk] == self._person_codes) & (self._row_periods <= a["end"][kk])
+        return np.where(inside, a["state"][kk].astype(np.int64), -1)
+
+    @cached_property
     def _first_rows(self) -> np.ndarray:
         """Each person's first row, found once."""
         return np.unique(self._person_codes, return_index=True)[1]
