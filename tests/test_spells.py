@@ -651,3 +651,31 @@ def test_mean_hours_over_time_equal_a_pandas_groupby():
     assert ((b["lower"] <= b["mean"]) & (b["mean"] <= b["upper"])).all()
     with pytest.raises(dz.InputError, match="not a state"):
         sp.mean_over_time("hours", origin="programme_start", in_state="wrok")
+
+
+def test_jobs_running_at_the_origin_as_left_truncated_spells():
+    # Months 1..12; the origin (coaching start) is month 4 for everyone.
+    rows = []
+    status = {
+        1: ["benefit"] * 2 + ["work"] * 6 + ["benefit"] * 4,   # job 3..8 running at 4: entry 2, ends in benefit
+        2: ["benefit"] * 1 + ["work"] * 3 + ["other"] * 8,     # job 2..4 ends at the origin: dropped
+        3: ["work"] * 12,                                      # job from month 1: start unknown, dropped
+        4: ["benefit"] * 5 + ["work"] * 7,                     # job 6..12 after the origin: entry 0, censored
+        5: ["benefit"] * 3 + ["work"] * 9,                     # job 4..12 starts at the origin: entry 1
+    }
+    for p, st in status.items():
+        rows += [{"person": p, "month": m + 1, "status": s, "origin": 4} for m, s in enumerate(st)]
+    sp = dz.spells(pd.DataFrame(rows), "person", "month", "status")
+    dropped = sp.spell_durations("work", ends_in="benefit", origin="origin")
+    assert list(dropped["person"]) == [4]
+    d = sp.spell_durations("work", ends_in="benefit", origin="origin", running_at_origin="entry").set_index("person")
+    assert list(d.index) == [1, 4, 5]
+    assert d.loc[1, ["duration", "event", "entry"]].tolist() == [6.0, 1, 2.0]
+    assert d.loc[4, ["duration", "event", "entry"]].tolist() == [7.0, 0, 0.0]
+    assert d.loc[5, ["duration", "event", "entry"]].tolist() == [9.0, 0, 1.0]
+    assert d.attrs["left_truncated"] == 2
+    assert d.attrs["dropped"]["left-censored spell (start unknown)"] == 1
+    assert d.attrs["dropped"]["spell starts at or before the origin and ends by it"] == 1
+    km = dz.kaplan_meier(d.reset_index(), "duration", "event", entry="entry")
+    row = km.table.set_index("time").loc[6.0]
+    assert row["n_risk"] == 3 and row["n_event"] == 1  # all three jobs are at risk at month 6 of the job

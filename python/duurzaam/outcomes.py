@@ -497,7 +497,8 @@ class OutcomeRules:
 
     def spell_durations(self, state: Any, *, ends_in: Any | Iterable[Any],
                         origin: str | Mapping[Any, Any] | pd.Series | None = None, first_only: bool = True,
-                        within: int = 0, covariates: Sequence[str] | None = None) -> pd.DataFrame:
+                        within: int = 0, covariates: Sequence[str] | None = None,
+                        running_at_origin: str = "drop") -> pd.DataFrame:
         """Durations of spells in ``state`` with the event "the spell ended in ``ends_in``":
         "uitval", the time from the start of a job to the return to benefit.
 
@@ -506,6 +507,14 @@ class OutcomeRules:
         censored there. Spells that start in the panel's first period (left-censored: their start
         is unknown) are dropped and counted. With ``origin``, only spells starting after each
         person's origin count; ``first_only`` keeps the first such spell per person.
+
+        A spell already running at the origin (a job held when the programme starts) is dropped
+        and counted (``running_at_origin="drop"``), or kept as a left-truncated spell
+        (``"entry"``): its duration still counts from its start, and it is at risk from
+        ``entry`` = the periods it had lasted at the origin (origin - start + 1) on, so
+        :func:`kaplan_meier` with ``entry="entry"`` gives the right risk sets. A running spell
+        whose start is unknown (it starts in the panel's first period) or that ends at the origin
+        is still dropped and counted.
 
         ``within = L`` also counts a return through a short detour: the spell ends, and a spell in
         ``ends_in`` starts within ``L`` periods after its first period off ``state`` (a month
@@ -529,11 +538,21 @@ class OutcomeRules:
         left = sel & (a["start"] == a["panel_first"])
         counts["left-censored spell (start unknown)"] = int(left.sum())
         sel &= ~left
+        if running_at_origin not in ("drop", "entry"):
+            raise InputError(f"running_at_origin must be 'drop' or 'entry', not {running_at_origin!r}")
+        entry = np.zeros(len(a["person"]))
         if origin is not None:
             o = self._origin(origin)
             op = o[a["person"]]
             before = sel & ((op == _NO_ORIGIN) | (a["start"] <= op))
-            counts["spell starts at or before the origin"] = int(before.sum())
+            if running_at_origin == "entry":
+                running = before & (op != _NO_ORIGIN) & (a["end"] > op)
+                entry[running] = (op[running] - a["start"][running] + 1).astype(np.float64)
+                counts["spell running at the origin, kept with delayed entry"] = 0  # reported below
+                before &= ~running
+                counts["spell starts at or before the origin and ends by it"] = int(before.sum())
+            else:
+                counts["spell starts at or before the origin"] = int(before.sum())
             sel &= ~before
         idx = np.flatnonzero(sel)
         if first_only and len(idx):
@@ -575,10 +594,14 @@ class OutcomeRules:
             "start": self._clock.back(a["start"][idx]),
             "duration": (a["end"][idx] - a["start"][idx] + 1).astype(np.float64),
             "event": event,
-            "entry": np.zeros(len(idx)),
+            "entry": entry[idx],
             "reason": reason,
         })
         self._covariates(out, a["person"][idx], covariates)
+        if "spell running at the origin, kept with delayed entry" in counts:
+            kept = int((entry[idx] > 0).sum())
+            del counts["spell running at the origin, kept with delayed entry"]
+            out.attrs["left_truncated"] = kept
         out.attrs["dropped"] = counts
         cens = pd.Series(reason[event == 0]).value_counts(sort=False)
         out.attrs["censoring"] = {str(k): int(v) for k, v in cens.sort_index().items()}
