@@ -323,4 +323,39 @@ mod tests {
         let dm = SurvData::new(&months, &event, None, None).unwrap().with_groups(&group, 3).unwrap();
         assert!(KmPrepared::new(&dm).blocks.is_none());
     }
+
+    #[test]
+    fn cox_replicates_from_the_full_estimate_equal_cold_starts() {
+        // Warm starts (the full-data estimate) and cold starts (zero) stop on the same criterion:
+        // every replicate's coefficients agree to the convergence tolerance.
+        use crate::bootstrap::{Resampler, Scheme};
+        use crate::cox::{fit_prepared, CoxInput, CoxOptions, Ties};
+        let (n, p) = (400, 3);
+        let mut s = 12345u64;
+        let mut u = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let x: Vec<f64> = (0..n * p).map(|_| u() - 0.5).collect();
+        let t: Vec<f64> = (0..n).map(|i| -8.0 * u().ln() * (1.0 + x[i * p])).collect();
+        let e: Vec<u8> = (0..n).map(|_| (u() < 0.7) as u8).collect();
+        let data = SurvData::new(&t, &e, None, None).unwrap();
+        let prep = Prepared::new(CoxInput { data, x: &x, p, offset: None }, Ties::Efron).unwrap();
+        let full = fit_prepared(&prep, &CoxOptions::default()).unwrap();
+        let mut cold = full.clone();
+        cold.coef = vec![0.0; p];
+        let r = Resampler::new(n, Scheme::Ordinary).unwrap();
+        let opts = NewtonOptions::default();
+        let mut w = vec![0.0; n];
+        for rep in 0..20u64 {
+            r.weights(7, rep, &mut w);
+            let warm = cox_statistic(&prep, &full, &w, Some(&w), &opts).unwrap();
+            let cold = cox_statistic(&prep, &cold, &w, Some(&w), &opts).unwrap();
+            for j in 0..p {
+                assert!((warm[j] - cold[j]).abs() <= 1e-8 * warm[j].abs().max(1.0), "replicate {rep}: {warm:?} {cold:?}");
+            }
+        }
+    }
 }
