@@ -139,3 +139,15 @@ def test_demo_rossi_writes_its_report(tmp_path):
     assert f"{100 * s.loc['no aid', 'survival']:.1f}%" in page  # the 52-week share of the control arm
     cox = pd.read_csv(tmp_path / "rossi" / "cox.csv")
     assert list(cox["term"]) == ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+
+
+def test_evaluate_writes_excel_nl_tables_and_a_pdf(tmp_path):
+    path = tmp_path / "panel.csv"
+    dz.datasets.four_arm_panel(n_persons=300, seed=1).to_csv(path, index=False)
+    out = run("evaluate", path, "--person", "person_id", "--period", "month", "--status", "status", "--arm", "arm",
+              "--origin", "programme_start", "--out", tmp_path / "ev", "--resamples", "0", "--excel-nl")
+    assert out.returncode == 0, out.stderr
+    t = pd.read_csv(tmp_path / "ev" / "sustained_work_at.csv", sep=";", decimal=",")
+    assert list(t.columns) == ["arm", "time", "share", "share_lower", "share_upper"]
+    assert t["share"].between(0, 1).all()
+    assert (tmp_path / "ev" / "report.pdf").read_bytes().startswith(b"%PDF")

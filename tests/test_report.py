@@ -3,6 +3,7 @@ holds every section with its figure, the demo command writes it."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -124,8 +125,8 @@ def test_a_dutch_report():
     assert list(share.columns) == ["Groep", "Maand", "Aandeel (95%-BI)"]
     assert all(re.fullmatch(r"\d{1,3},\d% \(\d{1,3},\d-\d{1,3},\d\)", v) for v in share["Aandeel (95%-BI)"])
     html = nl.to_html()
-    for word in ("Tijd tot duurzaam werk", "Wie is in de analyse", "Hazard ratio&#x27;s (Cox-model)", "(referentie)",
-                 "1.200 personen", "lang='nl'"):
+    for word in ("Tijd tot duurzaam werk", "Wie is in de analyse", "Hazard ratio&#39;s (Cox-model)", "(referentie)",
+                 "1.200 personen", 'lang="nl"'):
         assert word in html, word
     for english in ("Time to sustained work", "Who is in the analysis", "persons,"):
         assert english not in html, english
@@ -150,3 +151,22 @@ def test_hours_section_is_the_api_numbers_and_respects_disclosure(panel):
     safe = dz.evaluate_panel(panel, **opts, round_to=5, min_count=10).tables["hours_at"]
     assert (safe["n"].dropna() % 5 == 0).all()
     assert safe.loc[safe["n"].isna(), "mean"].isna().all()  # fewer than 10 persons: not published
+
+
+def test_page_from_the_template_escapes_labels_and_the_pdf_has_every_section(tmp_path):
+    panel = dz.datasets.four_arm_panel(n_persons=500, seed=6)
+    panel["arm"] = panel["arm"].cat.rename_categories({"control": "<b>control</b> & co"})
+    ev = dz.evaluate_panel(panel, person="person_id", period="month", status="status", arm="arm",
+                           origin="programme_start", n_resamples=0, title="Evaluation <2026>")
+    page = ev.to_html()
+    assert "<b>control</b>" not in page and "&lt;b&gt;control&lt;/b&gt; &amp; co" in page
+    assert "<h1>Evaluation &lt;2026&gt;</h1>" in page
+    ids = re.findall(r'<table id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) == sum(1 for s in ev._section_list() if s[2] is not None)
+    assert "6.000000" not in page  # whole numbers print as such
+    ev.write(tmp_path / "rep")
+    pdf = (tmp_path / "rep" / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    sections = ev._section_list()
+    pages = 1 + len(sections) + sum(1 for s in sections if s[3] is not None)
+    assert len(re.findall(rb"/Type /Page\b", pdf)) == pages

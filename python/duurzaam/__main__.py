@@ -282,6 +282,8 @@ def _main(argv: list[str] | None = None) -> int:
     p_ev.add_argument("--lang", choices=["en", "nl"], help="the report's language (default en; nl: Dutch)")
     p_ev.add_argument("--config", type=Path, help="a TOML file with any of these options (person = \"person_id\", "
                       "round_to = 5, ...); options on the command line win")
+    p_ev.add_argument("--excel-nl", action="store_true", help="write the CSV tables with ';' and decimal commas "
+                      "(Dutch Excel)")
     _io_options(p_ev)
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -298,7 +300,7 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"duurzaam: error: {e}", file=sys.stderr)
             return 2
         print(ev)
-        print(f"\nreport written to {ev.write(out)}")
+        print(f"\nreport written to {ev.write(out, excel_nl=args.excel_nl)}")
         return 0
     try:
         data = _read(args.data, args.sep, args.decimal)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import html
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,41 +82,93 @@ class Evaluation(Result):
     def _summary_frame(self) -> pd.DataFrame:
         return self.tables["sustained_work_at"]
 
-    def to_html(self) -> str:
-        """The report as one self-contained HTML page (figures embedded as PNG)."""
-        lang = self.lang
-        parts = [f"<h1>{html.escape(self.title)}</h1>", "<ul>"]
-        parts += [f"<li><b>{html.escape(_t(k, lang))}</b>: {html.escape(v)}</li>" for k, v in self.notes]
-        parts.append("</ul>")
+    def _section_list(self) -> list[tuple[str, str, str | None, str | None]]:
+        """The sections that have a table or a figure, headings and texts in the report's language."""
+        out = []
         for heading, text, table, figure in (self._sections if self._sections is not None else _SECTIONS):
-            if table not in self.tables and figure not in self.figures:
-                continue
-            heading, text = _t(heading, lang), _t(text, lang)
-            parts.append(f"<h2>{html.escape(heading)}</h2><p>{html.escape(text)}</p>")
-            if figure in self.figures:
+            if table in self.tables or figure in self.figures:
+                out.append((_t(heading, self.lang), _t(text, self.lang), table if table in self.tables else None,
+                            figure if figure in self.figures else None))
+        return out
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page (figures embedded as PNG), rendered from the
+        template ``templates/report.html.j2``; tables through pandas' Styler."""
+        import jinja2
+
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                                 autoescape=True, keep_trailing_newline=True)
+        sections = []
+        for k, (heading, text, table, figure) in enumerate(self._section_list()):
+            image = None
+            if figure is not None:
                 buf = io.BytesIO()
                 self.figures[figure].savefig(buf, format="png", dpi=110, bbox_inches="tight")
-                parts.append(f'<img alt="{html.escape(heading)}" src="data:image/png;base64,'
-                             f'{base64.b64encode(buf.getvalue()).decode()}"/>')
-            if table in self.tables:
-                parts.append(_html_table(self.display(table)))
-        style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.4}"
-                 "table{border-collapse:collapse;font-size:13px;margin-bottom:1.5em}"
-                 "td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}"
-                 "td.num,th.num{text-align:right}"
-                 "th{background:#f3f3f3}img{max-width:100%}")
-        return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
-                f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+                image = base64.b64encode(buf.getvalue()).decode()
+            sections.append({"heading": heading, "text": text, "image": image,
+                             "table": _styled_table(self.display(table), f"s{k}") if table is not None else None})
+        notes = [(_t(k, self.lang), v) for k, v in self.notes]
+        return env.get_template("report.html.j2").render(title=self.title, lang=self.lang, notes=notes,
+                                                          sections=sections)
 
-    def write(self, folder: str | Path) -> Path:
-        """Writes ``report.html``, one CSV per table and one PNG per figure to ``folder``."""
+    def to_pdf(self, path: str | Path) -> Path:
+        """The report as a PDF for the archive (matplotlib's PDF backend): a title page with the
+        facts of the analysis, then per section a page with its heading, text and table, and its
+        figure. The numbers are those of the HTML page (under disclosure control, the safe ones)."""
+        import textwrap
+
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_pdf import PdfPages
+
+        path = Path(path)
+        with PdfPages(path, metadata={"Title": self.title, "Creator": f"duurzaam {_version()}"}) as pdf:
+            page = plt.figure(figsize=(8.27, 11.69))  # A4
+            page.text(0.08, 0.95, "\n".join(textwrap.wrap(self.title, 60)), fontsize=16, weight="bold", va="top")
+            y = 0.88
+            for key, value in self.notes:
+                lines = textwrap.wrap(f"{_t(key, self.lang)}: {value}", 95)
+                page.text(0.08, y, "\n".join(lines), fontsize=9, va="top")
+                y -= 0.018 * len(lines) + 0.01
+            pdf.savefig(page)
+            plt.close(page)
+            for heading, text, table, figure in self._section_list():
+                page = plt.figure(figsize=(8.27, 11.69))
+                page.text(0.08, 0.95, heading, fontsize=14, weight="bold", va="top")
+                page.text(0.08, 0.91, "\n".join(textwrap.wrap(text, 95)), fontsize=9, va="top")
+                if table is not None:
+                    shown = self.display(table)
+                    ax = page.add_axes((0.06, 0.05, 0.88, 0.78))
+                    ax.axis("off")
+                    rows = min(len(shown), 40)
+                    tab = ax.table(cellText=_cell_text(shown.head(rows)).values.tolist(),
+                                   colLabels=[str(c) for c in shown.columns], loc="upper left", cellLoc="left")
+                    tab.auto_set_font_size(False)
+                    tab.set_fontsize(7)
+                    tab.auto_set_column_width(list(range(shown.shape[1])))
+                    if len(shown) > rows:
+                        page.text(0.08, 0.03, f"({len(shown) - rows} more rows in the CSV)", fontsize=8)
+                pdf.savefig(page)
+                plt.close(page)
+                if figure is not None:
+                    pdf.savefig(self.figures[figure], bbox_inches="tight")
+        return path
+
+    def write(self, folder: str | Path, *, excel_nl: bool = False) -> Path:
+        """Writes ``report.html``, ``report.pdf`` (:meth:`to_pdf`), one CSV per table (numbers
+        with at most 10 significant digits; ``excel_nl``: ``;`` and decimal commas for Dutch
+        spreadsheets) and one PNG per figure to ``folder``."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
+        csv = {"index": False, "float_format": "%.10g", **({"sep": ";", "decimal": ","} if excel_nl else {})}
         for name, t in self.tables.items():
-            t.to_csv(out / f"{name}.csv", index=False)
+            t.to_csv(out / f"{name}.csv", **csv)
         for name, fig in self.figures.items():
             fig.savefig(out / f"{name}.png", dpi=110, bbox_inches="tight")
         (out / "report.html").write_text(self.to_html(), encoding="utf-8")
+        self.to_pdf(out / "report.pdf")
         return out / "report.html"
 
 
@@ -500,16 +551,35 @@ def _at_risk(km: Any, times: Sequence[int], policy: DisclosurePolicy | None) -> 
     return out
 
 
-def _html_table(t: pd.DataFrame) -> str:
-    """A plain HTML table: text columns left-aligned, numbers (counts, shares, intervals) right."""
+def _cell_text(t: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the page prints it: whole numbers without decimals, "-" for missing."""
+    def cell(v: Any) -> str:
+        if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+            return "-"
+        if isinstance(v, (float, np.floating)):
+            return str(int(v)) if float(v).is_integer() else f"{v:g}"
+        return str(v)
+
+    return t.map(cell) if hasattr(t, "map") else t.applymap(cell)
+
+
+def _styled_table(t: pd.DataFrame, uid: str) -> str:
+    """A table as the page shows it, through pandas' Styler: no index, text left-aligned, numbers
+    (counts, shares, intervals) right-aligned, every cell and header HTML-escaped (labels come
+    from the data). ``uid`` keeps each table's id and style its own."""
     import re
 
     numeric = re.compile(r"^[<>]?-?[\d.,]+%?( \(.*\)| to .*| tot .*)?$|^-$|^1 \(refer\w*\)$")
-    cls = {c: ' class="num"' if all(numeric.match(str(v)) for v in t[c]) else "" for c in t.columns}
-    head = "".join(f"<th{cls[c]}>{html.escape(str(c))}</th>" for c in t.columns)
-    rows = "".join("<tr>" + "".join(f"<td{cls[c]}>{html.escape('-' if pd.isna(v) else str(v))}</td>"
-                                    for c, v in zip(t.columns, r)) + "</tr>" for r in t.itertuples(index=False))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    shown = _cell_text(t)
+    num_cols = [c for c in shown.columns if all(numeric.match(str(v)) for v in shown[c])]
+    classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
+    for c in num_cols:
+        classes[c] = "num"
+    styler = shown.style.hide(axis="index").set_td_classes(classes).format(escape="html")
+    styler = styler.format_index(escape="html", axis=1)
+    styler = styler.set_table_styles([{"selector": f"th.col{list(shown.columns).index(c)}", "props": "text-align: right"}
+                                      for c in num_cols], overwrite=False)
+    return styler.to_html(table_uuid=uid, exclude_styles=False)
 
 
 def _version() -> str:
