@@ -44,7 +44,7 @@ def demo_panel(out: Path | None, n_persons: int, seed: int, n_resamples: int) ->
         print(ev.tables["occupancy_at"].to_string(index=False))
     if out is not None:
         path = ev.write(out)
-        print(f"\nreport written to {path} (tables as CSV, figures as PNG in {out}/)")
+        print(f"\nreport written to {path} (with report.pdf; tables as CSV, figures as PNG in {out}/)")
     return 0
 
 
@@ -71,7 +71,7 @@ def demo(out: Path | None) -> int:
     if out is not None:
         path = _rossi_report(rossi, km, at, rm, lr, fit).write(out)
         km.table.to_csv(out / "kaplan_meier.csv", index=False)
-        print(f"\nreport written to {path} (tables as CSV, figures as PNG in {out}/)")
+        print(f"\nreport written to {path} (with report.pdf; tables as CSV, figures as PNG in {out}/)")
     return 0
 
 
