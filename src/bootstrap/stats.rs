@@ -176,13 +176,17 @@ impl AdjustedSpec<'_> {
     }
 }
 
+/// One bootstrap replicate of the adjusted curves: its weights (times the case weights), its
+/// multiplicities (`None` for Dirichlet weights) and the weights of the rows in the average.
+pub type Replicate<'a> = (&'a [f64], Option<&'a [f64]>, &'a [f64]);
+
 /// Adjusted survival of a Cox model: for each value, the average over the rows of
 /// exp(-H0_s(t) exp(x_v'b)), then the differences against the first value; values then variances
 /// (NaN: none). `replicate` is `None` on the full data (the fit as it stands, every row counted
 /// once); in a replicate it holds the replicate's weights `w` (times the case weights), its
 /// multiplicities (`None` for Dirichlet weights) and the weights of the rows in the average (its
 /// counts or Dirichlet weights): the model and its baseline are refitted on them.
-pub fn cox_adjusted_statistic(prep: &Prepared, full: &CoxFit, replicate: Option<(&[f64], Option<&[f64]>, &[f64])>, spec: &AdjustedSpec, opts: &NewtonOptions) -> Option<Vec<f64>> {
+pub fn cox_adjusted_statistic(prep: &Prepared, full: &CoxFit, replicate: Option<Replicate>, spec: &AdjustedSpec, opts: &NewtonOptions) -> Option<Vec<f64>> {
     let n = prep.order.len();
     let ones;
     let (beta, h, avg) = match replicate {

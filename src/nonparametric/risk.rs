@@ -158,9 +158,9 @@ pub fn tables_from_records(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usi
         Some(w) => {
             let mut pos = off.clone();
             let mut recs = vec![(0u64, 0.0f64); n];
-            for i in 0..n {
+            for (i, &wi) in w.iter().enumerate().take(n) {
                 let c = cell(i);
-                recs[pos[c]] = (key(i), w[i]);
+                recs[pos[c]] = (key(i), wi);
                 pos[c] += 1;
             }
             let slices = split_cells(&mut recs, &off);
