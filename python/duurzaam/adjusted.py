@@ -47,16 +47,10 @@ def adjusted_survival(data: Any, duration: str, event: str, covariates: str | Se
         bs = bootstrap(_adjusted_curves, data, duration, event, covariates, variable, ts, vals,
                        n_resamples=n_resamples, seed=seed, scheme=scheme, strata=strata, cluster=cluster,
                        conf_level=conf_level, progress=progress, jackknife=False, **core_kwargs)
-    else:  # an offset: the Python refit in every replicate
-
-        def stat(d: pd.DataFrame) -> pd.Series:
-            a = cox(d, duration, event, covariates, **cox_kwargs).adjusted_survival(d, variable, ts, vals)
-            keys = [f"{v}|{t:g}" for v, t in zip(a[variable], a["time"])]
-            return pd.concat([pd.Series(a["survival"].to_numpy(), index=["s|" + k for k in keys]),
-                              pd.Series(a["difference"].to_numpy(), index=["d|" + k for k in keys])])
-
-        bs = bootstrap(stat, data, n_resamples=n_resamples, seed=seed, scheme=scheme, strata=strata,
-                       cluster=cluster, conf_level=conf_level, progress=progress, jackknife=False)
+    else:  # an offset: the same statistic refitted in Python in every replicate
+        bs = bootstrap(lambda d: _adjusted_curves(d, duration, event, covariates, variable, ts, vals, **cox_kwargs),
+                       data, n_resamples=n_resamples, seed=seed, scheme=scheme, strata=strata, cluster=cluster,
+                       conf_level=conf_level, progress=progress, jackknife=False)
     ci = bs.ci("percentile").set_index("quantity")
     keys = [f"{v}|{t:g}" for v, t in zip(est[variable], est["time"])]
     est["lower"] = ci.loc[["s|" + k for k in keys], "lower"].to_numpy()

@@ -37,10 +37,15 @@ def _common(data: Any, duration: str, event: str, entry: str | None, weights: st
 
 
 def _curves(data: Any, duration: str, event: str, group: str | None, entry: str | None, weights: str | None,
-            robust: bool, conf_type: str, conf_level: float,
-            cluster: str | None = None) -> tuple[list[dict[str, Any]], list[Any]]:
-    """The core's per-group curves (Kaplan-Meier and Nelson-Aalen columns) and the group levels."""
+            robust: bool | None, conf_type: str, conf_level: float,
+            cluster: str | None = None) -> tuple[list[dict[str, Any]], list[Any], bool]:
+    """The core's per-group curves (Kaplan-Meier and Nelson-Aalen columns), the group levels and
+    whether the variance is the infinitesimal jackknife (``robust=None``: R's survfit default,
+    on with a cluster or non-integer case weights)."""
     frame, cols, names = _common(data, duration, event, entry, weights)
+    w = cols["weight"]
+    robust = cluster is not None or (bool(robust) if robust is not None else
+                                     w is not None and bool(np.any(w != np.floor(w))))
     codes, levels, n_groups = optional_codes(frame, group)
     if group is not None:
         names["group"] = group
@@ -50,7 +55,7 @@ def _curves(data: Any, duration: str, event: str, group: str | None, entry: str 
         n_cl = len(cl_levels)
     curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
                        codes, n_groups, robust, conf_type, conf_level, cluster=cl, n_clusters=n_cl)
-    return curves, levels
+    return curves, levels, robust
 
 
 def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group: str | None,
@@ -333,22 +338,10 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
     if conf_type not in _CONF_TYPES:
         raise InputError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
     conf_level = check_level(conf_level)
-    robust = _robust_default(data, weights, robust, cluster)
-    curves, levels = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level, cluster)
+    curves, levels, robust = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level,
+                                     cluster)
     n = np.array([c["n_rows"] for c in curves])
     return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None)
-
-
-def _robust_default(data: Any, weights: str | None, robust: bool | None, cluster: str | None) -> bool:
-    """R's survfit default: the infinitesimal jackknife with a cluster or non-integer weights."""
-    if cluster is not None:
-        return True
-    if robust is not None:
-        return bool(robust)
-    if weights is None:
-        return False
-    w = Frame(data).numeric(weights)
-    return bool(np.any(w != np.floor(w)))
 
 
 @result
@@ -393,8 +386,7 @@ def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None,
     >>> dz.nelson_aalen(d, "months", "employed").table["cumhaz"].round(4).tolist()
     [0.25, 0.5833, 1.5833]
     """
-    robust = _robust_default(data, weights, robust, cluster)
-    curves, levels = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster)
+    curves, levels, _ = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster)
     table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err_cumhaz"), group, levels)
     return NelsonAalen(group, levels, table.rename(columns={"std_err_cumhaz": "std_err"}))
 

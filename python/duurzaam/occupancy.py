@@ -89,8 +89,9 @@ class OccupancyRules:
         o = self._origin(origin)
         pc = self._person_codes
         t = self._row_periods - o[pc]
-        values = pd.to_numeric(pd.Series(self._frame.raw(column)), errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(values) & pd.notna(pd.Series(self._frame.raw(column))).to_numpy()
+        raw = pd.Series(self._frame.raw(column))
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(values) & raw.notna().to_numpy()
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise InputError(f"column '{column}' must hold finite numbers ({self._frame.where(row)})", column=column,

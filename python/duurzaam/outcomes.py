@@ -225,12 +225,9 @@ class OutcomeRules:
         hit = np.flatnonzero((event == 1) & (np.asarray(res["reason"]) < 10))
         a = self._arrays
         at = o[hit] + np.asarray(res["duration"])[hit].astype(np.int64)
-        key = a["person"].astype(np.int64) * (1 << 32) + (a["start"] - a["panel_first"])
-        want = hit.astype(np.int64) * (1 << 32) + (at - a["panel_first"])
-        pos = np.searchsorted(key, want)
-        ok = (pos < len(key)) & (key[np.minimum(pos, len(key) - 1)] == want)
-        if not ok.all():  # pragma: no cover - the core's event is a spell start by construction
-            raise AssertionError("an event without a destination spell")
+        pos = self._spell_at(hit, at)
+        if (pos < 0).any() or (a["start"][np.maximum(pos, 0)] != at).any():  # pragma: no cover
+            raise AssertionError("an event without a destination spell")  # an event is a spell start
         cause = cause_of[a["state"][pos]]
         if (cause == 0).any():  # pragma: no cover
             raise AssertionError("an event in a state that is not a destination")
@@ -548,7 +545,6 @@ class OutcomeRules:
             if running_at_origin == "entry":
                 running = before & (op != _NO_ORIGIN) & (a["end"] > op)
                 entry[running] = (op[running] - a["start"][running] + 1).astype(np.float64)
-                counts["spell running at the origin, kept with delayed entry"] = 0  # reported below
                 before &= ~running
                 counts["spell starts at or before the origin and ends by it"] = int(before.sum())
             else:
@@ -598,10 +594,8 @@ class OutcomeRules:
             "reason": reason,
         })
         self._covariates(out, a["person"][idx], covariates)
-        if "spell running at the origin, kept with delayed entry" in counts:
-            kept = int((entry[idx] > 0).sum())
-            del counts["spell running at the origin, kept with delayed entry"]
-            out.attrs["left_truncated"] = kept
+        if running_at_origin == "entry":
+            out.attrs["left_truncated"] = int((entry[idx] > 0).sum())
         out.attrs["dropped"] = counts
         cens = pd.Series(reason[event == 0]).value_counts(sort=False)
         out.attrs["censoring"] = {str(k): int(v) for k, v in cens.sort_index().items()}

@@ -271,18 +271,24 @@ class Spells(OutcomeRules, OccupancyRules, Result):
         """The period of every panel row, as integers (read again from the panel when needed)."""
         return _to_periods(self._frame.raw(self._period), self._period, self._clock)[0]
 
-    @cached_property
-    def _row_states(self) -> np.ndarray:
-        """The state code of each panel row's spell (-1 for a row in no spell: unobserved, or a
-        gap that ends a spell). Found from the spells by person and period."""
+    def _spell_at(self, persons: np.ndarray, periods: np.ndarray) -> np.ndarray:
+        """The spell (its position in the spell arrays) that person code ``persons[i]`` is in at
+        ``periods[i]``, or -1 (unobserved, or a gap that ends a spell). Spells are in person and
+        start order, so one binary search each."""
         a = self._arrays
         span = int(a["panel_last"]) - int(a["panel_first"]) + 2
         key = a["person"].astype(np.int64) * span + (a["start"] - a["panel_first"])
-        rows = self._person_codes.astype(np.int64) * span + (self._row_periods - a["panel_first"])
-        k = np.searchsorted(key, rows, side="right") - 1
+        want = np.asarray(persons, dtype=np.int64) * span + (np.asarray(periods) - a["panel_first"])
+        k = np.searchsorted(key, want, side="right") - 1
         kk = np.maximum(k, 0)
-        inside = (k >= 0) & (a["person"][kk] == self._person_codes) & (self._row_periods <= a["end"][kk])
-        return np.where(inside, a["state"][kk].astype(np.int64), -1)
+        inside = (k >= 0) & (a["person"][kk] == persons) & (periods <= a["end"][kk])
+        return np.where(inside, k, -1)
+
+    @cached_property
+    def _row_states(self) -> np.ndarray:
+        """The state code of each panel row's spell (-1 for a row in no spell)."""
+        k = self._spell_at(self._person_codes, self._row_periods)
+        return np.where(k >= 0, self._arrays["state"][np.maximum(k, 0)].astype(np.int64), -1)
 
     @cached_property
     def _first_rows(self) -> np.ndarray:
