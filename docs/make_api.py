@@ -17,6 +17,11 @@ SECTIONS = [
     ("Register panels", ["spells", "drop_summary", "evaluate_panel"]),
     ("Non-randomised comparisons", ["iptw", "iptw_cox"]),
     ("Bootstrap", ["bootstrap"]),
+    ("Designing an evaluation (dz.design)", ["design.logrank_sample_size", "design.logrank_power",
+                                             "design.minimum_detectable_hazard_ratio", "design.milestone_sample_size",
+                                             "design.rmst_sample_size", "design.simulate_power", "design.power_curve",
+                                             "design.SampleSize", "design.Power", "design.MinimumDetectable",
+                                             "design.EstimandSampleSize", "design.SimulatedPower", "design.PowerCurve"]),
     ("Results", ["KaplanMeier", "NelsonAalen", "Logrank", "CoxFit", "AftFit", "DiscreteHazardFit",
                  "CumulativeIncidence", "FineGrayFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation",
                  "TestResult"]),
@@ -44,7 +49,9 @@ def render() -> str:
     for title, names in SECTIONS:
         out += [f"## {title}", ""]
         for name in names:
-            obj = getattr(dz, name)
+            obj = dz
+            for part in name.split("."):
+                obj = getattr(obj, part)
             if inspect.isclass(obj):
                 out += [f"### `dz.{name}`", "", "```text", doc(obj), "```", ""]
                 if dataclasses.is_dataclass(obj):
@@ -57,11 +64,11 @@ def render() -> str:
                     target = v.fget if isinstance(v, property) else v.func if isinstance(v, cached_property) else v
                     sig = "" if isinstance(v, attrs) else signature(v)
                     first = doc(target).split("\n\n")[0].replace("\n", " ") if doc(target) else ""
-                    out.append(f"- `{name}.{m}{sig}`" + (f": {first}" if first else ""))
+                    out.append(f"- `{name.split('.')[-1]}.{m}{sig}`" + (f": {first}" if first else ""))
                 out.append("")
             else:
                 out += [f"### `dz.{name}{signature(obj)}`", "", "```text", doc(obj), "```", ""]
-    missing = sorted(set(dz.__all__) - {n for _, ns in SECTIONS for n in ns} - {"__version__", "datasets", "disclosure", "errors"})
+    missing = sorted(set(dz.__all__) - {n for _, ns in SECTIONS for n in ns} - {"__version__", "datasets", "design", "disclosure", "errors"})
     if missing:
         raise SystemExit(f"public names without a section: {missing}")
     return "\n".join(out).rstrip() + "\n"

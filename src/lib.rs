@@ -8,6 +8,7 @@
 pub mod bootstrap;
 pub mod competing;
 pub mod data;
+pub mod design;
 pub mod dist;
 pub mod error;
 pub mod interrupt;

@@ -18,6 +18,7 @@ from .errors import BootstrapWarning, ConvergenceWarning, DegenerateDataWarning,
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .weighting import Iptw, iptw, iptw_cox
 from .report import Evaluation, evaluate_panel
+from . import design
 from .spells import Occupancy, Spells, drop_summary, spells
 from .nonparametric import KaplanMeier, Logrank, NelsonAalen, kaplan_meier, logrank, nelson_aalen, pairwise_logrank
 
@@ -59,6 +60,7 @@ __all__ = [
     "NelsonAalen",
     "Logrank",
     "datasets",
+    "design",
     "disclosure",
     "errors",
     "DuurzaamError",

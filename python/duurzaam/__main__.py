@@ -7,7 +7,8 @@ retention -> an HTML report with plots and CSV tables in DIR. ``duurzaam demo --
 runs the rossi financial-aid experiment instead (KM by arm, RMST, log-rank, Cox and its PH test).
 ``duurzaam km | logrank | cox | aft DATA ...`` runs one estimator on a CSV or Parquet file and
 writes its tables as CSV or JSON; ``duurzaam evaluate PANEL ...`` runs the whole evaluation on a
-register panel and writes the report.
+register panel and writes the report; ``duurzaam design sample-size | power | detectable |
+simulate | curve ...`` answers "how many persons, for how long?" before the next one.
 """
 
 from __future__ import annotations
@@ -285,7 +286,14 @@ def _main(argv: list[str] | None = None) -> int:
     p_ev.add_argument("--excel-nl", action="store_true", help="write the CSV tables with ';' and decimal commas "
                       "(Dutch Excel)")
     _io_options(p_ev)
+    _design_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "design":
+        try:
+            return _design(args)
+        except ValueError as e:
+            print(f"duurzaam: error: {e}", file=sys.stderr)
+            return 2
     if args.command == "demo":
         if args.dataset == "rossi":
             return demo(args.out)
@@ -331,6 +339,111 @@ def _main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as e:
         print(f"duurzaam: error: {e}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _design_parser(sub: Any) -> None:
+    p = sub.add_parser("design", help="sample size and power for the next evaluation (log-rank, milestone, RMST, "
+                       "several arms, clusters), as rpact")
+    kinds = p.add_subparsers(dest="design", required=True)
+
+    def base(q: argparse.ArgumentParser, hr: bool = True) -> None:
+        if hr:
+            q.add_argument("--hazard-ratio", type=float, required=True, help="treatment / control (above 1: the event "
+                           "comes sooner with the treatment)")
+        q.add_argument("--median-control", type=float, required=True, help="median time to the event in the control arm")
+        q.add_argument("--accrual-time", type=float, required=True, help="how long persons enter (uniformly)")
+        q.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+        q.add_argument("--sided", type=int, choices=[1, 2], default=2, help="1- or 2-sided test (default 2)")
+        q.add_argument("--allocation", type=float, default=1.0, help="treated persons per control person (default 1)")
+        q.add_argument("--dropout-rate", type=float, default=0.0, help="share lost to follow-up by --dropout-time")
+        q.add_argument("--dropout-time", type=float, help="the time by which --dropout-rate is lost")
+        q.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    q = kinds.add_parser("sample-size", help="events and persons for a log-rank test")
+    base(q)
+    q.add_argument("--follow-up-time", type=float, required=True, help="follow-up after the last person entered")
+    q.add_argument("--power", type=float, default=0.8)
+    q.add_argument("--method", choices=["schoenfeld", "freedman"], default="schoenfeld")
+    q = kinds.add_parser("power", help="power of a log-rank test with a number of events")
+    base(q)
+    q.add_argument("--events", type=float, required=True)
+    q.add_argument("--n", type=float, required=True, help="persons in both arms")
+    q.add_argument("--method", choices=["schoenfeld", "freedman"], default="schoenfeld")
+    q = kinds.add_parser("detectable", help="the smallest hazard ratio a caseload detects")
+    base(q, hr=False)
+    q.add_argument("--n", type=float, required=True, help="persons in both arms")
+    q.add_argument("--follow-up-time", type=float, required=True)
+    q.add_argument("--power", type=float, default=0.8)
+    q.add_argument("--direction", choices=["increase", "decrease"], default="increase")
+    q.add_argument("--milestone", type=float, help="also give the effect as a difference in the share by this time")
+    q = kinds.add_parser("simulate", help="power by simulation: several arms, cluster randomisation")
+    base(q, hr=False)
+    q.add_argument("--hazard-ratios", type=float, nargs="+", required=True, help="one per active arm")
+    q.add_argument("--n", type=int, required=True, help="persons in all arms")
+    q.add_argument("--follow-up-time", type=float, help="analyse at accrual + this time")
+    q.add_argument("--events", type=int, help="or analyse at this many events")
+    q.add_argument("--correction", choices=["holm", "bonferroni", "dunnett", "none"], default="holm")
+    q.add_argument("--clusters", type=int, help="municipalities or case workers")
+    q.add_argument("--frailty-variance", type=float, help="variance of the shared gamma frailty")
+    q.add_argument("--randomise", choices=["clusters", "persons"], default="clusters")
+    q.add_argument("--sims", type=int, default=10000, help="simulated trials (default 10000)")
+    q.add_argument("--seed", type=int, default=1)
+    q = kinds.add_parser("curve", help="a power curve over hazard ratios or n, as a figure")
+    base(q, hr=False)
+    q.add_argument("--hazard-ratios", type=float, nargs="+", required=True)
+    q.add_argument("--n", type=float, nargs="+", required=True, help="persons in both arms")
+    q.add_argument("--follow-up-time", type=float, required=True)
+    q.add_argument("--out", type=Path, required=True, help="the figure: .png, .pdf or .svg")
+    q.add_argument("--lang", choices=["en", "nl"], default="en")
+
+
+def _design(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import numpy as np
+
+    d = dz.design
+    common = dict(median_control=args.median_control, accrual_time=args.accrual_time, alpha=args.alpha,
+                  sided=args.sided, dropout_rate=args.dropout_rate, dropout_time=args.dropout_time)
+    res: Any
+    if args.design == "sample-size":
+        res = d.logrank_sample_size(args.hazard_ratio, follow_up_time=args.follow_up_time, power=args.power,
+                                    allocation=args.allocation, method=args.method, **common)
+    elif args.design == "power":
+        res = d.logrank_power(args.hazard_ratio, events=args.events, n=args.n, allocation=args.allocation,
+                              method=args.method, **common)
+    elif args.design == "detectable":
+        res = d.minimum_detectable_hazard_ratio(args.n, follow_up_time=args.follow_up_time, power=args.power,
+                                                allocation=args.allocation, direction=args.direction,
+                                                milestone=args.milestone, **common)
+    elif args.design == "simulate":
+        alloc = None if args.allocation == 1.0 else ([1.0] + [args.allocation] * len(args.hazard_ratios))
+        res = d.simulate_power(args.hazard_ratios, n=args.n, follow_up_time=args.follow_up_time, events=args.events,
+                               allocation=alloc, correction=args.correction, clusters=args.clusters,
+                               frailty_variance=args.frailty_variance, randomise=args.randomise, n_sims=args.sims,
+                               seed=args.seed, **common)
+    else:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        hrs = args.hazard_ratios[0] if len(args.hazard_ratios) == 1 else args.hazard_ratios
+        ns = args.n[0] if len(args.n) == 1 else args.n
+        res = d.power_curve(hazard_ratios=hrs, n=ns, follow_up_time=args.follow_up_time, allocation=args.allocation,
+                            **common)
+        ax = res.plot(lang=args.lang)
+        ax.figure.tight_layout()
+        ax.figure.savefig(args.out, dpi=150)
+        print(f"figure written to {args.out}")
+    if args.json:
+        out = {f.name.lstrip("_"): getattr(res, f.name) for f in dataclasses.fields(res) if f.name != "z"}
+        for name in ("events_needed", "n_treatment", "n_control", "n_total", "difference"):
+            if hasattr(res, name):
+                out[name] = getattr(res, name)
+        out = {k: (v.to_dict(orient="records") if isinstance(v, pd.DataFrame) else v) for k, v in out.items()}
+        print(json.dumps(out, indent=2, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)))
+    else:
+        print(res)
     return 0
 
 

@@ -1,5 +1,6 @@
 """Type stubs of the native module (src/python/mod.rs). Users call the duurzaam package, not this."""
 
+from collections.abc import Callable, Sequence
 from typing import Any, final
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "km_rmst",
     "logrank",
     "resample_weights",
+    "simulate_trials",
 ]
 
 class CoreError(ValueError): ...
@@ -221,3 +223,8 @@ def fine_gray(time: npt.NDArray[np.float64], status: npt.NDArray[np.uint8], x: n
 def iptw(treatment: npt.NDArray[np.float64], z: npt.NDArray[np.float64], estimand: str = "ate", stabilized: bool = True,
          truncate: tuple[float, float] | None = None, propensity: npt.NDArray[np.float64] | None = None,
          weight: npt.NDArray[np.float64] | None = None, n_arms: int = 2) -> dict[str, Any]: ...
+def simulate_trials(n: int, allocation: Sequence[float], hazards: Sequence[float], dropout: Sequence[float],
+                    accrual: float, analysis_time: float | None = None, events: int | None = None,
+                    n_clusters: int = 0, frailty_variance: float = 0.0, randomise_clusters: bool = True,
+                    n_sims: int = 1000, seed: int = 0, n_threads: int = 1, first: int = 0,
+                    progress: Callable[[int], Any] | None = None) -> dict[str, Any]: ...

@@ -15,6 +15,12 @@ LANGS = ("en", "nl")
 
 # English text -> Dutch text. Keys are the exact English strings the report uses.
 NL: dict[str, str] = {
+    # design (power curves)
+    "target": "doel",
+    "hazard ratio (treatment / control)": "hazard ratio (interventie / controle)",
+    "persons (both arms)": "personen (beide groepen)",
+    "power": "power",
+    "sided": "zijdig",
     # sections
     "Who is in the analysis": "Wie is in de analyse",
     "Persons kept, censored (and why) and dropped (and why) under each outcome rule.":

@@ -352,3 +352,50 @@ def plot_occupancy(occ: Any, ax: Any = None, *, states: Sequence[Any] | None = N
     axes[0].set_ylabel("share in state")
     axes[-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
     return axes if occ.group is not None else axes[0]
+
+
+def power_curve_figure(table: pd.DataFrame, x: str, *, target: float | None = 0.8, alpha: float = 0.05,
+                       sided: int = 2, ax: Any = None, lang: str = "en", title: str | None = None) -> Any:
+    """Power against the hazard ratio or n (a :class:`duurzaam.design.PowerCurve` table), with the
+    target power and alpha drawn as lines and the first grid point reaching the target marked.
+    Dutch (``lang="nl"``) writes its words and decimal commas."""
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    from ._lang import check, t
+
+    lang = check(lang)
+    ax = _axes(ax)
+    xs = table[x].to_numpy(dtype=float)
+    power = table["power"].to_numpy(dtype=float)
+    ax.plot(xs, power, marker="o", markersize=3, color="C0", linewidth=1.8)
+    if target is not None:
+        ax.axhline(target, color="grey", linestyle="--", linewidth=1)
+        ax.text(xs.min(), target, f" {t('target', lang)} {100 * target:.0f}%", va="bottom", ha="left", fontsize=8,
+                color="grey")
+        hit = np.flatnonzero(power >= target)
+        if hit.size:
+            xh, ph = xs[hit[0]], power[hit[0]]
+            ax.plot([xh], [ph], marker="o", markersize=7, markerfacecolor="none", color="C3")
+            label = f"{xh:g}" if x == "hazard_ratio" else f"n = {xh:g}"
+            ax.annotate(label.replace(".", ",") if lang == "nl" else label, (xh, ph), xytext=(8, -18),
+                        textcoords="offset points", fontsize=8, color="C3")
+    ax.axhline(alpha, color="grey", linestyle=":", linewidth=1)
+    ax.text(xs.max(), alpha, f"alpha {alpha:g} ".replace(".", "," if lang == "nl" else "."), va="bottom", ha="right",
+            fontsize=8, color="grey")
+    if title:
+        ax.set_title(title.replace(".", ",") if lang == "nl" else title, fontsize=9, loc="left")
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if x == "hazard_ratio":
+        ax.axvline(1.0, color="grey", linewidth=0.8)
+        ax.set_xlabel(t("hazard ratio (treatment / control)", lang))
+    else:
+        ax.set_xlabel(t("persons (both arms)", lang))
+    ax.set_ylabel(t("power", lang) + f" ({sided}-{t('sided', lang)}, alpha {alpha:g})")
+    if lang == "nl":
+        comma = FuncFormatter(lambda v, _pos: f"{v:g}".replace(".", ","))
+        ax.xaxis.set_major_formatter(comma)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:.0f}%"))
+        ax.set_ylabel(ax.get_ylabel().replace(".", ","))
+    ax.grid(alpha=0.3)
+    return ax

@@ -8,6 +8,7 @@ mod bootstrap;
 mod competing;
 mod convert;
 mod cox;
+mod design;
 mod nonparametric;
 mod parametric;
 mod spells;
@@ -45,6 +46,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bootstrap::boot_interval, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap::resample_weights, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap::bca_acceleration, m)?)?;
+    m.add_function(wrap_pyfunction!(design::simulate_trials, m)?)?;
     m.add("CoreSingularError", m.py().get_type::<CoreSingularError>())?;
     Ok(())
 }
