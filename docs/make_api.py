@@ -13,7 +13,7 @@ import duurzaam as dz
 HERE = Path(__file__).resolve().parent
 SECTIONS = [
     ("Estimators", ["kaplan_meier", "nelson_aalen", "logrank", "pairwise_logrank", "cox", "adjusted_survival", "aft",
-                    "discrete_hazard", "cumulative_incidence", "cause_specific_cox", "fine_gray"]),
+                    "discrete_hazard", "cumulative_incidence", "cause_specific_cox", "fine_gray", "multistate_cox"]),
     ("Register panels", ["spells", "drop_summary", "evaluate_panel"]),
     ("Non-randomised comparisons", ["iptw", "iptw_cox"]),
     ("Bootstrap", ["bootstrap"]),
@@ -23,7 +23,7 @@ SECTIONS = [
                                              "design.SampleSize", "design.Power", "design.MinimumDetectable",
                                              "design.EstimandSampleSize", "design.SimulatedPower", "design.PowerCurve"]),
     ("Results", ["KaplanMeier", "NelsonAalen", "Logrank", "CoxFit", "AftFit", "DiscreteHazardFit",
-                 "CumulativeIncidence", "FineGrayFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation",
+                 "CumulativeIncidence", "FineGrayFit", "MultiStateCoxFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation",
                  "TestResult"]),
     ("Errors and warnings", ["DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError",
                              "DegenerateDataError", "ConvergenceWarning", "BootstrapWarning", "DegenerateDataWarning",

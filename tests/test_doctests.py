@@ -9,7 +9,8 @@ import pytest
 
 MODULES = ["duurzaam.nonparametric", "duurzaam.datasets", "duurzaam.cox", "duurzaam.bootstrap", "duurzaam.parametric",
            "duurzaam.disclosure", "duurzaam.competing", "duurzaam.spells", "duurzaam.outcomes", "duurzaam.occupancy",
-           "duurzaam._formula", "duurzaam.weighting", "duurzaam.adjusted", "duurzaam.report", "duurzaam.design"]
+           "duurzaam._formula", "duurzaam.weighting", "duurzaam.adjusted", "duurzaam.report", "duurzaam.design",
+           "duurzaam.multistate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,12 +15,16 @@ import duurzaam as dz
 from duurzaam._result import Result
 
 RESULTS = ["KaplanMeier", "NelsonAalen", "Logrank", "CoxFit", "AftFit", "DiscreteHazardFit", "CumulativeIncidence",
-           "FineGrayFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation"]
+           "FineGrayFit", "Spells", "Occupancy", "Iptw", "BootstrapResult", "Evaluation", "MultiStateCoxFit",
+           "design.SampleSize", "design.Power", "design.MinimumDetectable", "design.EstimandSampleSize",
+           "design.SimulatedPower", "design.PowerCurve"]
 
 
 @pytest.mark.parametrize("name", RESULTS)
 def test_every_result_class_is_a_frozen_dataclass(name):
-    cls = getattr(dz, name)
+    cls = dz
+    for part in name.split("."):
+        cls = getattr(cls, part)
     assert issubclass(cls, Result)
     assert dataclasses.is_dataclass(cls)
     assert cls.__dataclass_params__.frozen
@@ -39,6 +43,18 @@ def _results():
     yield dz.fine_gray(r, "week", "cause", ["fin", "age"])
     yield dz.iptw(r, "fin", ["age", "prio"])
     yield dz.bootstrap(dz.kaplan_meier, r, "week", "arrest", times=[26], n_resamples=20, seed=1, progress=False)
+    ms = pd.DataFrame({"id": [1, 1, 2, 3, 3, 4, 5, 6], "entry": [0, 2, 0, 0, 1, 0, 0, 0],
+                       "exit": [2, 5, 3, 1, 4, 6, 2, 5], "x": [0, 0, 1, 1, 1, 0, 1, 0],
+                       "from_state": ["a", "b", "a", "a", "b", "a", "a", "a"],
+                       "to_state": ["b", "censored", "b", "b", "a", "censored", "b", "censored"]})
+    yield dz.multistate_cox(ms, "entry", "exit", "from_state", "to_state", ["x"], id="id")
+    d = dict(median_control=12, accrual_time=6, follow_up_time=12)
+    yield dz.design.logrank_sample_size(1.3, **d)
+    yield dz.design.logrank_power(1.3, events=200, n=400, median_control=12, accrual_time=6)
+    yield dz.design.minimum_detectable_hazard_ratio(400, **d)
+    yield dz.design.milestone_sample_size(0.4, 0.5, milestone=12, accrual_time=6, follow_up_time=12)
+    yield dz.design.simulate_power(1.3, n=200, n_sims=20, progress=False, **d)
+    yield dz.design.power_curve(hazard_ratios=[1.2, 1.4], n=300, **d)
 
 
 @pytest.mark.parametrize("res", list(_results()), ids=lambda x: type(x).__name__)

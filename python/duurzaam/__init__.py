@@ -13,6 +13,7 @@ from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, Emp
 from .bootstrap import BootstrapResult, bootstrap
 from .competing import CumulativeIncidence, FineGrayFit, cause_specific_cox, cumulative_incidence, fine_gray
 from .cox import CoxFit, TestResult, cox
+from .multistate import MultiStateCoxFit, multistate_cox
 from .adjusted import adjusted_survival
 from .errors import BootstrapWarning, ConvergenceWarning, DegenerateDataWarning, ImmortalTimeWarning
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
@@ -29,6 +30,8 @@ __all__ = [
     "logrank",
     "pairwise_logrank",
     "cox",
+    "multistate_cox",
+    "MultiStateCoxFit",
     "adjusted_survival",
     "aft",
     "cumulative_incidence",

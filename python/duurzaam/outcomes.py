@@ -492,6 +492,95 @@ class OutcomeRules:
                 f"by destination; confirmation lag {int(confirm_lag)}")
         return self._finish(res, covariates, rule, causes=labels)
 
+    def transitions(self, *, origin: str | Mapping[Any, Any] | pd.Series, covariates: Sequence[str] | None = None,
+                    states: Mapping[Any, Any] | None = None, censored: str = "censored",
+                    horizon: float | None = None) -> pd.DataFrame:
+        """Rows for a multi-state model (:func:`duurzaam.multistate_cox`): one row per person per
+        stay from the origin, ``person, entry, exit, from_state, to_state`` (times in periods since
+        the origin; a stay in periods ``s .. e`` covers ``(s - origin, e + 1 - origin]``).
+
+        Rules: the state at the origin is the first row (a stay that began before the origin
+        enters at 0); a stay ends in the next observed state, or is ``censored`` where the next
+        state is unknown (a gap in the data, leaving the panel, the panel's end, ``horizon``); after
+        a gap the person re-enters in the state of their next stay (a gap in time, not a
+        transition). Persons without an origin, or with no stay after it, are dropped and counted
+        in ``attrs["dropped"]``.
+
+        Parameters
+        ----------
+        states : mapping, optional
+            Merge states (``{"education": "other"}``); consecutive stays in one merged state
+            become one stay.
+        covariates : list of str, optional
+            Person-level columns (their value on the person's first row).
+        horizon : float, optional
+            End follow-up at this many periods since the origin.
+
+        Examples
+        --------
+        >>> import duurzaam as dz
+        >>> panel = dz.datasets.four_arm_panel(n_persons=200, seed=1)
+        >>> sp = dz.spells(panel, "person_id", "month", "status")
+        >>> rows = sp.transitions(origin="programme_start", states={"education": "other"})
+        >>> rows.columns.tolist()
+        ['person_id', 'entry', 'exit', 'from_state', 'to_state']
+        """
+        a = self._arrays
+        o = self._origin(origin)
+        person = a["person"].astype(np.int64)
+        op = o[person]
+        has_origin = op != _NO_ORIGIN
+        start = np.where(has_origin, a["start"] - np.where(has_origin, op, 0), 0)
+        end = np.where(has_origin, a["end"] - np.where(has_origin, op, 0) + 1, 0)
+        labels = np.asarray(self.states, dtype=object)
+        merge = dict(states or {})
+        unknown = [k for k in merge if k not in self.states]
+        if unknown:
+            raise InputError(f"states= merges {unknown!r}, which are not states of the panel "
+                             f"(states: {', '.join(map(str, self.states))})")
+        mapped = np.array([merge.get(v, v) for v in labels], dtype=object)
+        if censored in set(mapped.tolist()):
+            raise InputError(f"censored={censored!r} is also a state of the panel: choose another label")
+        frm = mapped[a["state"]]
+        nxt = a["next"]
+        to = np.where(nxt >= 0, mapped[np.clip(nxt, 0, None)], censored).astype(object)
+        keep = has_origin & (end > 0)
+        entry = np.maximum(start, 0).astype(float)
+        exit_ = end.astype(float)
+        if horizon is not None:
+            h = float(horizon)
+            if not h > 0:
+                raise InputError(f"horizon must be positive, not {horizon!r}")
+            keep &= entry < h
+            to = np.where(exit_ > h, censored, to).astype(object)
+            exit_ = np.minimum(exit_, h)
+        idx = np.flatnonzero(keep)
+        p, en, ex, fr, tt = person[idx], entry[idx], exit_[idx], frm[idx], to[idx]
+        # join consecutive stays in one merged state (a move into a merged-away state)
+        if len(idx):
+            joins = np.zeros(len(idx), dtype=bool)
+            joins[1:] = (p[1:] == p[:-1]) & (fr[1:] == fr[:-1]) & (tt[:-1] == fr[1:]) & (ex[:-1] == en[1:])
+            group = np.cumsum(~joins) - 1
+            first = np.flatnonzero(~joins)
+            last = np.r_[first[1:] - 1, len(idx) - 1]
+            p, en, fr, ex, tt = p[first], en[first], fr[first], ex[last], tt[last]
+            del group
+        out = pd.DataFrame({self._person: np.asarray(self.persons, dtype=object)[p] if len(p) else [],
+                            "entry": en, "exit": ex, "from_state": fr, "to_state": tt})
+        if len(p):
+            out[self._person] = out[self._person].astype(pd.Series(self.persons).dtype)
+        self._covariates(out, p, covariates)
+        with_rows = np.zeros(len(self.persons), dtype=bool)
+        with_rows[p] = True
+        no_origin = int(np.sum(o == _NO_ORIGIN))
+        dropped = {"no origin": no_origin, "no stay after the origin": int(np.sum(~with_rows)) - no_origin}
+        out.attrs["dropped"] = {k: v for k, v in dropped.items() if v}
+        out.attrs["censored"] = censored
+        if not len(out):
+            raise EmptyDataError("no stays after the origin; dropped: "
+                                 + "; ".join(f"{r}: {n}" for r, n in dropped.items()))
+        return out
+
     def spell_durations(self, state: Any, *, ends_in: Any | Iterable[Any],
                         origin: str | Mapping[Any, Any] | pd.Series | None = None, first_only: bool = True,
                         within: int = 0, covariates: Sequence[str] | None = None,
