@@ -13,3 +13,7 @@ g = rows.groupby("person_id")
 gap = (rows["entry"] != g["exit"].shift()) & g["exit"].shift().notna()
 rows = rows[~rows["person_id"].isin(rows.loc[gap, "person_id"])]
 rows.to_csv("tests/golden/data/multistate.csv", index=False)
+
+# every return to work after the programme start, for the recurrent-event models
+rec = sp.recurrent("work", origin="programme_start", covariates=["arm", "age", "female"])
+rec.to_csv("tests/golden/data/recurrent.csv", index=False)
