@@ -170,3 +170,43 @@ def test_page_from_the_template_escapes_labels_and_the_pdf_has_every_section(tmp
     sections = ev._section_list()
     pages = 1 + len(sections) + sum(1 for s in sections if s[3] is not None)
     assert len(re.findall(rb"/Type /Page\b", pdf)) == pages
+
+
+def test_hours_bands_and_confirm_lag_are_the_api_numbers(panel, tmp_path):
+    bands = {"part-time work": 12, "full-time work": 28}
+    opts = dict(person="person_id", period="month", status="status", arm="arm", origin="programme_start",
+                hours="hours", n_resamples=0, times=(6, 12))
+    ev = dz.evaluate_panel(panel, hours_bands=bands, confirm_lag=2, **opts)
+    # the first job by band, from the API by hand
+    sp = dz.spells(panel, "person_id", "month", "status", max_gap={"part-time work": 1, "full-time work": 1},
+                   max_unobserved=1, hours="hours", hours_bands=bands)
+    first = sp.time_to_first({"part-time work": 1, "full-time work": 2}, origin="programme_start", covariates=["arm"])
+    want = dz.cumulative_incidence(first, "duration", "event", group="arm", entry="entry").at([6, 12])
+    got = ev.tables["work_by_hours_at"]
+    np.testing.assert_allclose(got["cif"].to_numpy(), want["cif"].to_numpy(), rtol=1e-12)
+    assert list(got["band"].unique()) == ["part-time work", "full-time work"]
+    # the bands are states of the occupancy; the lowest band is the work threshold of every outcome
+    assert {"part-time work", "full-time work"} <= set(ev.tables["occupancy_at"].columns)
+    plain = dz.evaluate_panel(panel, min_hours=12, confirm_lag=2, **opts)
+    pd.testing.assert_frame_equal(ev.tables["sustained_work_at"], plain.tables["sustained_work_at"])
+    pd.testing.assert_frame_equal(ev.tables["exits_at"], plain.tables["exits_at"])
+    # the exit rule follows confirm_lag, and the report says which it used
+    lag0 = dz.evaluate_panel(panel, min_hours=12, confirm_lag=0, **opts)
+    assert not np.allclose(lag0.tables["exits_at"]["cif"], plain.tables["exits_at"]["cif"])
+    html = ev.to_html()
+    assert "part-time work: 12 to 28 hours a week; full-time work: 28 or more hours a week" in html
+    assert "still in work 2 month(s) later" in html and "First job by hours a week" in html
+    with pytest.raises(dz.InputError, match="hours="):
+        dz.evaluate_panel(panel, **{**opts, "hours": None}, hours_bands=bands)
+    with pytest.raises(dz.InputError, match="not both"):
+        dz.evaluate_panel(panel, **opts, hours_bands=bands, min_hours=12)
+    csv = tmp_path / "panel.csv"
+    panel.to_csv(csv, index=False)
+    cli = [sys.executable, "-m", "duurzaam", "evaluate", str(csv), "--person", "person_id", "--period", "month",
+           "--status", "status", "--arm", "arm", "--origin", "programme_start", "--hours", "hours", "--resamples", "0",
+           "--hours-band", "part-time work=12", "--hours-band", "full-time work=28", "--out", str(tmp_path / "r")]
+    subprocess.run(cli, check=True, capture_output=True)
+    assert "full-time work: 28 or more hours a week" in (tmp_path / "r" / "report.html").read_text()
+    bad = subprocess.run(cli[:-6] + ["--hours-band", "part-time", "--out", str(tmp_path / "r2")], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "NAME=HOURS" in bad.stderr

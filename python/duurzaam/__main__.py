@@ -272,6 +272,11 @@ def _main(argv: list[str] | None = None) -> int:
     p_ev.add_argument("--times", type=int, nargs="*", default=[6, 12, 18], help="months to report (default 6 12 18)")
     p_ev.add_argument("--hours", help="column with hours a week in work months")
     p_ev.add_argument("--min-hours", type=float, help="a work month counts only with at least these hours")
+    p_ev.add_argument("--hours-band", action="append", metavar="NAME=HOURS", dest="hours_bands",
+                      help="a band of work by hours a week, e.g. --hours-band 'part-time work=12' --hours-band "
+                      "'full-time work=28' (the lowest is the minimum; in --config: hours_bands = {...})")
+    p_ev.add_argument("--confirm-lag", type=int, default=1, help="an exit from benefit counts as an exit to work "
+                      "only if still in work this many months later (default 1; 0: as it happens)")
     p_ev.add_argument("--resamples", type=int, default=500, help="bootstrap resamples (default 500; 0: none)")
     p_ev.add_argument("--seed", type=int, default=1, help="bootstrap seed (default 1)")
     p_ev.add_argument("--round-to", type=int, help="disclosure control: round every published count to multiples of "
@@ -449,7 +454,8 @@ def _design(args: argparse.Namespace) -> int:
 
 _EVALUATE_KEYS = {"person": None, "period": None, "status": None, "arm": None, "origin": None, "control": None,
                   "cluster": None, "covariates": "", "work": "work", "benefit": "benefit", "sustained": 6,
-                  "times": [6, 12, 18], "hours": None, "min_hours": None, "resamples": 500, "seed": 1,
+                  "times": [6, 12, 18], "hours": None, "min_hours": None, "hours_bands": None,
+                  "confirm_lag": 1, "resamples": 500, "seed": 1,
                   "round_to": None, "min_count": 10, "out": None, "title": "Programme evaluation", "lang": "en"}
 
 
@@ -468,6 +474,18 @@ def _evaluate_options(args: argparse.Namespace, parser: argparse.ArgumentParser)
     if missing:
         raise InputError("evaluate needs " + ", ".join(f"--{k.replace('_', '-')}" for k in missing)
                          + " (on the command line or in --config)")
+    bands = opts["hours_bands"]
+    if isinstance(bands, list):  # from the command line: NAME=HOURS
+        parsed = {}
+        for item in bands:
+            name, sep, value = str(item).rpartition("=")
+            try:
+                parsed[name.strip()] = float(value)
+            except ValueError:
+                sep = ""
+            if not sep or not name.strip():
+                raise InputError(f"--hours-band {item!r}: write NAME=HOURS, e.g. 'part-time work=12'")
+        opts["hours_bands"] = parsed
     cov = opts.pop("covariates")
     opts["covariates"] = [c.strip() for c in cov.split(",") if c.strip()] if isinstance(cov, str) else list(cov)
     opts["n_resamples"] = opts.pop("resamples")

@@ -15,6 +15,14 @@ LANGS = ("en", "nl")
 
 # English text -> Dutch text. Keys are the exact English strings the report uses.
 NL: dict[str, str] = {
+    # hours bands
+    "First job by hours a week": "Eerste baan naar uren per week",
+    "The first job after the programme start by its hours band, as competing destinations (cumulative incidence, "
+    "Aalen-Johansen) with 95% intervals; the bands are stated above.":
+        "De eerste baan na de start naar urenklasse, als concurrerende bestemmingen (cumulatieve incidentie, "
+        "Aalen-Johansen) met 95%-intervallen; de klassen staan hierboven.",
+    "Hours band": "Urenklasse",
+    "Share with a first job (95% CI)": "Aandeel met een eerste baan (95%-BI)",
     # design (power curves)
     "target": "doel",
     "hazard ratio (treatment / control)": "hazard ratio (interventie / controle)",

@@ -64,6 +64,7 @@ def _count_table(ax: Any, blocks: Sequence[tuple[str, list[list[float]]]], label
     from matplotlib.transforms import blended_transform_factory
 
     tr = blended_transform_factory(ax.transData, ax.transAxes)
+    ax.set_xticks(list(ticks))  # the counts stand under the ticks they belong to
     top = -0.3
     rows_used = 0
     for b, (title, rows) in enumerate(blocks):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import datetime
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +192,9 @@ _SECTIONS = [
      "intervals, one colour per arm and one line style per exit; an exit counts as to work when the person is "
      "still in work a month later and not back on benefit.",
      "exits_at", "exits"),
+    ("First job by hours a week", "The first job after the programme start by its hours band, as competing "
+     "destinations (cumulative incidence, Aalen-Johansen) with 95% intervals; the bands are stated above.",
+     "work_by_hours_at", "work_by_hours"),
     ("Where people are", "Share of each arm in each state (multi-state Aalen-Johansen, accounting for people who "
      "leave the register).", "occupancy_at", "occupancy"),
     ("State occupancy with bootstrap intervals", "Percentile intervals from resampling whole clusters (or persons "
@@ -264,7 +267,8 @@ def _decimal_commas(fig: Any) -> None:
 def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: str, origin: str,
                    control: Any = None, cluster: str | None = None, covariates: Sequence[str] = (),
                    work: str = "work", benefit: str = "benefit", max_gap: int = 1, max_unobserved: int = 1, hours: str | None = None,
-                   min_hours: float | None = None, sustained: int = 6, times: Sequence[int] = (6, 12, 18),
+                   min_hours: float | None = None, hours_bands: Mapping[str, float] | None = None,
+                   confirm_lag: int = 1, sustained: int = 6, times: Sequence[int] = (6, 12, 18),
                    tau: float | None = None, n_resamples: int = 500, seed: int = 1, round_to: int | None = None,
                    min_count: int = 10, disclosure: DisclosurePolicy | None = None,
                    title: str = "Programme evaluation", lang: str = "en") -> Evaluation:
@@ -291,6 +295,14 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
         Months with a missing status (or no row) of at most this length do not end any spell.
     hours, min_hours : optional
         A work month counts only with at least ``min_hours`` hours (12 a week for part-time work).
+    hours_bands : dict, optional
+        Work by hours a week, e.g. ``{"part-time work": 12, "full-time work": 28}`` (needs
+        ``hours``): the lowest band is the minimum for a work month (as ``min_hours``); the
+        report adds the first job by band as competing destinations and shows each band in the
+        state occupancy.
+    confirm_lag : int
+        An exit from benefit counts as an exit to work only if the person is still in work this
+        many months later (the statistical offices' rule; 0: as it happens).
     sustained : int
         Months a job must last to count as sustained work (6 or 12).
     times : sequence of int
@@ -322,8 +334,22 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     tau = float(tau if tau is not None else max(times))
     policy = disclosure if disclosure is not None else (
         DisclosurePolicy(round_to=round_to, min_count=min_count) if round_to is not None else None)
+    bands: list[tuple[str, float]] = []
+    if hours_bands is not None:
+        if hours is None:
+            raise InputError("hours_bands needs the hours column (hours=)")
+        if min_hours is not None:
+            raise InputError("give min_hours or hours_bands, not both (the lowest band is the minimum)")
+        bands = sorted(((str(k), float(v)) for k, v in dict(hours_bands).items()), key=lambda kv: kv[1])
+        if not bands:
+            raise InputError("hours_bands is empty")
+        min_hours = bands[0][1]
+    if isinstance(confirm_lag, bool) or not isinstance(confirm_lag, (int, np.integer)) or confirm_lag < 0:
+        raise InputError(f"confirm_lag must be a whole number of months >= 0, not {confirm_lag!r}")
     sp = spells(panel, person, period, status, max_gap={work: max_gap}, max_unobserved=max_unobserved, hours=hours,
                 min_hours=min_hours, work=work)
+    sp_bands = spells(panel, person, period, status, max_gap={b: max_gap for b, _ in bands},
+                      max_unobserved=max_unobserved, hours=hours, hours_bands=dict(bands), work=work) if bands else None
     # the panel columns the covariate terms need ("C(education)" needs "education"), per person
     needed = required_columns(list(covariates)) if covariates else []
     plain_covs = list(dict.fromkeys([arm] + ([cluster] if cluster else []) + needed))
@@ -386,7 +412,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
         rm["boot_upper"] = diffs["upper"].reindex(rm["group"].astype(str)).to_numpy()
     tables["rmst"] = _estimates(rm, policy)
 
-    exits = sp.time_to_exit(benefit, origin=origin, causes={work: 1}, confirm_lag=1, covariates=[arm])
+    exits = sp.time_to_exit(benefit, origin=origin, causes={work: 1}, confirm_lag=int(confirm_lag), covariates=[arm])
     cif = cumulative_incidence(exits, "duration", "event", group=arm, entry="entry")
     if policy is None:
         ex_at = cif.at(times)
@@ -401,8 +427,25 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                                                 ylabel=_t("share that left benefit", lang), at_risk=True,
                                                 at_risk_times=risk_times, **words, **_safe(policy)), lang=lang)
 
-    occ = sp.occupancy(origin=origin, group=arm, times=times, n_resamples=n_resamples, cluster=cluster,
-                       seed=seed)
+    if sp_bands is not None:
+        # the first job by hours band: competing destinations (part-time vs full-time)
+        first = sp_bands.time_to_first({b: k + 1 for k, (b, _) in enumerate(bands)}, origin=origin, covariates=[arm])
+        cif_b = cumulative_incidence(first, "duration", "event", group=arm, entry="entry")
+        if policy is None:
+            b_at = cif_b.at(times)
+        else:
+            safe_b, rep_b = cif_b.safe_table(round_to=policy.round_to, min_count=policy.min_count)
+            b_at = _estimates(safe_at(safe_b, times, ["cif", "lower", "upper"], by=[arm, "cause"], before=0.0,
+                                      stopped=rep_b.stopped), policy, share=True)
+        names = {k + 1: b for k, (b, _) in enumerate(bands)}
+        b_at.insert(1, "band", b_at["cause"].map(names))
+        tables["work_by_hours_at"] = b_at.drop(columns="cause")
+        figures["work_by_hours"] = _fig(lambda ax: cif_b.plot(
+            ax=ax, labels=names, xlabel=_t("months since programme start", lang),
+            ylabel=_t("share that found a job", lang), at_risk=True, at_risk_times=risk_times, **words,
+            **_safe(policy)), lang=lang)
+    occ = (sp_bands or sp).occupancy(origin=origin, group=arm, times=times, n_resamples=n_resamples, cluster=cluster,
+                                     seed=seed)
     wide = occ.wide().reset_index()
     tables["occupancy_at"] = _estimates(wide, policy, share=True) if policy else wide
     if n_resamples > 0:
@@ -446,13 +489,15 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     notes = _header(lang, policy, persons=len(sp.persons), months=sp.summary_counts.loc["rows", "count"],
                     spells=len(sp.table), sustained=sustained, max_gap=max_gap, work=work, min_hours=min_hours,
                     max_unobserved=max_unobserved, benefit=benefit, arms=[control] + [lv for lv in levels if lv != control],
-                    lr=lr, n_resamples=n_resamples, cluster=cluster, seed=seed)
+                    lr=lr, n_resamples=n_resamples, cluster=cluster, seed=seed, bands=bands,
+                    confirm_lag=int(confirm_lag))
     return Evaluation._from_core(tables, figures, notes, title, labels=labels, control=control, arm=arm, lang=lang)
 
 
 def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months: int, spells: int, sustained: int,
             max_gap: int, work: str, min_hours: float | None, max_unobserved: int, benefit: str, arms: list[Any],
-            lr: Any, n_resamples: int, cluster: str | None, seed: int) -> list[tuple[str, str]]:
+            lr: Any, n_resamples: int, cluster: str | None, seed: int, bands: Sequence[tuple[str, float]] = (),
+            confirm_lag: int = 1) -> list[tuple[str, str]]:
     """The report's header: the data, every outcome definition, the tests, the bootstrap, the
     version and date, and the disclosure rules, in ``lang`` (counts rounded under ``policy``)."""
     def c(x: float) -> str:
@@ -471,13 +516,17 @@ def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months:
                                            if min_hours is not None else "")
                      + f"; tot {max_unobserved} ontbrekende maand(en) in het register overbrugd"),
             ("werk gevonden", "de eerste baan na de start, van welke duur ook"),
-            ("uitstroom naar werk", f"uit {benefit!r} naar werk, alleen als de persoon een maand later nog werkt"),
+            ("uitstroom naar werk", f"uit {benefit!r} naar werk, "
+                                    + (f"alleen als de persoon {confirm_lag} maand(en) later nog werkt" if confirm_lag
+                                       else "geteld zodra het gebeurt")),
             ("groepen", f"{ref} (referentie), {others}"),
             ("log-ranktoets", f"chi-kwadraat {_num(lr.statistic, 2, lang)} bij {lr.df} vrijheidsgraden, p {p}"),
             ("bootstrap", f"{n_resamples} trekkingen" + (f" van hele clusters ({cluster})" if cluster else
                                                        " binnen groepen") + f", seed {seed}" if n_resamples > 0 else "geen"),
             ("gemaakt met", f"duurzaam {_version()} op {today}"),
         ]
+        if bands:
+            notes.insert(3, ("urenklassen", _bands_text(bands, "nl")))
         if policy is not None:
             notes.append(("onthullingscontrole", f"aantallen afgerond op veelvouden van {policy.round_to}, aantallen "
                           f"onder {policy.min_count} onderdrukt (getoond als <{policy.min_count}); curven en aandelen "
@@ -491,19 +540,38 @@ def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months:
         ("work", f"status {work!r}" + (f" with at least {min_hours:g} hours a week" if min_hours is not None else "")
                  + f"; months missing from the register bridged up to {max_unobserved}"),
         ("any job", "the first job of any length after the programme start"),
-        ("exit to work", f"leaving {benefit!r} for work, counted only if still in work a month later"),
+        ("exit to work", f"leaving {benefit!r} for work, "
+                         + (f"counted only if still in work {confirm_lag} month(s) later" if confirm_lag
+                            else "counted as it happens")),
         ("arms", f"{ref} (reference), {others}"),
         ("log-rank", f"chi-square {lr.statistic:.2f} on {lr.df} df, p {p}"),
         ("bootstrap", f"{n_resamples} resamples" + (f" of whole {cluster} clusters" if cluster else " within arms")
                       + f", seed {seed}" if n_resamples > 0 else "none"),
         ("made with", f"duurzaam {_version()} on {today}"),
     ]
+    if bands:
+        notes.insert(3, ("hours bands", _bands_text(bands, "en")))
     if policy is not None:
         notes.append(("disclosure control", f"counts rounded to multiples of {policy.round_to}, counts below "
                       f"{policy.min_count} suppressed (shown as <{policy.min_count}); curves and shares recomputed "
                       f"from rounded counts and cut before fewer than {policy.min_count} are at risk; estimates "
                       f"rounded to {policy.decimals} decimals"))
     return notes
+
+
+def _bands_text(bands: Sequence[tuple[str, float]], lang: str) -> str:
+    """"part-time work: 12 to 28 hours a week; full-time work: 28 or more" (and in Dutch)."""
+    parts = []
+    for i, (name, low) in enumerate(bands):
+        if i + 1 < len(bands):
+            rng = (f"{_num(low, 0, lang)} tot {_num(bands[i + 1][1], 0, lang)} uur per week" if lang == "nl"
+                   else f"{low:g} to {bands[i + 1][1]:g} hours a week")
+        else:
+            rng = f"{_num(low, 0, lang)} uur per week of meer" if lang == "nl" else f"{low:g} or more hours a week"
+        parts.append(f"{name}: {rng}")
+    below = "werk onder de laagste klasse telt niet als werk" if lang == "nl" else \
+        "work below the lowest band does not count as work"
+    return "; ".join(parts) + f"; {below}"
 
 
 def _safe(policy: DisclosurePolicy | None) -> dict[str, Any]:
@@ -633,6 +701,9 @@ def _display_en(name: str, t: pd.DataFrame, ev: Evaluation) -> pd.DataFrame:
     if name == "retention_at":
         return pd.DataFrame({"Arm": t[arm].astype(str), "Months in the job": t["time"],
                              "Still in the job (95% CI)": ci(t["survival"], t["lower"], t["upper"])})
+    if name == "work_by_hours_at":
+        return pd.DataFrame({"Arm": t[arm].astype(str), "Hours band": t["band"].astype(str), "Month": t["time"],
+                             "Share with a first job (95% CI)": ci(t["cif"], t["lower"], t["upper"])})
     if name == "exits_at":
         return pd.DataFrame({"Arm": t[arm].astype(str), "Exit": [_t(str(v), lang) for v in t["exit"]],
                              "Month": t["time"], "Share exited (95% CI)": ci(t["cif"], t["lower"], t["upper"])})
