@@ -27,7 +27,7 @@ SECTIONS = [
                  "TestResult"]),
     ("Errors and warnings", ["DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError",
                              "DegenerateDataError", "ConvergenceWarning", "BootstrapWarning", "DegenerateDataWarning",
-                             "ImmortalTimeWarning"]),
+                             "ImmortalTimeWarning", "FewClustersWarning"]),
 ]
 
 

@@ -1,6 +1,6 @@
 //! The few distribution functions the estimators need, from statrs.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 
 /// The standard normal quantile, as R's `qnorm(p)`.
 pub fn qnorm(p: f64) -> f64 {
@@ -23,6 +23,22 @@ pub fn chisq_sf(x: f64, df: f64) -> f64 {
     ChiSquared::new(df).map(|d| d.sf(x)).unwrap_or(f64::NAN)
 }
 
+/// Upper tail of Student's t, as R's `pt(x, df, lower.tail = FALSE)`.
+pub fn t_sf(x: f64, df: f64) -> f64 {
+    if x.is_nan() || !(df > 0.0) {
+        return f64::NAN;
+    }
+    StudentsT::new(0.0, 1.0, df).map(|d| d.sf(x)).unwrap_or(f64::NAN)
+}
+
+/// Quantile of Student's t, as R's `qt(p, df)`.
+pub fn qt(p: f64, df: f64) -> f64 {
+    if !(df > 0.0) || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    StudentsT::new(0.0, 1.0, df).map(|d| d.inverse_cdf(p)).unwrap_or(f64::NAN)
+}
+
 /// Two-sided normal p-value for a z statistic.
 pub fn norm_two_sided(z: f64) -> f64 {
     2.0 * Normal::standard().sf(z.abs())
@@ -38,5 +54,8 @@ mod tests {
         assert!((qnorm(0.975) - 1.959963984540054).abs() < 1e-14);
         assert!((chisq_sf(3.84, 1.0) - 0.050043521248705224).abs() / 0.05 < 1e-10);
         assert!((chisq_sf(50.0, 3.0) - 7.9891792449514704e-11).abs() / 7.9891792449514704e-11 < 1e-8);
+        // pt(2.5, 13, lower.tail = FALSE), qt(0.975, 13)
+        assert!((t_sf(2.5, 13.0) - 0.0132943914054287).abs() / 0.0132943914054287 < 1e-9);
+        assert!((qt(0.975, 13.0) - 2.160368656462792).abs() < 1e-9);
     }
 }

@@ -210,3 +210,18 @@ def test_hours_bands_and_confirm_lag_are_the_api_numbers(panel, tmp_path):
     bad = subprocess.run(cli[:-6] + ["--hours-band", "part-time", "--out", str(tmp_path / "r2")], capture_output=True,
                          text=True)
     assert bad.returncode == 2 and "NAME=HOURS" in bad.stderr
+
+
+def test_few_clusters_give_cr1_with_t_in_the_report(evaluation, panel):
+    """12 municipalities: the report's Cox table is the model's CR1 summary (t on 11 df), and the
+    report says so."""
+    sp = dz.spells(panel, "person_id", "month", "status", max_gap={"work": 1}, max_unobserved=1)
+    sus = sp.time_to("work", origin="programme_start", min_duration=6, covariates=["arm", "municipality", "age"])
+    with pytest.warns(dz.FewClustersWarning):
+        fit = dz.cox(sus, "duration", "event", "C(arm) + age", entry="entry", cluster="municipality")
+    ss = fit.small_sample_summary()
+    got = evaluation.tables["cox"]
+    np.testing.assert_allclose(got["p_value"].to_numpy(), ss["p_value"].to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(got["exp_upper"].to_numpy(), np.exp(ss["upper"].to_numpy()), rtol=1e-10)
+    assert (got["df"].to_numpy() == ss["df"].to_numpy()).all()
+    assert f"CR1 standard errors (times G/(G-1)) with t tests on {int(ss['df'].iloc[0])} df" in evaluation.to_html()

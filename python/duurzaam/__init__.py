@@ -15,7 +15,7 @@ from .competing import CumulativeIncidence, FineGrayFit, cause_specific_cox, cum
 from .cox import CoxFit, TestResult, cox
 from .multistate import MultiStateCoxFit, multistate_cox
 from .adjusted import adjusted_survival
-from .errors import BootstrapWarning, ConvergenceWarning, DegenerateDataWarning, ImmortalTimeWarning
+from .errors import BootstrapWarning, ConvergenceWarning, DegenerateDataWarning, FewClustersWarning, ImmortalTimeWarning
 from .parametric import AftFit, DiscreteHazardFit, aft, discrete_hazard
 from .weighting import Iptw, iptw, iptw_cox
 from .report import Evaluation, evaluate_panel
@@ -59,6 +59,7 @@ __all__ = [
     "ConvergenceWarning",
     "DegenerateDataWarning",
     "ImmortalTimeWarning",
+    "FewClustersWarning",
     "KaplanMeier",
     "NelsonAalen",
     "Logrank",

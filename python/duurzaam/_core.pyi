@@ -38,6 +38,8 @@ __all__ = [
     "logrank",
     "resample_weights",
     "simulate_trials",
+    "t_quantile",
+    "t_sf",
 ]
 
 class CoreError(ValueError): ...
@@ -228,3 +230,5 @@ def simulate_trials(n: int, allocation: Sequence[float], hazards: Sequence[float
                     n_clusters: int = 0, frailty_variance: float = 0.0, randomise_clusters: bool = True,
                     n_sims: int = 1000, seed: int = 0, n_threads: int = 1, first: int = 0,
                     progress: Callable[[int], Any] | None = None) -> dict[str, Any]: ...
+def t_sf(x: float, df: float) -> float: ...
+def t_quantile(p: float, df: float) -> float: ...

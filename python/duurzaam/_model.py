@@ -99,6 +99,37 @@ def _coef_table(b: np.ndarray, se_model: np.ndarray, se_robust: np.ndarray | Non
     return out
 
 
+def _few_clusters(n_clusters: int, wild: bool = True) -> None:
+    """Warns that a cluster-robust variance from fewer than 20 clusters is too small."""
+    import warnings
+
+    from .errors import FewClustersWarning
+
+    if 0 < n_clusters < 20:
+        warnings.warn(f"only {n_clusters} clusters: cluster-robust standard errors are too small with fewer than 20; "
+                      "use fit.small_sample_summary() (CR1, t on G - 1 df)"
+                      + (" or fit.wild_bootstrap()" if wild else ""), FewClustersWarning, stacklevel=3)
+
+
+def _small_sample_table(b: np.ndarray, var_robust: np.ndarray, n_clusters: int, names: list[str], conf_level: float,
+                        correction: str) -> pd.DataFrame:
+    """CR1 (the cluster sandwich times G / (G - 1)) with t on G - 1 degrees of freedom, per
+    term: ``coef, se, df, t, p_value, lower, upper`` (``"CR0"``: no scaling, still t)."""
+    if correction not in ("CR0", "CR1"):
+        raise InputError(f"correction must be 'CR1' or 'CR0', not {correction!r}")
+    G = int(n_clusters)
+    if G < 2:
+        raise InputError("small-sample corrections need a cluster= column with at least two clusters")
+    scale = G / (G - 1) if correction == "CR1" else 1.0
+    se = np.sqrt(np.diag(var_robust) * scale)
+    df = float(G - 1)
+    t = b / se
+    q = _core.t_quantile(1 - (1 - conf_level) / 2, df)
+    p = np.array([2 * _core.t_sf(abs(v), df) if np.isfinite(v) else np.nan for v in t])
+    return pd.DataFrame({"coef": b, "se": se, "df": df, "t": t, "p_value": p, "lower": b - q * se,
+                         "upper": b + q * se}, index=pd.Index(names, name="term"))
+
+
 def _newdata_design(newdata: Any, spec: Any, columns: Sequence[str]) -> np.ndarray:
     """The covariate matrix of new data: through the formula's model spec (same coding as the
     fit), or the numeric ``columns``."""

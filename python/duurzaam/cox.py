@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, check_level, check_values, core_call, optional_codes
+from ._input import Frame, check_level, check_seed, check_values, core_call, optional_codes
 from ._result import Result, handout, register_kernel, result
 from .errors import ConvergenceWarning, InputError
-from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design, _quad  # noqa: F401 (TestResult is public here)
+from ._model import (TestResult, _chisq_test, _coef_table, _design, _few_clusters, _newdata_design,  # noqa: F401
+                     _norm_two_sided, _quad, _small_sample_table)
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,74 @@ class CoxFit(Result):
             rows += [(v, t, si, si - f) for t, si, f in zip(ts, s, first)]
         return pd.DataFrame(rows, columns=[variable, "time", "survival", "difference"])
 
+    def small_sample_summary(self, correction: str = "CR1") -> pd.DataFrame:
+        """Cluster-robust inference for few clusters (14 municipalities, 24 case workers): the
+        cluster sandwich times G / (G - 1) (``"CR1"``) with t tests and intervals on G - 1
+        degrees of freedom, per term: ``coef, se, df, t, p_value, lower, upper``. Needs a
+        model fitted with ``cluster=``; see also :meth:`wild_bootstrap`."""
+        if self._cluster is None:
+            raise InputError("small_sample_summary needs a model fitted with cluster=")
+        return _small_sample_table(self.coef.to_numpy(), self.var.to_numpy(), self._n_clusters, self.terms,
+                                   self.conf_level, correction)
+
+    def wild_bootstrap(self, terms: Sequence[str] | None = None, *, n_resamples: int = 9999,
+                       weights: str = "rademacher", seed: int = 0) -> pd.DataFrame:
+        """Wild cluster score bootstrap of each coefficient being 0 (Kline and Santos 2012), for
+        few clusters: the model is refitted with the coefficient fixed at 0, each cluster's
+        efficient score for it (the score residuals at the restricted estimate, with the
+        nuisance coefficients projected out through the information matrix) is summed, and
+        the studentised sum ``t = sum s_g / sqrt(sum s_g^2)`` is compared with its values
+        under random signs per cluster (Rademacher; all 2^G sign vectors when there are no
+        more than ``n_resamples``) or Webb's six-point weights (better below about 12 clusters).
+
+        Returns per term: ``statistic`` (the robust score z), ``p_value`` (the wild bootstrap's,
+        two-sided), ``p_asymptotic`` (normal), ``n_clusters``, ``n_draws``, ``weights``.
+        """
+        if self._cluster is None:
+            raise InputError("wild_bootstrap needs a model fitted with cluster=")
+        if weights not in ("rademacher", "webb"):
+            raise InputError(f"weights must be 'rademacher' or 'webb', not {weights!r}")
+        if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 99:
+            raise InputError(f"n_resamples must be a whole number of at least 99, not {n_resamples!r}")
+        seed = check_seed(seed)
+        G = self._n_clusters
+        a = self._args
+        x = np.asarray(a["x"]).reshape(len(a["exit"]), -1)
+        p = x.shape[1]
+        chosen = list(terms) if terms is not None else list(self.terms)
+        for t in chosen:
+            if t not in self.terms:
+                raise InputError(f"{t!r} is not a term of the model (terms: {', '.join(self.terms)})")
+        if weights == "rademacher" and 2**G <= n_resamples:
+            signs = ((np.arange(2**G)[:, None] >> np.arange(G)) & 1) * 2.0 - 1.0  # every sign vector
+        else:
+            rng = np.random.default_rng(seed)
+            if weights == "rademacher":
+                signs = rng.choice([-1.0, 1.0], size=(n_resamples, G))
+            else:
+                six = np.sqrt(np.array([0.5, 1.0, 1.5]))
+                signs = rng.choice(np.concatenate([-six, six]), size=(n_resamples, G))
+        rows = []
+        for t in chosen:
+            j = self.terms.index(t)
+            keep = [k for k in range(p) if k != j]
+            beta = np.zeros(p)
+            if keep:
+                r = _core.cox_fit(**{**a, "x": np.ascontiguousarray(x[:, keep])}, ties=self.ties,
+                                  init=[float(v) for v in self.coef.to_numpy()[keep]])
+                beta[keep] = r["coef"]
+            at = _core.cox_fit(**a, ties=self.ties, init=beta.tolist(), max_iter=0)
+            V = np.asarray(at["var"]).reshape(p, p)
+            U = np.asarray(_core.cox_details(coef=beta.tolist(), ties=self.ties, **a)["score"]).reshape(-1, p)
+            s = U @ V[:, j] / V[j, j]  # the efficient score for coefficient j, per row
+            s_g = np.bincount(self._cluster, weights=s, minlength=G)
+            stat = float(s_g.sum() / np.sqrt(np.sum(s_g**2)))
+            draws = (signs @ s_g) / np.sqrt((signs**2) @ (s_g**2))
+            p_wild = float(np.mean(np.abs(draws) >= abs(stat) * (1 - 1e-12)))
+            rows.append((t, stat, p_wild, float(_norm_two_sided(np.array([stat]))[0]), G, len(signs), weights))
+        return pd.DataFrame(rows, columns=["term", "statistic", "p_value", "p_asymptotic", "n_clusters", "n_draws",
+                                           "weights"]).set_index("term")
+
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Forest plot of the hazard ratios (:func:`duurzaam.plotting.plot_forest`)."""
         from .plotting import plot_forest
@@ -377,6 +446,7 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
         n_cl = len(cl_levels)
     r = core_call(_core.cox_fit, names, frame, cluster=cl, n_clusters=n_cl, robust=bool(robust), ties=ties,
                   max_iter=int(max_iter), eps=float(eps), terms=terms, **args)
+    _few_clusters(n_cl)
     return CoxFit._from_core(r, terms, args, strata_levels, strata, ties, bool(robust) or cluster is not None,
                              conf_level, len(frame), covariates, cl, n_cl, spec, spans, offset)
 

@@ -13,7 +13,7 @@ import pandas as pd
 from . import _core
 from ._input import Frame, check_level, check_rank, core_call
 from ._result import Result, handout, register_kernel, result
-from ._model import TestResult, _chisq_test, _coef_table, _design, _newdata_design
+from ._model import TestResult, _chisq_test, _coef_table, _design, _few_clusters, _newdata_design, _small_sample_table
 from .errors import ConvergenceWarning, InputError
 
 DISTS = ("weibull", "exponential", "lognormal", "loglogistic")
@@ -226,10 +226,11 @@ class DiscreteHazardFit(Result):
     _spec: Any
     _n_base: int
     _covariates: Any
+    n_clusters: int = 0
 
     @classmethod
     def _from_core(cls, r: dict[str, Any], terms: list[str], link: str, degree: int | None, conf_level: float,
-                  spec: Any, covariates: Any) -> DiscreteHazardFit:
+                  spec: Any, covariates: Any, n_clusters: int = 0) -> DiscreteHazardFit:
         t_max = int(r["n_periods"])
         base = [f"period[{t}]" for t in range(1, t_max + 1)] if degree is None else \
             ["(Intercept)"] + ["t" if j == 1 else f"t^{j}" for j in range(1, degree + 1)]
@@ -246,11 +247,21 @@ class DiscreteHazardFit(Result):
         out = cls(link=link, degree=degree, t_max=t_max, terms=names, coef=coef, naive_var=naive_var, var=var,
                   loglik=float(r["loglik"]), person_periods=int(r["person_periods"]), iter=n_iter,
                   converged=converged, conf_level=conf_level, _summary=summary, _spec=spec, _n_base=len(base),
-                  _covariates=covariates)
+                  _covariates=covariates, n_clusters=n_clusters)
         if not converged:
             warnings.warn(f"the discrete-time model did not converge in {n_iter} iterations", ConvergenceWarning,
                           stacklevel=3)
         return out
+
+    def small_sample_summary(self, correction: str = "CR1") -> pd.DataFrame:
+        """Cluster-robust inference for few clusters: the cluster sandwich times G / (G - 1)
+        (``"CR1"``, as R clubSandwich's ``vcovCR(type = "CR1")``) with t tests and intervals on
+        G - 1 degrees of freedom, per term: ``coef, se, df, t, p_value, lower, upper``. Needs a
+        model fitted with ``cluster=``."""
+        if self.n_clusters < 2:
+            raise InputError("small_sample_summary needs a model fitted with cluster=")
+        return _small_sample_table(self.coef.to_numpy(), self.var.to_numpy(), self.n_clusters, list(self.terms),
+                                   self.conf_level, correction)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -381,8 +392,9 @@ def discrete_hazard(data: Any, duration: str, event: str, covariates: str | Sequ
     r = core_call(_core.discrete_hazard, names, frame, dur, frame.event(event), np.ascontiguousarray(x, dtype=np.float64),
                   link=link, degree=None if baseline == "period" else int(degree), entry=ent, weight=w, cluster=cl,
                   n_clusters=n_cl)
+    _few_clusters(n_cl, wild=False)
     return DiscreteHazardFit._from_core(r, terms, link, None if baseline == "period" else int(degree), conf_level,
-                                        spec, covariates)
+                                        spec, covariates, n_cl)
 
 
 def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime
 import io
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import FewClustersWarning, InputError
 
 from ._result import Result, result
 from .bootstrap import bootstrap
@@ -392,8 +393,20 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
     tables["logrank"] = _estimates(pd.concat([overall, pw], ignore_index=True), policy)
 
     terms = " + ".join([f"C({quote(arm)})"] + [c for c in covariates if c not in (arm, cluster)])
-    fit = cox(sus, "duration", "event", terms, entry="entry", cluster=cluster)
-    tables["cox"] = _estimates(fit.summary.reset_index(), policy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)  # handled here: CR1 with t below 20 clusters
+        fit = cox(sus, "duration", "event", terms, entry="entry", cluster=cluster)
+    cox_table = fit.summary.reset_index()
+    small_g = cluster is not None and fit._n_clusters < 20
+    if small_g:
+        ss = fit.small_sample_summary("CR1").reset_index()
+        cox_table["robust_se"] = ss["se"]
+        cox_table = cox_table.rename(columns={"z": "t"})
+        cox_table["t"], cox_table["p_value"] = ss["t"], ss["p_value"]
+        cox_table["lower"], cox_table["upper"] = ss["lower"], ss["upper"]
+        cox_table["exp_lower"], cox_table["exp_upper"] = np.exp(ss["lower"]), np.exp(ss["upper"])
+        cox_table.insert(cox_table.columns.get_loc("t"), "df", ss["df"])
+    tables["cox"] = _estimates(cox_table, policy)
     labels = _term_labels(list(fit.summary.index), arm, control)
     shown = {k: v.replace(" vs ", f" {_t('vs', lang)} ") for k, v in labels.items()}
     figures["forest"] = _fig(lambda ax: (fit.plot(ax=ax, labels=shown), ax.set_xlabel(_t("hazard ratio (95% CI)", lang))),
@@ -490,14 +503,14 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
                     spells=len(sp.table), sustained=sustained, max_gap=max_gap, work=work, min_hours=min_hours,
                     max_unobserved=max_unobserved, benefit=benefit, arms=[control] + [lv for lv in levels if lv != control],
                     lr=lr, n_resamples=n_resamples, cluster=cluster, seed=seed, bands=bands,
-                    confirm_lag=int(confirm_lag))
+                    confirm_lag=int(confirm_lag), few_clusters=fit._n_clusters if small_g else 0)
     return Evaluation._from_core(tables, figures, notes, title, labels=labels, control=control, arm=arm, lang=lang)
 
 
 def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months: int, spells: int, sustained: int,
             max_gap: int, work: str, min_hours: float | None, max_unobserved: int, benefit: str, arms: list[Any],
             lr: Any, n_resamples: int, cluster: str | None, seed: int, bands: Sequence[tuple[str, float]] = (),
-            confirm_lag: int = 1) -> list[tuple[str, str]]:
+            confirm_lag: int = 1, few_clusters: int = 0) -> list[tuple[str, str]]:
     """The report's header: the data, every outcome definition, the tests, the bootstrap, the
     version and date, and the disclosure rules, in ``lang`` (counts rounded under ``policy``)."""
     def c(x: float) -> str:
@@ -527,6 +540,9 @@ def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months:
         ]
         if bands:
             notes.insert(3, ("urenklassen", _bands_text(bands, "nl")))
+        if few_clusters:
+            notes.insert(-2, ("Cox-model", f"slechts {few_clusters} clusters ({cluster}): standaardfouten CR1 "
+                              f"(maal G/(G-1)) met t-toetsen op {few_clusters - 1} vrijheidsgraden"))
         if policy is not None:
             notes.append(("onthullingscontrole", f"aantallen afgerond op veelvouden van {policy.round_to}, aantallen "
                           f"onder {policy.min_count} onderdrukt (getoond als <{policy.min_count}); curven en aandelen "
@@ -551,6 +567,9 @@ def _header(lang: str, policy: DisclosurePolicy | None, *, persons: int, months:
     ]
     if bands:
         notes.insert(3, ("hours bands", _bands_text(bands, "en")))
+    if few_clusters:
+        notes.insert(-2, ("Cox model", f"only {few_clusters} clusters ({cluster}): CR1 standard errors (times "
+                          f"G/(G-1)) with t tests on {few_clusters - 1} df"))
     if policy is not None:
         notes.append(("disclosure control", f"counts rounded to multiples of {policy.round_to}, counts below "
                       f"{policy.min_count} suppressed (shown as <{policy.min_count}); curves and shares recomputed "

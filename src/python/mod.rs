@@ -29,6 +29,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nonparametric::logrank, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_fit, m)?)?;
     m.add_function(wrap_pyfunction!(nonparametric::chisq_sf, m)?)?;
+    m.add_function(wrap_pyfunction!(nonparametric::t_sf, m)?)?;
+    m.add_function(wrap_pyfunction!(nonparametric::t_quantile, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_details, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_zph, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_predict, m)?)?;

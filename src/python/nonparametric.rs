@@ -81,6 +81,18 @@ pub(crate) fn chisq_sf(x: f64, df: f64) -> f64 {
     crate::dist::chisq_sf(x, df)
 }
 
+/// Upper tail of Student's t (R's pt(x, df, lower.tail = FALSE)).
+#[pyfunction]
+pub(crate) fn t_sf(x: f64, df: f64) -> f64 {
+    crate::dist::t_sf(x, df)
+}
+
+/// Quantile of Student's t (R's qt(p, df)).
+#[pyfunction]
+pub(crate) fn t_quantile(p: f64, df: f64) -> f64 {
+    crate::dist::qt(p, df)
+}
+
 /// Quantile of one curve with its limits: (time, lower, upper), NaN where R gives NA.
 #[pyfunction]
 pub(crate) fn km_quantile(time: F64<'_>, surv: F64<'_>, lower: F64<'_>, upper: F64<'_>, p: f64) -> PyResult<(f64, f64, f64)> {

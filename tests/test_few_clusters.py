@@ -1,0 +1,83 @@
+"""Inference with few clusters (14 municipalities): CR1 with t on G - 1 df for the Cox model (by
+hand in R from coxph's robust variance) and the discrete-time hazard model (R clubSandwich), the
+wild cluster score bootstrap of Cox coefficients (by hand in R, all 2^14 sign vectors), and the
+warning below 20 clusters (tests/golden/few_clusters.json from make_golden_few_clusters.R)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import duurzaam as dz
+from conftest import GOLDEN, golden
+
+G = golden("few_clusters.json")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return pd.read_csv(GOLDEN / "data" / "few_clusters.csv")
+
+
+def test_fewer_than_20_clusters_warn(data):
+    with pytest.warns(dz.FewClustersWarning, match="only 14 clusters"):
+        dz.cox(data, "months", "work", ["arm", "age"], cluster="municipality")
+    with pytest.warns(dz.FewClustersWarning, match="only 14 clusters"):
+        dz.discrete_hazard(data, "months", "work", ["arm", "age"], cluster="municipality")
+    many = data.assign(person=np.arange(len(data)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dz.FewClustersWarning)
+        dz.cox(many, "months", "work", ["arm", "age"], cluster="person")
+
+
+def test_cox_cr1_with_t_is_the_hand_computation(data):
+    with pytest.warns(dz.FewClustersWarning):
+        fit = dz.cox(data, "months", "work", ["arm", "age"], cluster="municipality")
+    s = fit.small_sample_summary()
+    want = G["cox_cr1"]
+    for col in ("coef", "se", "t", "p_value", "lower", "upper"):
+        np.testing.assert_allclose(s[col].to_numpy(), want[col], rtol=1e-6, err_msg=col)
+    assert (s["df"] == G["n_clusters"] - 1).all()
+    # wider than the plain robust interval
+    assert (s["upper"] - s["lower"] > fit.summary["upper"] - fit.summary["lower"]).all()
+
+
+def test_cox_wild_cluster_bootstrap_is_the_hand_computation(data):
+    with pytest.warns(dz.FewClustersWarning):
+        fit = dz.cox(data, "months", "work", ["arm", "age"], cluster="municipality")
+    wb = fit.wild_bootstrap(n_resamples=20000)
+    for want in G["cox_wild"]:
+        row = wb.loc[want["term"]]
+        assert row["statistic"] == pytest.approx(want["statistic"], rel=1e-6)
+        assert row["p_value"] == pytest.approx(want["p_value"], abs=1e-12)  # every sign vector: exact
+        assert row["n_draws"] == want["n_draws"] == 2**14
+    # sampled sign vectors (fewer draws than 2^G), reproducible by seed, close to the exact p-value
+    a = fit.wild_bootstrap(["arm"], n_resamples=4000, seed=3)
+    b = fit.wild_bootstrap(["arm"], n_resamples=4000, seed=3)
+    assert a.equals(b) and a.loc["arm", "n_draws"] == 4000
+    assert abs(a.loc["arm", "p_value"] - wb.loc["arm", "p_value"]) < 4 * np.sqrt(0.27 * 0.73 / 4000)
+    webb = fit.wild_bootstrap(["arm"], weights="webb", n_resamples=4000, seed=3)
+    assert 0 < webb.loc["arm", "p_value"] < 1
+
+
+def test_discrete_hazard_cr1_is_clubsandwichs(data):
+    with pytest.warns(dz.FewClustersWarning):
+        fit = dz.discrete_hazard(data, "months", "work", ["arm", "age"], cluster="municipality")
+    s = fit.small_sample_summary().loc[["arm", "age"]]
+    want = G["discrete_cr1"]
+    np.testing.assert_allclose(s["coef"].to_numpy(), want["coef"], rtol=1e-6)
+    np.testing.assert_allclose(s["se"].to_numpy(), want["se"], rtol=1e-6)
+    np.testing.assert_allclose(s["t"].to_numpy(), want["t"], rtol=1e-6)
+    np.testing.assert_allclose(s["df"].to_numpy(), want["df"])
+    np.testing.assert_allclose(s["p_value"].to_numpy(), want["p_value"], rtol=1e-6)
+
+
+def test_small_sample_needs_clusters(data):
+    fit = dz.cox(data, "months", "work", ["arm", "age"])
+    with pytest.raises(dz.InputError, match="cluster="):
+        fit.small_sample_summary()
+    with pytest.raises(dz.InputError, match="cluster="):
+        fit.wild_bootstrap()
