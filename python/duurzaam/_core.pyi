@@ -23,6 +23,7 @@ __all__ = [
     "chisq_sf",
     "concordance",
     "cox_details",
+    "cox_evaluate",
     "cox_fit",
     "cox_predict",
     "cox_zph",
@@ -232,3 +233,7 @@ def simulate_trials(n: int, allocation: Sequence[float], hazards: Sequence[float
                     progress: Callable[[int], Any] | None = None) -> dict[str, Any]: ...
 def t_sf(x: float, df: float) -> float: ...
 def t_quantile(p: float, df: float) -> float: ...
+def cox_evaluate(exit: npt.NDArray[np.float64], event: npt.NDArray[Any], x: npt.NDArray[np.float64], coef: list[float],
+                 entry: npt.NDArray[np.float64] | None = None, weight: npt.NDArray[np.float64] | None = None,
+                 strata: npt.NDArray[np.uint32] | None = None, n_strata: int = 1,
+                 offset: npt.NDArray[np.float64] | None = None, ties: str = "efron") -> dict[str, Any]: ...

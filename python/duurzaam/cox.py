@@ -66,6 +66,10 @@ class CoxFit(Result):
     lr_test: TestResult
     score_test: TestResult
     wald_test: TestResult
+    frailty: str | None = None
+    frailty_dist: str | None = None
+    frailty_variance: float | None = None
+    frailties: pd.Series | None = None
 
     @classmethod
     def _from_core(cls, r: dict[str, Any], names: list[str], args: dict[str, Any], strata_levels: list[Any] | None,
@@ -221,6 +225,9 @@ class CoxFit(Result):
     def _linear_predictor(self, newdata: Any) -> tuple[np.ndarray, np.ndarray | None]:
         """x'b of new data (with the offset, relative to the fit's mean offset, as R) and the
         stratum code of each row."""
+        if self.frailty is not None:
+            raise InputError("predictions for new data from a frailty model (which frailty?) are not offered yet; "
+                             "fit.frailties holds each cluster's predicted log-frailty")
         frame = Frame(newdata)
         x = _newdata_design(newdata, self._model_spec, self.terms)
         lp = x @ self.coef.to_numpy()
@@ -376,6 +383,11 @@ class CoxFit(Result):
         return f"Cox proportional hazards model ({self.ties} ties)"
 
     def _facts(self) -> list[tuple[str, str]]:
+        if self.frailty is not None and self.frailties is not None:
+            return [("n", f"{self.n} ({self.n_events:g} events)"),
+                    ("frailty", f"{self.frailty_dist}, variance {self.frailty_variance:.4g} over {len(self.frailties)} "
+                                f"{self.frailty} clusters"),
+                    ("Wald test", repr(self.wald_test))]
         return [("n", f"{self.n} ({self.n_events:g} events)"),
                 ("concordance", f"{self.concordance:.4f} (se {self.concordance_detail.std_err:.4f})"),
                 ("likelihood ratio test", repr(self.lr_test)),
@@ -389,7 +401,8 @@ class CoxFit(Result):
 def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *, entry: str | None = None,
         strata: str | None = None, weights: str | None = None, cluster: str | None = None, robust: bool = False,
         ties: str = "efron", offset: str | None = None, conf_level: float = 0.95, max_iter: int = 20,
-        eps: float = 1e-9) -> CoxFit:
+        eps: float = 1e-9, frailty: str | None = None, frailty_dist: str = "gamma",
+        frailty_variance: float | None = None) -> CoxFit:
     """Cox proportional hazards model, as R's ``coxph``.
 
     Parameters
@@ -413,6 +426,15 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     ties : {"efron", "breslow"}
     offset : str, optional
         A column added to the linear predictor with coefficient 1.
+    frailty : str, optional
+        A shared frailty per level of this column (municipality, case worker), as R's ``+
+        frailty(column, distribution = frailty_dist)``: ``fit.frailty_variance`` (theta) and
+        ``fit.frailties`` (each cluster's predicted log-frailty). Theta is estimated (gamma: at
+        the maximum of R's marginal likelihood ``c.loglik``, which R's own outer iteration stops
+        short of; gaussian: R's REML equation), or fixed with ``frailty_variance``. The summary
+        has ``se`` (R's ``se(coef)``) and ``se2`` (the sandwich ``H^-1 I H^-1``), z and p from
+        ``se``; diagnostics are conditional on the predicted frailties.
+    frailty_dist : {"gamma", "gaussian"}
 
     Examples
     --------
@@ -440,6 +462,9 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     if strata is not None:
         args["strata"], strata_levels = frame.codes(strata)
         args["n_strata"] = len(strata_levels)
+    if frailty is not None:
+        return _frailty_cox(frame, args, names, terms, spec, spans, frailty, frailty_dist, frailty_variance, ties,
+                            strata, strata_levels, cluster, offset, covariates, conf_level)
     cl, n_cl = None, 0
     if cluster is not None:
         cl, cl_levels = frame.clusters(cluster)
@@ -449,6 +474,57 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     _few_clusters(n_cl)
     return CoxFit._from_core(r, terms, args, strata_levels, strata, ties, bool(robust) or cluster is not None,
                              conf_level, len(frame), covariates, cl, n_cl, spec, spans, offset)
+
+
+def _frailty_cox(frame: Frame, args: dict[str, Any], names: dict[str, str | None], terms: list[str], spec: Any,
+                 spans: Any, frailty: str, dist: str, theta: float | None, ties: str, strata: str | None,
+                 strata_levels: list[Any] | None, cluster: str | None, offset: str | None, covariates: Any,
+                 conf_level: float) -> CoxFit:
+    """The Cox model with a shared frailty (see :mod:`duurzaam._frailty`)."""
+    from ._frailty import fit_frailty
+
+    if dist not in ("gamma", "gaussian"):
+        raise InputError(f"frailty_dist must be 'gamma' or 'gaussian', not {dist!r}")
+    if cluster is not None:
+        raise InputError("frailty= and cluster= together are not offered: the frailty models the clustering")
+    if offset is not None:
+        raise InputError("frailty= with an offset is not offered yet")
+    if theta is not None and not (math.isfinite(float(theta)) and float(theta) > 0):
+        raise InputError(f"frailty_variance must be a positive number, not {theta!r}")
+    codes, levels = frame.clusters(frailty)
+    core_call(_core.cox_evaluate, names, frame, x=args["x"], coef=[0.0] * args["x"].shape[1], ties=ties,
+              **{k: v for k, v in args.items() if k != "x"})  # the inputs checked, errors with names
+    r = fit_frailty(args, codes.astype(np.int64), len(levels), dist, ties, None if theta is None else float(theta))
+    p = len(terms)
+    b = r["coef"][:p]
+    w = r["coef"][p:]
+    var = pd.DataFrame(r["var"], index=terms, columns=terms)
+    summary = _coef_table(b, np.sqrt(np.diag(r["var"])), None, terms, conf_level)
+    summary.insert(2, "se2", np.sqrt(np.diag(r["var2"])))
+    summary.insert(1, "exp_coef", np.exp(b))
+    summary["exp_lower"] = np.exp(summary["lower"])
+    summary["exp_upper"] = np.exp(summary["upper"])
+    x = np.asarray(args["x"]).reshape(len(args["exit"]), -1)
+    means = x.mean(axis=0)
+    frail_args = {**args, "offset": np.ascontiguousarray(w[codes])}
+    ll0 = float(_core.cox_evaluate(x=args["x"], coef=[0.0] * p, ties=ties,
+                                   **{k: v for k, v in args.items() if k != "x"})["loglik"])
+    try:
+        wald = float(b @ np.linalg.solve(r["var"], b))
+    except np.linalg.LinAlgError:
+        wald = math.nan
+    nan_test = _chisq_test(math.nan, p)
+    ev = np.asarray(args["event"])
+    wts = args["weight"] if args["weight"] is not None else np.ones(len(ev))
+    return CoxFit(terms=terms, coef=pd.Series(b, index=terms, name="coef"), naive_var=var, robust=False, var=var,
+                  loglik=(ll0, float(r["ll"])), iter=0, converged=bool(r["converged"]), means=pd.Series(means, index=terms),
+                  n=len(frame), n_events=float(np.sum(wts[ev > 0])), ties=ties, strata=strata, conf_level=conf_level,
+                  infinite_terms=[], linear_predictor=(x - means) @ b + w[codes], _args=frail_args,
+                  _strata_levels=strata_levels, _covariates=covariates, _cluster=None, _n_clusters=0,
+                  _model_spec=spec, _term_spans=spans, _offset_name=None, _summary=summary,
+                  lr_test=nan_test, score_test=nan_test, wald_test=_chisq_test(wald, p), frailty=frailty,
+                  frailty_dist=dist, frailty_variance=float(r["theta"]),
+                  frailties=pd.Series(w, index=pd.Index(levels, name=frailty), name="log_frailty"))
 
 
 def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:

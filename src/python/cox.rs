@@ -129,6 +129,43 @@ pub(crate) fn cox_fit<'py>(
     Ok(out)
 }
 
+/// The Cox log partial likelihood, its score and information at `coef` (for penalised fits
+/// built in Python: shared frailty).
+#[pyfunction]
+#[pyo3(signature = (exit, event, x, coef, entry=None, weight=None, strata=None, n_strata=1, offset=None, ties="efron"))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cox_evaluate<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    coef: Vec<f64>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    offset: Option<F64<'py>>,
+    ties: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ties = Ties::parse(ties).map_err(to_py)?;
+    let args = CoxArgs { exit, event, x, entry, weight, strata, n_strata, offset };
+    let sl = args.slices()?;
+    let mut codes = Vec::new();
+    let e = interruptible(py, || {
+        sl.with_input(&mut codes, |inp| {
+            if coef.len() != inp.p {
+                return Err(Error::InvalidArgument(format!("coef has {} values for {} covariates", coef.len(), inp.p)));
+            }
+            Ok(Prepared::new(inp, ties)?.evaluate(&coef))
+        })
+    })?;
+    let out = PyDict::new(py);
+    out.set_item("loglik", e.loglik)?;
+    out.set_item("score", e.score.into_pyarray(py))?;
+    out.set_item("info", e.info.into_pyarray(py))?;
+    Ok(out)
+}
+
 /// Harrell's concordance of a linear predictor, as R's coxph reports it:
 /// (concordant, discordant, tied_x, tied_y, tied_xy, concordance, std_err).
 #[pyfunction]
