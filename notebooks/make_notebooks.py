@@ -420,6 +420,104 @@ youth = [
     ),
 ]
 
+multistate = [
+    new_markdown_cell(
+        "# Sustained work as a process: a multi-state model of the four-arm experiment\n\n"
+        "People move between benefit, work and other states, and back. This notebook carries the generated "
+        "four-arm register panel through a multi-state Cox model (benefit -> work, work -> benefit, ... with "
+        "their own hazards per arm), predicts the share of a typical participant of each arm in work at 6, "
+        "12 and 18 months with intervals, asks how much municipalities differ (a shared frailty), and treats "
+        "every return to work as a recurrent event. The model's numbers are checked against R's multi-state "
+        "`coxph`/`survfit` in the test suite (`tests/test_multistate.py`); here we check them against the "
+        "bootstrap."
+    ),
+    new_code_cell(
+        "import warnings\n\nimport matplotlib.pyplot as plt\nimport numpy as np\nimport pandas as pd\n\nimport duurzaam as dz\n\n"
+        "panel = dz.datasets.four_arm_panel(n_persons=1500, seed=11)\n"
+        "sp = dz.spells(panel, 'person_id', 'month', 'status', max_gap={'work': 1}, max_unobserved=1)\n"
+        "rows = sp.transitions(origin='programme_start', states={'education': 'other'},\n"
+        "                      covariates=['arm', 'age', 'female', 'municipality'], horizon=24)\n"
+        "rows.groupby(['from_state', 'to_state']).size().unstack(fill_value=0)"
+    ),
+    new_markdown_cell("## Transition-specific hazards"),
+    new_code_cell(
+        "fit = dz.multistate_cox(rows, 'entry', 'exit', 'from_state', 'to_state', 'C(arm) + age + female', id='person_id')\n"
+        "s = fit.summary\n"
+        "s[s['term'].str.startswith('C(arm)')][['transition', 'term', 'exp_coef', 'robust_se', 'p_value']].round(3)"
+    ),
+    new_markdown_cell(
+        "## The share in work of a typical participant of each arm\n\n"
+        "A 35-year-old woman starting on benefit. The standard errors are infinitesimal-jackknife ones (R gives "
+        "none for these predictions); their 95% intervals covered 94.3% of the time in a seeded simulation."
+    ),
+    new_code_cell(
+        "arms = list(panel['arm'].astype('category').cat.categories)\n"
+        "typical = pd.DataFrame({'arm': arms, 'age': 35, 'female': 1})\n"
+        "occ = fit.predict_occupancy(typical, [6, 12, 18], initial_state='benefit')\n"
+        "occ['arm'] = [arms[r] for r in occ['row']]\n"
+        "work = occ[occ['state'] == 'work'][['arm', 'time', 'probability', 'lower', 'upper']]\n"
+        "assert np.allclose(occ.groupby(['row', 'time'])['probability'].sum(), 1)\n"
+        "work.pivot(index='arm', columns='time', values='probability').round(3)"
+    ),
+    new_code_cell(
+        "grid = np.arange(0, 25)\n"
+        "curve = fit.predict_occupancy(typical, grid, initial_state='benefit')\n"
+        "fig, ax = plt.subplots(figsize=(7.5, 4.5))\n"
+        "for r, arm in enumerate(arms):\n"
+        "    c = curve[(curve['row'] == r) & (curve['state'] == 'work')]\n"
+        "    ax.plot(c['time'], c['probability'], label=arm, drawstyle='steps-post')\n"
+        "    ax.fill_between(c['time'], c['lower'], c['upper'], alpha=0.12, step='post')\n"
+        "ax.set_xlabel('months since programme start'); ax.set_ylabel('share in work (typical participant)')\n"
+        "ax.set_ylim(0, None); ax.legend(title='arm', fontsize=8); fig.tight_layout()"
+    ),
+    new_markdown_cell(
+        "The same predictions from 200 bootstrap resamples of persons (through `dz.bootstrap` with a Python "
+        "function): the bootstrap standard errors agree with the influence-function ones."
+    ),
+    new_code_cell(
+        "def share_in_work(d):\n"
+        "    with warnings.catch_warnings():  # rare transitions (work -> other) may have an arm without events\n"
+        "        warnings.simplefilter('ignore', dz.ConvergenceWarning)\n"
+        "        f = dz.multistate_cox(d, 'entry', 'exit', 'from_state', 'to_state', 'C(arm) + age + female', id='person_id')\n"
+        "    o = f.predict_occupancy(typical, [12], initial_state='benefit', std_err=False)\n"
+        "    o = o[o['state'] == 'work']\n"
+        "    return pd.Series(o['probability'].to_numpy(), index=arms)\n\n"
+        "bs = dz.bootstrap(share_in_work, rows, n_resamples=200, scheme='cluster', cluster='person_id', seed=2,\n"
+        "                  progress=False)\n"
+        "at12 = work[work['time'] == 12].set_index('arm')\n"
+        "se_ij = occ[(occ['state'] == 'work') & (occ['time'] == 12)]['std_err'].to_numpy()\n"
+        "cmp = pd.DataFrame({'estimate': at12['probability'], 'se (influence)': se_ij,\n"
+        "                    'se (bootstrap)': bs.summary['se'].to_numpy()})\n"
+        "ratio = cmp['se (bootstrap)'] / cmp['se (influence)']\n"
+        "assert (abs(ratio - 1) < 0.2).all(), ratio\n"
+        "cmp.round(4)"
+    ),
+    new_markdown_cell(
+        "## How much do municipalities differ?\n\n"
+        "Time to sustained work (six months) with a shared gamma frailty per municipality: its variance is "
+        "estimated at the maximum of R's marginal likelihood (R's own iteration stops short of it; see "
+        "`docs/differences_from_r.md`). With only 12 municipalities, the cluster-robust alternative needs a "
+        "small-sample correction (CR1 with t on 11 df, or the wild cluster bootstrap)."
+    ),
+    new_code_cell(
+        "sus = sp.time_to('work', origin='programme_start', min_duration=6, covariates=['arm', 'age', 'female', 'municipality'])\n"
+        "fr = dz.cox(sus, 'duration', 'event', 'C(arm) + age + female', entry='entry', frailty='municipality')\n"
+        "print(f'municipality frailty variance {fr.frailty_variance:.3f}; '\n"
+        "      f'hazard of sustained work from {np.exp(fr.frailties.min()):.2f} to {np.exp(fr.frailties.max()):.2f} times the average')\n"
+        "with warnings.catch_warnings():\n"
+        "    warnings.simplefilter('ignore', dz.FewClustersWarning)\n"
+        "    rob = dz.cox(sus, 'duration', 'event', 'C(arm) + age + female', entry='entry', cluster='municipality')\n"
+        "pd.concat({'frailty': fr.summary[['exp_coef', 'se']], 'CR1, t on G-1 df': rob.small_sample_summary()[['se', 'p_value']]}, axis=1).round(3)"
+    ),
+    new_markdown_cell("## Every return to work: recurrent events"),
+    new_code_cell(
+        "rec = sp.recurrent('work', origin='programme_start', covariates=['arm', 'age', 'female'], horizon=24)\n"
+        "ag = dz.cox(rec, 'exit', 'event', 'C(arm) + age + female', entry='entry', cluster='person_id')\n"
+        "pwp = dz.cox(rec, 'gap_exit', 'event', 'C(arm) + age + female', entry='gap_entry', strata='episode', cluster='person_id')\n"
+        "pd.concat({'Andersen-Gill': ag.summary[['exp_coef', 'robust_se']], 'PWP gap time': pwp.summary[['exp_coef', 'robust_se']]}, axis=1).round(3)"
+    ),
+]
+
 
 def write(name: str, cells: list) -> None:
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
@@ -434,3 +532,4 @@ if __name__ == "__main__":
     write("03_competing_exits_after_subsidised_job.ipynb", competing)
     write("04_job_coaching_cohort.ipynb", coaching)
     write("05_youth_programme_iptw.ipynb", youth)
+    write("06_multistate_four_arm.ipynb", multistate)
