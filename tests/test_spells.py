@@ -679,3 +679,31 @@ def test_jobs_running_at_the_origin_as_left_truncated_spells():
     km = dz.kaplan_meier(d.reset_index(), "duration", "event", entry="entry")
     row = km.table.set_index("time").loc[6.0]
     assert row["n_risk"] == 3 and row["n_event"] == 1  # all three jobs are at risk at month 6 of the job
+
+
+def test_employer_changes_start_spells_and_continuity_is_read_from_them():
+    panel = pd.DataFrame({
+        "id": [1] * 8 + [2] * 4 + [3] * 3,
+        "month": list(range(1, 9)) + list(range(1, 5)) + [1, 2, 3],
+        "status": ["benefit", "subsidised", "subsidised", "work", "work", "work", "benefit", "work",
+                   "benefit", "subsidised", "work", "work", "subsidised", "benefit", "benefit"],
+        "emp": [None, "A", "A", "A", "B", "B", None, "C", None, "D", "E", "E", "F", None, None]})
+    sp = dz.spells(panel, "id", "month", "status", employer="emp")
+    t = sp.table
+    assert t["emp"].tolist() == [None, "A", "A", "B", None, "C", None, "D", "E", "F", None]
+    assert t.loc[2, "end_reason"] == "new employer" and (t.loc[2, "start"], t.loc[2, "end"]) == (4, 4)
+    # a job with one employer ends at the change: censored for the return to benefit
+    jobs = sp.spell_durations("work", ends_in="benefit", first_only=False)
+    assert jobs["duration"].tolist()[:2] == [1, 2] and jobs["event"].tolist()[:2] == [0, 1]
+    # sustained work still counts adjacent jobs with different employers as one run (months 4-6)
+    sus = sp.time_to("work", origin={1: 1, 2: 1, 3: 1}, min_duration=3)
+    assert sus.loc[sus["id"] == 1, "event"].item() == 1 and sus.loc[sus["id"] == 1, "duration"].item() == 3
+    c = sp.employer_continuity("subsidised", within=2)
+    assert c["outcome"].tolist() == ["same employer", "other employer", "not observed"]
+    assert c["next_employer"].tolist()[:2] == ["A", "E"] and c["months_between"].tolist()[:2] == [0, 0]
+    assert sp.employer_continuity("subsidised", within=0).loc[0, "outcome"] == "same employer"
+    with pytest.raises(dz.InputError, match="employer="):
+        dz.spells(panel, "id", "month", "status").employer_continuity("subsidised")
+    # without the employer column nothing changes
+    plain = dz.spells(panel, "id", "month", "status")
+    assert "emp" not in plain.table.columns and (plain.table["state"] == "work").sum() == 3

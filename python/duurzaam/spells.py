@@ -179,12 +179,16 @@ class Spells(OutcomeRules, OccupancyRules, Result):
     _person: str
     _counts: dict[str, int]
     _period: str
+    _employer: str | None = None
+    _employers: list[Any] | None = None
 
     @classmethod
     def _from_core(cls, core: Any, persons: list[Any], states: list[Any], clock: _Clock, frame: Frame,
-                  person_codes: np.ndarray, counts: dict[str, int], person: str, period: str) -> Spells:
+                  person_codes: np.ndarray, counts: dict[str, int], person: str, period: str,
+                  employer: str | None = None, employers: list[Any] | None = None) -> Spells:
         return cls(_core=core, _arrays=core.arrays(), persons=persons, states=states, _clock=clock, _frame=frame,
-                   _person_codes=person_codes, _person=person, _counts=counts, _period=period)
+                   _person_codes=person_codes, _person=person, _counts=counts, _period=period, _employer=employer,
+                   _employers=employers)
 
     # -- the spell table -------------------------------------------------------------------
     @property
@@ -211,6 +215,10 @@ class Spells(OutcomeRules, OccupancyRules, Result):
             "end_reason": reason,
             "left_censored": a["start"] == a["panel_first"],
         })
+        if self._employer is not None and "key" in a:
+            emp = np.asarray(list(self._employers or []) + [None], dtype=object)
+            k = a["key"].astype(np.int64)
+            t.insert(3, self._employer, emp[np.where(k >= len(emp) - 1, len(emp) - 1, k)])
         return t
 
     def _end_reasons(self, idx: np.ndarray) -> np.ndarray:
@@ -220,6 +228,8 @@ class Spells(OutcomeRules, OccupancyRules, Result):
         nxt = a["next"][idx]
         labels = np.asarray(self.states, dtype=object)
         reason = np.where(nxt >= 0, labels[np.clip(nxt, 0, None)], "gap in the data").astype(object)
+        if "key" in a:  # the same state again: a change of employer
+            reason[(nxt >= 0) & (nxt == a["state"][idx])] = "new employer"
         ended = nxt == _NEXT_END
         at_panel_end = a["end"][idx] == a["panel_last"]
         reason[ended & at_panel_end] = "end of panel"
@@ -326,7 +336,7 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
            max_unobserved: int = 0, missing: Iterable[Any] | None = None, hours: str | None = None, min_hours: float | None = None,
            hours_bands: Mapping[Any, float] | None = None,
            earnings: str | None = None, min_earnings: float | None = None, work: Any = "work",
-           below_threshold: Any = "work below threshold", keep_rows: bool = False,
+           below_threshold: Any = "work below threshold", keep_rows: bool = False, employer: str | None = None,
            period_format: str = "auto") -> Spells:
     """Builds employment spells from a long register panel (one row per person per period).
 
@@ -361,6 +371,13 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
         months of work of at least 12 hours, and ``sp.time_to("full-time work")`` full-time work.
     keep_rows : bool
         Keep the row-to-spell map (:attr:`Spells.row_spell`).
+    employer : str, optional
+        The employer of each row (missing where there is none, e.g. on benefit): a change of
+        employer starts a new spell (its end reason reads "new employer"), a gap is bridged only
+        back to the same employer, and the spell table gets the employer of each spell. Outcomes that ask for work in a run
+        (``time_to("work", min_duration=6)``) still count adjacent jobs as one run; job
+        retention (``spell_durations``) becomes retention with one employer, and
+        :meth:`Spells.employer_continuity` says who stays with the employer of a job.
     period_format : {"auto", "yyyymm", "count"}
         How integer periods are read. ``"auto"``: as YYYYMM months when every value is one
         (190001 to 299912, months 01 to 12; December to January is then one month), as period
@@ -458,9 +475,21 @@ def spells(data: Any, person: str, period: str, status: str, *, max_gap: int | M
     names = {"person": person, "period": period, "status": status}
     if int(max_unobserved) < 0:
         raise InputError("max_unobserved must be >= 0")
+    key = None
+    employers: list[Any] = []
+    if employer is not None:
+        # the employer of every row that has one (work, a subsidised job); missing elsewhere
+        emp = pd.Series(frame.raw(employer)).reset_index(drop=True)
+        e_codes, uniq = pd.factorize(emp, sort=True)
+        key = np.where(e_codes < 0, np.iinfo(np.uint32).max, e_codes).astype(np.uint32)
+        employers = list(uniq)
+        work_codes = [labels.index(work)] if work in labels else []
+        counts["work rows without an employer"] = int(np.sum(np.isin(codes, work_codes) & (e_codes < 0)))
     core = core_call(_core.build_spells, names, frame, np.ascontiguousarray(pcodes, dtype=np.uint32), periods,
-                     np.ascontiguousarray(state), len(persons), len(labels), gaps, int(max_unobserved), keep_rows)
-    return Spells._from_core(core, persons, labels, clock, frame, np.asarray(pcodes), counts, person, period)
+                     np.ascontiguousarray(state), len(persons), len(labels), gaps, int(max_unobserved), keep_rows,
+                     key=key)
+    return Spells._from_core(core, persons, labels, clock, frame, np.asarray(pcodes), counts, person, period,
+                             employer, employers if employer is not None else None)
 
 
 __all__ = ["spells", "Spells", "Occupancy", "drop_summary"]

@@ -38,6 +38,9 @@ impl SpellTable {
         d.set_item("end", s.end.clone().into_pyarray(py))?;
         d.set_item("n_rows", s.n_rows.clone().into_pyarray(py))?;
         d.set_item("n_bridged", s.n_bridged.clone().into_pyarray(py))?;
+        if !s.key.is_empty() {
+            d.set_item("key", s.key.clone().into_pyarray(py))?;
+        }
         d.set_item("next", s.next.clone().into_pyarray(py))?;
         d.set_item("person_first", s.person_first.clone().into_pyarray(py))?;
         d.set_item("person_last", s.person_last.clone().into_pyarray(py))?;
@@ -141,7 +144,7 @@ impl SpellTable {
 
 /// Builds spells from panel columns: person codes, integer periods, state codes (255 = unobserved).
 #[pyfunction]
-#[pyo3(signature = (person, period, state, n_persons, n_states, max_gap, max_unobserved=0, keep_rows=false))]
+#[pyo3(signature = (person, period, state, n_persons, n_states, max_gap, max_unobserved=0, keep_rows=false, key=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn build_spells<'py>(
     py: Python<'py>,
@@ -153,8 +156,10 @@ pub fn build_spells<'py>(
     max_gap: Vec<i64>,
     max_unobserved: i64,
     keep_rows: bool,
+    key: Option<PyReadonlyArray1<'py, u32>>,
 ) -> PyResult<SpellTable> {
     let (person, period, state) = (slice(&person)?, slice(&period)?, slice(&state)?);
+    let key = key.as_ref().map(slice).transpose()?;
     let inner = interruptible(py, || -> Result<Spells, Error> {
             let panel = spells::Panel {
                 person,
@@ -162,6 +167,7 @@ pub fn build_spells<'py>(
                 state,
                 n_persons,
                 n_states,
+                key,
             };
             spells::build_spells(&panel, &max_gap, max_unobserved, keep_rows)
         })?;

@@ -33,6 +33,9 @@ pub struct Panel<'a> {
     pub state: &'a [u8],
     pub n_persons: usize,
     pub n_states: usize,
+    /// Optional key per row (the employer): a change of key starts a new spell, also within one
+    /// state, and gaps are bridged only between runs with the same key. `u32::MAX`: no key.
+    pub key: Option<&'a [u32]>,
 }
 
 /// Spells in (person, start) order.
@@ -59,6 +62,8 @@ pub struct Spells {
     pub panel_last: i64,
     /// For each input row, its spell, or `u32::MAX` for an unobserved row outside every spell.
     pub row_spell: Option<Vec<u32>>,
+    /// The key (employer) of each spell (`u32::MAX`: none); empty without keys.
+    pub key: Vec<u32>,
 }
 
 impl Spells {
@@ -83,6 +88,7 @@ impl Spells {
 
 struct Run {
     state: u8,
+    key: u32,
     start: i64,
     end: i64,
     rows: u32,
@@ -105,6 +111,11 @@ fn validate(panel: &Panel<'_>, max_gap: &[i64]) -> Result<()> {
                 expected: n,
                 found: len,
             });
+        }
+    }
+    if let Some(k) = panel.key {
+        if k.len() != n {
+            return Err(Error::LengthMismatch { field: Field::Status, expected: n, found: k.len() });
         }
     }
     if panel.n_states == 0 || panel.n_states >= UNOBSERVED as usize {
@@ -212,6 +223,7 @@ pub fn build_spells(
         for j in k0..k {
             let r = row(j);
             let (t, s) = (panel.period[r], panel.state[r]);
+            let key = panel.key.map_or(u32::MAX, |k| k[r]);
             if j > k0 && panel.period[row(j - 1)] == t {
                 return Err(Error::InvalidValue {
                     field: Field::Period,
@@ -220,12 +232,13 @@ pub fn build_spells(
                 });
             }
             match runs.last_mut() {
-                Some(last) if last.state == s && last.end + 1 == t => {
+                Some(last) if last.state == s && last.key == key && last.end + 1 == t => {
                     last.end = t;
                     last.rows += 1;
                 }
                 _ => runs.push(Run {
                     state: s,
+                    key,
                     start: t,
                     end: t,
                     rows: 1,
@@ -256,7 +269,7 @@ pub fn build_spells(
             let mut only_unobserved = true;
             while j < runs.len() && runs[j].start - end - 1 <= reach {
                 let interruption = runs[j].start - end - 1;
-                if runs[j].state == s && (interruption <= gap || only_unobserved) {
+                if runs[j].state == s && runs[j].key == runs[i].key && (interruption <= gap || only_unobserved) {
                     end = runs[j].end;
                     last = j;
                     only_unobserved = true;
@@ -285,6 +298,9 @@ pub fn build_spells(
             }
             out.person.push(p as u32);
             out.state.push(s);
+            if panel.key.is_some() {
+                out.key.push(runs[i].key);
+            }
             out.start.push(start);
             out.end.push(end);
             out.n_rows.push(rows);
@@ -313,12 +329,35 @@ mod tests {
         n_persons: usize,
     ) -> Panel<'a> {
         Panel {
+            key: None,
             person,
             period,
             state,
             n_persons,
             n_states: 3,
         }
+    }
+
+    #[test]
+    fn a_change_of_employer_starts_a_spell_and_gaps_bridge_only_the_same_employer() {
+        // work (state 1) with employers 7 7 8 8 | benefit | work 8, and a one-period gap:
+        // periods 0..3 work (7, 7, 8, 8), 4 benefit, 5 work 8, then 7 work 9 (period 6 missing)
+        let person = [0u32; 7];
+        let period = [0, 1, 2, 3, 4, 5, 7];
+        let state = [1u8, 1, 1, 1, 0, 1, 1];
+        let key = [7u32, 7, 8, 8, u32::MAX, 8, 9];
+        let mut p = panel(&person, &period, &state, 1);
+        p.key = Some(&key);
+        let s = build_spells(&p, &[0, 1, 0], 1, false).unwrap();
+        // the benefit month bridges 8 .. 8 (max_gap 1 for work), the gap before employer 9 does not
+        assert_eq!(s.state, vec![1, 1, 1]);
+        assert_eq!(s.key, vec![7, 8, 9]);
+        assert_eq!((s.start.clone(), s.end.clone()), (vec![0, 2, 7], vec![1, 5, 7]));
+        assert_eq!(s.next, vec![1, NEXT_UNOBSERVED, NEXT_END]);
+        // without keys: one work spell 0..5 and one from 7
+        let plain = build_spells(&panel(&person, &period, &state, 1), &[0, 1, 0], 1, false).unwrap();
+        assert_eq!(plain.start, vec![0]);
+        assert!(plain.key.is_empty());
     }
 
     #[test]

@@ -255,6 +255,7 @@ mod tests {
         let state = [0, 1, 1, 0, 0, 1, 0, 2, 0];
         let sp = build_spells(
             &Panel {
+                key: None,
                 person: &person,
                 period: &period,
                 state: &state,

@@ -363,6 +363,7 @@ mod tests {
         let state: Vec<u8> = rows.iter().map(|r| r.2).collect();
         build_spells(
             &Panel {
+                key: None,
                 person: &person,
                 period: &period,
                 state: &state,
