@@ -38,7 +38,18 @@ OUTCOMES = {
     "exit_lag0": lambda sp: sp.time_to_exit("benefit", origin="origin", causes={"work": 1}, covariates=["arm"]),
     "exit_lag1": lambda sp: sp.time_to_exit("benefit", origin="origin", causes={"work": 1}, confirm_lag=1,
                                             covariates=["arm"]),
+    # competing destinations (education and other share cause 2), and an origin from the panel
+    "first_destination": lambda sp: sp.time_to_first({"work": 1, "education": 2, "other": 2}, origin="origin",
+                                                     covariates=["arm"]),
+    "benefit_after_job": lambda sp: sp.time_to_first(["benefit"], origin=sp.event_origin("work", at="end", after="origin"),
+                                                     covariates=["arm"]),
 }
+
+
+def test_event_origin_matches_r(golden_spells):
+    ours = golden_spells.event_origin("work", at="end", after="origin")
+    want = pd.Series(G["event_origin"]["origin"], index=G["event_origin"]["person_id"], dtype="Float64")
+    pd.testing.assert_series_equal(ours.astype("Float64"), want, check_names=False, check_index_type=False)
 
 
 @pytest.mark.parametrize("name", sorted(OUTCOMES))

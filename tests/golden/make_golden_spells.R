@@ -42,11 +42,11 @@ first_entry <- function(sp, o, k, confirmed, target = "work") {
   i <- which(sp$end >= o)
   if (!length(i)) return(drop_row("no data after the origin"))
   i <- i[1]
-  if (sp$state[i] == target) return(drop_row("in the target state at the start"))
+  if (sp$state[i] %in% target) return(drop_row("in the target state at the start"))
   entry <- max(0, sp$start[i] - o)
   for (j in i:nrow(sp)) {
     open <- sp$next_state[j] %in% c("<NA>", "<END>")
-    if (sp$state[j] == target) {
+    if (sp$state[j] %in% target) {
       if (sp$end[j] - sp$start[j] + 1 >= k) {
         t <- if (confirmed) sp$start[j] + k - o else sp$start[j] - o; ev <- 1; break
       }
@@ -80,6 +80,24 @@ exit_benefit <- function(sp, o, lag) {
   res(e + 1 - o, if (w[length(w)] == "work") 1 else 2)
 }
 
+# Competing destinations (time_to_first): the first spell in any destination state after the
+# origin, its state the cause; the rules of first_entry with k = 1 and the event at the start.
+first_destination <- function(sp, o, causes) {
+  if (is.na(o)) return(c(drop_row("no origin"), cause = NA))
+  r <- first_entry(sp, o, 1, FALSE, target = names(causes))
+  if (r$reason != "kept" || r$event == 0) return(c(r, cause = if (r$reason == "kept") 0 else NA))
+  k <- which(sp$start == o + r$duration & sp$state %in% names(causes))
+  r$event <- causes[[sp$state[k]]]
+  c(r, cause = r$event)
+}
+
+# An origin from the panel (event_origin): the end of the first work spell that starts after the
+# programme origin and is seen to end (followed by an observed state).
+job_end <- function(sp, o) {
+  k <- which(sp$state == "work" & sp$start > o & !(sp$next_state %in% c("<NA>", "<END>")))
+  if (length(k)) sp$end[k[1]] else NA
+}
+
 outcome_frame <- function(rows) {
   data.frame(person_id = ids, duration = sapply(rows, `[[`, "duration"), event = sapply(rows, `[[`, "event"),
              entry = sapply(rows, `[[`, "entry"), reason = sapply(rows, `[[`, "reason"), arm = arm,
@@ -90,8 +108,14 @@ outcomes <- list(
   work6_start = outcome_frame(Map(function(sp, o) first_entry(sp, o, 6, FALSE), spells, origin)),
   work6_confirmed = outcome_frame(Map(function(sp, o) first_entry(sp, o, 6, TRUE), spells, origin)),
   exit_lag0 = outcome_frame(Map(function(sp, o) exit_benefit(sp, o, 0), spells, origin)),
-  exit_lag1 = outcome_frame(Map(function(sp, o) exit_benefit(sp, o, 1), spells, origin))
+  exit_lag1 = outcome_frame(Map(function(sp, o) exit_benefit(sp, o, 1), spells, origin)),
+  first_destination = outcome_frame(Map(function(sp, o) first_destination(sp, o, c(work = 1, education = 2, other = 2)),
+                                        spells, origin))
 )
+job_end_origin <- unname(Map(job_end, spells, origin))
+outcomes$benefit_after_job <- outcome_frame(Map(function(sp, o) first_destination(sp, o, c(benefit = 1)),
+                                                spells, job_end_origin))
+event_origin <- list(person_id = ids, origin = unlist(lapply(job_end_origin, function(v) if (is.na(v)) NA else v)))
 
 km_at <- function(df, times) {
   df <- df[df$reason == "kept", ]
@@ -137,6 +161,7 @@ golden <- list(
   km = lapply(outcomes[c("work_any", "work6_start", "work6_confirmed")], km_at, times = c(6, 12, 18)),
   occupancy = occ,
   occupancy_nogap = occ_nogap,
+  event_origin = event_origin,
   n_spells = sum(sapply(spells, nrow))
 )
 write_json(golden, "spells.json", digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null")
