@@ -24,6 +24,7 @@ __all__ = [
     "concordance",
     "cox_details",
     "cox_evaluate",
+    "cox_frailty_eval",
     "cox_fit",
     "cox_predict",
     "cox_zph",
@@ -237,3 +238,8 @@ def cox_evaluate(exit: npt.NDArray[np.float64], event: npt.NDArray[Any], x: npt.
                  entry: npt.NDArray[np.float64] | None = None, weight: npt.NDArray[np.float64] | None = None,
                  strata: npt.NDArray[np.uint32] | None = None, n_strata: int = 1,
                  offset: npt.NDArray[np.float64] | None = None, ties: str = "efron") -> dict[str, Any]: ...
+def cox_frailty_eval(exit: npt.NDArray[np.float64], event: npt.NDArray[Any], x: npt.NDArray[np.float64],
+                     group: npt.NDArray[np.uint32], n_groups: int, beta: list[float], w: list[float],
+                     entry: npt.NDArray[np.float64] | None = None, weight: npt.NDArray[np.float64] | None = None,
+                     strata: npt.NDArray[np.uint32] | None = None, n_strata: int = 1,
+                     ties: str = "efron") -> dict[str, Any]: ...

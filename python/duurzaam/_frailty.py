@@ -39,21 +39,32 @@ def _gammacon(d: np.ndarray, nu: float) -> float:
     return term1 + term2
 
 
+# Newton steps use the full information of the indicator design below this many multiply-adds
+# per evaluation (n (p + G)^2), else the core's sparse derivatives.
+_DENSE_LIMIT = 3e8
+
+
 class _Penalised:
     """Fixed-theta fits of one data set, warm-started from the nearest earlier theta."""
 
     def __init__(self, args: dict[str, Any], x: np.ndarray, codes: np.ndarray, n_clusters: int, dist: str,
                  ties: str) -> None:
-        self.args = {k: v for k, v in args.items() if k != "x"}
+        self.args = {k: v for k, v in args.items() if k not in ("x", "offset")}
         self.p = x.shape[1]
         self.G = n_clusters
-        z = np.zeros((len(codes), n_clusters))
-        z[np.arange(len(codes)), codes] = 1.0
-        self.X = np.ascontiguousarray(np.hstack([x, z]))
+        self.sparse = n_clusters > 5  # as R: a sparse frailty term above 5 clusters (for the variances)
+        self.x = np.ascontiguousarray(x, dtype=np.float64)
+        self.codes = np.ascontiguousarray(codes, dtype=np.uint32)
+        # Newton steps with the full information where the indicator design is small (quadratic
+        # convergence), else with the sparse derivatives (never building the indicators)
+        self.dense = not self.sparse or len(codes) * (self.p + n_clusters) ** 2 < _DENSE_LIMIT
+        if self.dense:
+            z = np.zeros((len(codes), n_clusters))
+            z[np.arange(len(codes)), codes] = 1.0
+            self.X = np.ascontiguousarray(np.hstack([x, z]))
         self.dist = dist
         self.ties = ties
         self.d = np.bincount(codes, weights=(np.asarray(args["event"]) > 0).astype(float), minlength=n_clusters)
-        self.sparse = n_clusters > 5
         self.cache: dict[float, dict[str, Any]] = {}
 
     def _penalty(self, w: np.ndarray, theta: float) -> tuple[float, np.ndarray, np.ndarray]:
@@ -75,16 +86,17 @@ class _Penalised:
             b = np.zeros(q)
         ev = self._evaluate(b, theta)
         converged = False
-        for _ in range(200):
-            step = np.linalg.solve(ev["H"], ev["u"])
-            new = b + step
+        for _ in range(500):
+            step = self._step(ev)
+            new = self._recentre(b + step)
             ev_new = self._evaluate(new, theta)
             halvings = 0
             while ev_new["ppl"] < ev["ppl"] - 1e-12 * abs(ev["ppl"]) and halvings < 30:
                 step = step / 2
-                new = b + step
+                new = self._recentre(b + step)
                 ev_new = self._evaluate(new, theta)
                 halvings += 1
+            step = new - b
             small = np.max(np.abs(step)) < 1e-10 * (1 + np.max(np.abs(new)))
             flat = abs(ev_new["ppl"] - ev["ppl"]) <= 1e-13 * abs(ev_new["ppl"])
             b, ev = new, ev_new
@@ -103,20 +115,59 @@ class _Penalised:
         self.cache[theta] = out
         return out
 
+    def _recentre(self, b: np.ndarray) -> np.ndarray:
+        """The exact optimum along the common shift of all log-frailties, which the partial
+        likelihood cannot see and the penalty alone fixes (mean(exp(w)) = 1 for gamma, mean(w) = 0
+        for gaussian; R recentres too). The sparse Newton step, blind to the coupling of the
+        frailties, converges slowly in that one direction without it."""
+        out = b.copy()
+        w = out[self.p:]
+        out[self.p:] = w - (math.log(np.mean(np.exp(w))) if self.dist == "gamma" else float(np.mean(w)))
+        return out
+
     def _evaluate(self, b: np.ndarray, theta: float) -> dict[str, Any]:
+        p, G = self.p, self.G
+        pen, grad, second = self._penalty(b[p:], theta)
+        if not self.dense:
+            # the frailty columns are never built: sparse derivatives from the core
+            e = _core.cox_frailty_eval(x=self.x, group=self.codes, n_groups=G, beta=b[:p].tolist(),
+                                       w=b[p:].tolist(), ties=self.ties, **self.args)
+            u = np.concatenate([np.asarray(e["u_beta"]), np.asarray(e["u_w"]) + grad])
+            return {"ll": float(e["loglik"]), "ppl": float(e["loglik"]) + pen, "u": u,
+                    "bb": np.asarray(e["i_bb"]).reshape(p, p), "bw": np.asarray(e["i_bw"]).reshape(p, G),
+                    "D": np.asarray(e["i_ww"]) + second, "second": second}
         e = _core.cox_evaluate(x=self.X, coef=b.tolist(), ties=self.ties, **self.args)
         q = len(b)
         info = np.asarray(e["info"]).reshape(q, q)
-        pen, grad, second = self._penalty(b[self.p:], theta)
         u = np.asarray(e["score"]).copy()
-        u[self.p:] += grad
+        u[p:] += grad
         H = info.copy()
-        H[self.p:, self.p:] += np.diag(second)
-        return {"ll": float(e["loglik"]), "ppl": float(e["loglik"]) + pen, "u": u, "H": H, "info": info,
-                "second": second}
+        H[p:, p:] += np.diag(second)
+        return {"ll": float(e["loglik"]), "ppl": float(e["loglik"]) + pen, "u": u, "H": H, "second": second}
+
+    def _step(self, ev: dict[str, Any]) -> np.ndarray:
+        """The Newton step; for a sparse term through the Schur complement of the diagonal
+        frailty block (as R's sparse Cholesky), O(G p^2)."""
+        if self.dense:
+            return np.linalg.solve(ev["H"], ev["u"])
+        p = self.p
+        ub, uw = ev["u"][:p], ev["u"][p:]
+        bw, D = ev["bw"], ev["D"]
+        schur = ev["bb"] - (bw / D) @ bw.T
+        db = np.linalg.solve(schur, ub - bw @ (uw / D)) if p else np.zeros(0)
+        dw = (uw - bw.T @ db) / D
+        return np.concatenate([db, dw])
 
     def _variances(self, ev: dict[str, Any]) -> dict[str, Any]:
         p = self.p
+        if not self.dense:
+            # the inverse of [[bb, bw], [bw', diag(D)]] by blocks
+            bw, D = ev["bw"], ev["D"]
+            var = np.linalg.inv(ev["bb"] - (bw / D) @ bw.T)
+            B = -(bw.T / D[:, None]) @ var  # the frailty-coefficient block, G x p
+            fvar = 1.0 / D + np.einsum("gp,pq,gq->g", bw.T / D[:, None], var, bw.T / D[:, None])
+            var2 = var - B.T @ (ev["second"][:, None] * B)
+            return {"var": var, "var2": var2, "trH": float(np.sum(fvar)), "fvar": fvar}
         H = ev["H"].copy()
         if self.sparse:  # R keeps only the diagonal of the frailty block (a sparse frailty)
             off = ~np.eye(self.G, dtype=bool)
@@ -128,22 +179,93 @@ class _Penalised:
         return {"var": var, "var2": var2, "trH": float(np.trace(Hinv[p:, p:])), "fvar": np.diag(Hinv[p:, p:]).copy()}
 
 
-def _golden_max(f: Any, lo: float, hi: float, tol: float = 1e-11) -> float:
-    """The maximiser of a unimodal f on [lo, hi] by golden-section search."""
-    g = (math.sqrt(5) - 1) / 2
-    a, b = lo, hi
-    c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = f(c), f(d)
-    while b - a > tol * (1 + abs(a) + abs(b)):
-        if fc >= fd:
-            b, d, fd = d, c, fc
-            c = b - g * (b - a)
-            fc = f(c)
+def _brent_max(f: Any, a: float, b: float, x: float, fx: float, tol: float = 1e-10) -> float:
+    """The maximiser of f on [a, b], given an interior point x with value fx: Brent's method
+    (parabolic steps through the three best points, golden-section steps when they misbehave)."""
+    golden = 0.3819660112501051
+    w = v = x
+    fw = fv = fx
+    d = e = 0.0
+    for _ in range(100):
+        m = 0.5 * (a + b)
+        tol1 = tol * abs(x) + 1e-12
+        if abs(x - m) <= 2 * tol1 - 0.5 * (b - a):
+            break
+        parabolic = False
+        if abs(e) > tol1:
+            r = (x - w) * (fv - fx)
+            q = (x - v) * (fw - fx)
+            pp = (x - v) * q - (x - w) * r
+            q = 2 * (q - r)
+            if q > 0:
+                pp = -pp
+            q = abs(q)
+            if abs(pp) < abs(0.5 * q * e) and q * (a - x) < pp < q * (b - x):
+                e, d = d, pp / q
+                u = x + d
+                if u - a < 2 * tol1 or b - u < 2 * tol1:
+                    d = tol1 if x < m else -tol1
+                parabolic = True
+        if not parabolic:
+            e = (a - x) if x >= m else (b - x)
+            d = golden * e
+        u = x + (d if abs(d) >= tol1 else (tol1 if d > 0 else -tol1))
+        fu = f(u)
+        if fu >= fx:
+            if u >= x:
+                a = x
+            else:
+                b = x
+            v, fv, w, fw, x, fx = w, fw, x, fx, u, fu
         else:
-            a, c, fc = c, d, fd
-            d = a + g * (b - a)
-            fd = f(d)
-    return (a + b) / 2
+            if u < x:
+                a = u
+            else:
+                b = u
+            if fu >= fw or w == x:
+                v, fv, w, fw = w, fw, u, fu
+            elif fu >= fv or v in (x, w):
+                v, fv = u, fu
+    return x
+
+
+def _brent_root(f: Any, a: float, b: float, fa: float, fb: float, tol: float = 1e-12) -> float:
+    """A root of f in [a, b] (fa, fb of opposite signs): Brent's method (inverse quadratic
+    interpolation and secant steps, bisection when they misbehave)."""
+    c, fc = a, fa
+    d = e = b - a
+    for _ in range(200):
+        if (fb > 0) == (fc > 0):
+            c, fc = a, fa
+            d = e = b - a
+        if abs(fc) < abs(fb):
+            a, b, c = b, c, b
+            fa, fb, fc = fb, fc, fb
+        tol1 = 2e-16 * abs(b) + 0.5 * tol * abs(b)
+        m = 0.5 * (c - b)
+        if abs(m) <= tol1 or fb == 0:
+            return b
+        if abs(e) >= tol1 and abs(fa) > abs(fb):
+            s_ = fb / fa
+            if a == c:
+                pp, q = 2 * m * s_, 1 - s_
+            else:
+                q, r = fa / fc, fb / fc
+                pp = s_ * (2 * m * q * (q - r) - (b - a) * (r - 1))
+                q = (q - 1) * (r - 1) * (s_ - 1)
+            if pp > 0:
+                q = -q
+            pp = abs(pp)
+            if 2 * pp < min(3 * m * q - abs(tol1 * q), abs(e * q)):
+                e, d = d, pp / q
+            else:
+                d = e = m
+        else:
+            d = e = m
+        a, fa = b, fb
+        b += d if abs(d) > tol1 else (tol1 if m > 0 else -tol1)
+        fb = f(b)
+    return b
 
 
 def fit_frailty(args: dict[str, Any], codes: np.ndarray, n_clusters: int, dist: str, ties: str,
@@ -156,37 +278,35 @@ def fit_frailty(args: dict[str, Any], codes: np.ndarray, n_clusters: int, dist: 
     pen = _Penalised(args, x, codes, n_clusters, dist, ties)
     if theta is None:
         if dist == "gamma":
-            # profile R's c.loglik over theta: bracket on a log grid, then golden section
-            grid = np.exp(np.linspace(math.log(1e-4), math.log(20.0), 25))
-            vals = [pen.fit(float(t))["c_loglik"] for t in grid]
+            # profile R's c.loglik over log theta: bracket on a coarse grid, then Brent
+            grid = np.linspace(math.log(1e-4), math.log(20.0), 9)
+            vals = [pen.fit(math.exp(u))["c_loglik"] for u in grid]
             k = int(np.argmax(vals))
             if k == 0:
-                theta = float(grid[0])  # the likelihood wants no frailty: the boundary
+                theta = math.exp(grid[0])  # the likelihood wants no frailty: the boundary
             else:
-                lo, hi = float(grid[k - 1]), float(grid[min(k + 1, len(grid) - 1)])
-                theta = math.exp(_golden_max(lambda lt: pen.fit(math.exp(lt))["c_loglik"], math.log(lo), math.log(hi),
-                                             tol=1e-13))
+                hi = grid[min(k + 1, len(grid) - 1)]
+                u = _brent_max(lambda v: pen.fit(math.exp(v))["c_loglik"], grid[k - 1], hi, grid[k], vals[k],
+                               tol=1e-9)
+                theta = math.exp(u)
         else:
-            # REML: sum(w^2) / (G - trH / theta) - theta = 0, decreasing through 0
-            def resid(t: float) -> float:
+            # REML: sum(w^2) / (G - trH / theta) - theta = 0, decreasing through 0 (in log theta)
+            def resid(u: float) -> float:
+                t = math.exp(u)
                 f = pen.fit(t)
                 return f["fsum"] / (n_clusters - f["trH"] / t) - t
 
-            lo, hi = 1e-4, 1.0
-            while resid(hi) > 0 and hi < 1e4:
-                hi *= 2
-            if resid(lo) <= 0:
-                theta = lo
+            lo, hi = math.log(1e-4), 0.0
+            r_lo = resid(lo)
+            if r_lo <= 0:
+                theta = math.exp(lo)
             else:
-                for _ in range(200):
-                    mid = math.sqrt(lo * hi)
-                    if resid(mid) > 0:
-                        lo = mid
-                    else:
-                        hi = mid
-                    if hi / lo - 1 < 1e-14:
-                        break
-                theta = math.sqrt(lo * hi)
+                r_hi = resid(hi)
+                while r_hi > 0 and hi < math.log(1e4):
+                    lo, r_lo = hi, r_hi
+                    hi += math.log(4.0)
+                    r_hi = resid(hi)
+                theta = math.exp(_brent_root(resid, lo, hi, r_lo, r_hi, tol=1e-13))
     out = dict(pen.fit(float(theta)))
     out["theta"] = float(theta)
     if not out["converged"]:

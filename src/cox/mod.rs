@@ -4,11 +4,13 @@
 
 pub mod concordance;
 pub mod fit;
+pub mod frailty;
 pub mod predict;
 pub mod residuals;
 pub mod zph;
 
 pub use concordance::{concordance, Concordance};
+pub use frailty::{frailty_eval, FrailtyEval};
 pub use fit::{fit, fit_prepared, CoxFit, CoxInput, CoxOptions, Prepared, Ties};
 pub use predict::{mean_survival, predict_survival};
 pub use zph::{zph, Transform, Zph};

@@ -166,6 +166,44 @@ pub(crate) fn cox_evaluate<'py>(
     Ok(out)
 }
 
+/// The partial likelihood of x beta + w[group] and its sparse derivatives (see
+/// `crate::cox::frailty`): loglik, u_beta, u_w, i_bb (p x p), i_bw (p x G), i_ww (diagonal).
+#[pyfunction]
+#[pyo3(signature = (exit, event, x, group, n_groups, beta, w, entry=None, weight=None, strata=None, n_strata=1, ties="efron"))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cox_frailty_eval<'py>(
+    py: Python<'py>,
+    exit: F64<'py>,
+    event: EventArray<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    group: U32<'py>,
+    n_groups: usize,
+    beta: Vec<f64>,
+    w: Vec<f64>,
+    entry: Option<F64<'py>>,
+    weight: Option<F64<'py>>,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
+    ties: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ties = Ties::parse(ties).map_err(to_py)?;
+    let args = CoxArgs { exit, event, x, entry, weight, strata, n_strata, offset: None };
+    let sl = args.slices()?;
+    let group = slice(&group)?;
+    let mut codes = Vec::new();
+    let e = interruptible(py, || {
+        sl.with_input(&mut codes, |inp| crate::cox::frailty_eval(&inp.data, inp.x, inp.p, group, n_groups, &beta, &w, ties))
+    })?;
+    let out = PyDict::new(py);
+    out.set_item("loglik", e.loglik)?;
+    out.set_item("u_beta", e.u_beta.into_pyarray(py))?;
+    out.set_item("u_w", e.u_w.into_pyarray(py))?;
+    out.set_item("i_bb", e.i_bb.into_pyarray(py))?;
+    out.set_item("i_bw", e.i_bw.into_pyarray(py))?;
+    out.set_item("i_ww", e.i_ww.into_pyarray(py))?;
+    Ok(out)
+}
+
 /// Harrell's concordance of a linear predictor, as R's coxph reports it:
 /// (concordant, discordant, tied_x, tied_y, tied_xy, concordance, std_err).
 #[pyfunction]

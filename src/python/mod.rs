@@ -33,6 +33,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nonparametric::t_quantile, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_details, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(cox::cox_frailty_eval, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_zph, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_predict, m)?)?;
     m.add_function(wrap_pyfunction!(cox::concordance, m)?)?;
