@@ -4,7 +4,10 @@ and the cumulative hazard, and cmprsk's cumulative incidence after a group's las
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import duurzaam as dz
@@ -59,3 +62,34 @@ def test_cumulative_incidence_after_the_last_follow_up_is_missing_as_in_cmprsk()
         assert_close(part["cif"], arr(c["est"][r]), what=f"cif {label}")
         assert_close(part["std_err"] ** 2, arr(c["var"][r]), what=f"var {label}")
         assert np.isnan(part["cif"].to_numpy()[np.asarray(c["times"]) > last[arm]]).all()
+
+
+def test_near_equal_times_are_one_time_as_rs_timefix():
+    """Times from date arithmetic (sqrt(2)^2, 6 (1 + 1e-12)) are the times they stand for, in
+    survfit, survdiff and coxph (R's timefix = TRUE); timefix=False keeps them apart."""
+    t = G["timefix"]
+    # the times as R made them (JSON keeps 15 digits, which would round the differences away)
+    time = [1.0, 2.0, math.sqrt(2) ** 2, 3.0, 4.0, 5.0, 6.0, 6 * (1 + 1e-12), 7.0, 8.0]
+    assert time[2] != 2.0 and np.allclose(time, t["time"], rtol=1e-11)
+    d = pd.DataFrame({"time": time, "status": t["status"], "arm": t["arm"], "x": t["x"], "entry": t["entry"]})
+    km = dz.kaplan_meier(d, "time", "status")
+    assert_close(km.table["time"], arr(t["km_time"]), what="km time")
+    assert_close(km.table["survival"], arr(t["km_surv"]), what="km survival")
+    # survfit's std.err is on the log scale: the standard error of S is S times it
+    se_r = arr(t["km_std_err"]) * arr(t["km_surv"])
+    ok = np.isfinite(se_r)
+    assert_close(km.table["std_err"].to_numpy()[ok], se_r[ok], what="km std_err")
+    assert len(dz.kaplan_meier(d, "time", "status", timefix=False).table) == len(t["km_time"]) + 2
+    assert dz.logrank(d, "time", "status", "arm").statistic == pytest.approx(t["logrank"], rel=1e-10)
+    fit = dz.cox(d, "time", "status", ["x"])
+    assert fit.coef.iloc[0] == pytest.approx(t["cox_coef"], rel=1e-6)
+    assert fit.var.iloc[0, 0] == pytest.approx(t["cox_var"], rel=1e-6)
+    assert dz.cox(d, "time", "status", ["x"], timefix=False).coef.iloc[0] == pytest.approx(t["cox_coef_nofix"], rel=1e-6)
+    assert dz.cox(d, "time", "status", ["x"], entry="entry").coef.iloc[0] == pytest.approx(t["cox_entry_coef"], rel=1e-6)
+    # the bootstrap sees the same times as the estimator
+    bs = dz.bootstrap(dz.logrank, d, "time", "status", "arm", n_resamples=20, seed=1, progress=False)
+    assert bs.estimate.iloc[0] == pytest.approx(t["logrank"], rel=1e-10)
+    # an interval that would vanish is an error, not a silent drop
+    bad = d.assign(entry=np.where(np.arange(len(d)) == 2, 2.0, d["entry"]))
+    with pytest.raises(dz.InputError, match="row 2"):
+        dz.cox(bad, "time", "status", ["x"], entry="entry")

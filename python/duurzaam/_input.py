@@ -253,6 +253,42 @@ def core_call(fn: Callable[..., T], names: Mapping[str, str | None], frame: Fram
         raise InputError(str(e)) from None
 
 
+def fix_times(exit: np.ndarray, entry: np.ndarray | None, timefix: bool = True,
+              names: tuple[str, str | None] = ("duration", None)) -> tuple[np.ndarray, np.ndarray | None]:
+    """R's ``timefix`` (survival's ``aeqSurv``): times closer than sqrt(machine epsilon), absolutely
+    or relative to the mean of the distinct times, are one time (they come from date arithmetic:
+    ``sqrt(2)^2`` is 2). Each time becomes the smallest of its group of near-equal times; an
+    ``(entry, exit]`` interval that would shrink to nothing is an error."""
+    if not timefix:
+        return exit, entry
+    vals = exit if entry is None else np.concatenate([exit, entry])
+    y = np.unique(vals[np.isfinite(vals)])
+    if y.size < 2:
+        return exit, entry
+    tol = math.sqrt(np.finfo(float).eps)
+    dy = np.diff(y)
+    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
+    if not tied.any():
+        return exit, entry
+    cuts = y[np.r_[True, ~tied]]
+
+    def snap(v: np.ndarray) -> np.ndarray:
+        out = v.astype(np.float64, copy=True)
+        ok = np.isfinite(v)
+        out[ok] = cuts[np.searchsorted(cuts, v[ok], side="right") - 1]
+        return out
+
+    new_exit = snap(exit)
+    new_entry = snap(entry) if entry is not None else None
+    if entry is not None and new_entry is not None:
+        zero = np.flatnonzero((new_entry == new_exit) & (entry != exit) & np.isfinite(exit) & np.isfinite(entry))
+        if zero.size:
+            raise InputError(f"column '{names[1]}' and '{names[0]}': the interval (entry, exit] of row {int(zero[0])} is "
+                             "shorter than the time tolerance (R's timefix): pass timefix=False or round the times",
+                             column=names[0], row=int(zero[0]))
+    return new_exit, new_entry
+
+
 def check_level(conf_level: float) -> float:
     conf_level = float(conf_level)
     if not 0.0 < conf_level < 1.0:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._input import Frame, check_values
+from ._input import Frame, check_values, fix_times
 from ._model import _design, _newdata_design
 from ._result import register_kernel
 from .bootstrap import bootstrap
@@ -43,7 +43,7 @@ def adjusted_survival(data: Any, duration: str, event: str, covariates: str | Se
     ts = list(dict.fromkeys(est["time"].tolist()))
     if cox_kwargs.get("offset") is None:
         # In the core: each replicate refits the model, its baseline and the averaged prediction.
-        core_kwargs = {k: v for k, v in cox_kwargs.items() if k in ("entry", "weights", "ties")}
+        core_kwargs = {k: v for k, v in cox_kwargs.items() if k in ("entry", "weights", "ties", "timefix")}
         bs = bootstrap(_adjusted_curves, data, duration, event, covariates, variable, ts, vals,
                        n_resamples=n_resamples, seed=seed, scheme=scheme, strata=strata, cluster=cluster,
                        conf_level=conf_level, progress=progress, jackknife=False, **core_kwargs)
@@ -78,6 +78,7 @@ def _adjusted_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict,
     set to each value for every row (the rows the curves average over)."""
     duration, event, covariates, variable, times, values = args
     entry, weights, ties = kwargs.pop("entry", None), kwargs.pop("weights", None), kwargs.pop("ties", "efron")
+    timefix = bool(kwargs.pop("timefix", True))
     if kwargs:
         raise InputError(f"adjusted curves in the core do not take {', '.join(map(repr, kwargs))}")
     ts = check_values(times, "times")
@@ -91,8 +92,10 @@ def _adjusted_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict,
     keys = [f"{v}|{t:g}" for v in values for t in ts]
     ids = ["s|" + k for k in keys] + ["d|" + k for k in keys]
     names = {"duration": duration, "event": event, "entry": entry, "weights": weights}
-    call = dict(estimator="cox_adjusted", exit=frame.numeric(duration), event=frame.event(event), x=x,
-                entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
+    exit_, entry_ = fix_times(frame.numeric(duration), frame.numeric(entry) if entry else None,
+                              timefix, (duration, entry))
+    call = dict(estimator="cox_adjusted", exit=exit_, event=frame.event(event), x=x,
+                entry=entry_, weight=frame.numeric(weights) if weights else None,
                 ties=ties, times=list(ts), x_values=np.ascontiguousarray(np.vstack(designs), dtype=np.float64),
                 n_values=len(values), _names=names)
     group = [str(v) for v in values for _ in ts]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import Frame, check_level, check_seed, check_values, core_call, optional_codes
+from ._input import Frame, check_level, check_seed, check_values, core_call, fix_times, optional_codes
 from ._result import Result, handout, register_kernel, result
 from .errors import ConvergenceWarning, InputError
 from ._model import (TestResult, _chisq_test, _coef_table, _design, _few_clusters, _newdata_design,  # noqa: F401
@@ -402,7 +402,7 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
         strata: str | None = None, weights: str | None = None, cluster: str | None = None, robust: bool = False,
         ties: str = "efron", offset: str | None = None, conf_level: float = 0.95, max_iter: int = 20,
         eps: float = 1e-9, frailty: str | None = None, frailty_dist: str = "gamma",
-        frailty_variance: float | None = None) -> CoxFit:
+        frailty_variance: float | None = None, timefix: bool = True) -> CoxFit:
     """Cox proportional hazards model, as R's ``coxph``.
 
     Parameters
@@ -435,6 +435,9 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
         has ``se`` (R's ``se(coef)``) and ``se2`` (the sandwich ``H^-1 I H^-1``), z and p from
         ``se``; diagnostics are conditional on the predicted frailties.
     frailty_dist : {"gamma", "gaussian"}
+    timefix : bool
+        Near-equal times are one time, as R's ``coxph.control(timefix = TRUE)`` (see
+        :func:`kaplan_meier`).
 
     Examples
     --------
@@ -451,9 +454,11 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights,
                                     "strata": strata}
     x, terms, spec, spans = _design(frame, data, covariates)
+    exit_, entry_ = fix_times(frame.numeric(duration), frame.numeric(entry) if entry is not None else None, timefix,
+                              (duration, entry))
     args: dict[str, Any] = {
-        "exit": frame.numeric(duration), "event": frame.event(event), "x": x,
-        "entry": frame.numeric(entry) if entry is not None else None,
+        "exit": exit_, "event": frame.event(event), "x": x,
+        "entry": entry_,
         "weight": frame.numeric(weights) if weights is not None else None,
         "strata": None, "n_strata": 1,
         "offset": frame.numeric(offset) if offset is not None else None,
@@ -536,8 +541,10 @@ def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quanti
     x, terms, _, _ = _design(frame, data, covariates)
     names = {"duration": duration, "event": event, "entry": entry, "weights": weights, "strata": strata}
     s_codes, _, ns = optional_codes(frame, strata)
-    call = dict(estimator="cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
-                entry=frame.numeric(entry) if entry else None, weight=frame.numeric(weights) if weights else None,
+    exit_, entry_ = fix_times(frame.numeric(duration), frame.numeric(entry) if entry else None,
+                              bool(kwargs.pop("timefix", True)), (duration, entry))
+    call = dict(estimator="cox", exit=exit_, event=frame.event(event), x=x,
+                entry=entry_, weight=frame.numeric(weights) if weights else None,
                 strata=s_codes, n_strata=ns, offset=frame.numeric(offset) if offset else None, ties=ties, _names=names)
     return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._input import Frame, check_level, check_values
+from ._input import Frame, check_level, check_values, fix_times
 from ._model import _design, _pandas
 from ._result import Result, handout, result
 from .cox import CoxFit, cox
@@ -346,7 +346,7 @@ def _expm_frechet(A: np.ndarray, E: np.ndarray) -> np.ndarray:
 
 def multistate_cox(data: Any, entry: str, exit: str, from_state: str, to_state: str, covariates: str | Sequence[str],
                    *, id: str, censored: Any = "censored", strata: str | None = None, weights: str | None = None,
-                   ties: str = "efron", conf_level: float = 0.95) -> MultiStateCoxFit:
+                   ties: str = "efron", conf_level: float = 0.95, timefix: bool = True) -> MultiStateCoxFit:
     """Multi-state Cox model with its own coefficients and baseline hazard per transition, as R's
     ``coxph(Surv(entry, exit, to) ~ covariates, id = id, istate = from)``.
 
@@ -366,6 +366,8 @@ def multistate_cox(data: Any, entry: str, exit: str, from_state: str, to_state: 
     weights : str, optional
         Case weights.
     ties : {"efron", "breslow"}
+    timefix : bool
+        Near-equal times are one time, as R (see :func:`duurzaam.kaplan_meier`).
 
     Examples
     --------
@@ -419,6 +421,10 @@ def multistate_cox(data: Any, entry: str, exit: str, from_state: str, to_state: 
                          key=lambda ab: (states.index(ab[0]), states.index(ab[1])))
     if not transitions:
         raise DegenerateDataError(f"column '{to_state}' has no transitions (every stay is {censored!r})")
+    # near-equal times are one time (R's timefix), decided on all rows, as R's coxph does
+    ex, en = fix_times(ex, en, timefix, (exit, entry))
+    df = df.copy()
+    df[exit], df[entry] = ex, en
     # covariates checked once on all rows (errors name the row positions of the data)
     _design(frame, data, covariates)
     id_codes, id_levels = frame.clusters(id)
@@ -434,7 +440,7 @@ def multistate_cox(data: Any, entry: str, exit: str, from_state: str, to_state: 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             fit = cox(sub, exit, ev_col, covariates, entry=entry, strata=strata, weights=weights, cluster=id,
-                      ties=ties, conf_level=conf_level)
+                      ties=ties, conf_level=conf_level, timefix=False)
         for w in caught:  # say which transition's model it is about
             warnings.warn(f"{_arrow(a, b)}: {w.message}", w.category, stacklevel=2)
         fits[(a, b)] = fit

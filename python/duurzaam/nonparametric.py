@@ -17,20 +17,23 @@ from .errors import DegenerateDataError, DegenerateDataWarning, InputError
 MAX_GROUPS = 1000
 
 from . import _core
-from ._input import Frame, _positional, check_level, check_values, core_call, optional_codes
+from ._input import Frame, _positional, check_level, check_values, core_call, fix_times, optional_codes
 from ._model import _z
 from ._result import Result, handout, register_kernel, result
 
 _CONF_TYPES = ("log", "log-log", "plain")
 
 
-def _common(data: Any, duration: str, event: str, entry: str | None, weights: str | None) -> tuple[Frame, dict[str, Any], dict[str, str | None]]:
+def _common(data: Any, duration: str, event: str, entry: str | None, weights: str | None,
+            timefix: bool = True) -> tuple[Frame, dict[str, Any], dict[str, str | None]]:
     frame = Frame(data)
     names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights}
+    exit_, entry_ = fix_times(frame.numeric(duration), frame.numeric(entry) if entry is not None else None, timefix,
+                              (duration, entry))
     cols: dict[str, Any] = {
-        "exit": frame.numeric(duration),
+        "exit": exit_,
         "event": frame.event(event),
-        "entry": frame.numeric(entry) if entry is not None else None,
+        "entry": entry_,
         "weight": frame.numeric(weights) if weights is not None else None,
     }
     return frame, cols, names
@@ -38,11 +41,11 @@ def _common(data: Any, duration: str, event: str, entry: str | None, weights: st
 
 def _curves(data: Any, duration: str, event: str, group: str | None, entry: str | None, weights: str | None,
             robust: bool | None, conf_type: str, conf_level: float,
-            cluster: str | None = None) -> tuple[list[dict[str, Any]], list[Any], bool]:
+            cluster: str | None = None, timefix: bool = True) -> tuple[list[dict[str, Any]], list[Any], bool]:
     """The core's per-group curves (Kaplan-Meier and Nelson-Aalen columns), the group levels and
     whether the variance is the infinitesimal jackknife (``robust=None``: R's survfit default,
     on with a cluster or non-integer case weights)."""
-    frame, cols, names = _common(data, duration, event, entry, weights)
+    frame, cols, names = _common(data, duration, event, entry, weights, timefix)
     w = cols["weight"]
     robust = cluster is not None or (bool(robust) if robust is not None else
                                      w is not None and bool(np.any(w != np.floor(w))))
@@ -290,7 +293,8 @@ class KaplanMeier(Result):
 
 def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None, *,
                  entry: str | None = None, weights: str | None = None, robust: bool | None = None,
-                 conf_type: str = "log", conf_level: float = 0.95, cluster: str | None = None) -> KaplanMeier:
+                 conf_type: str = "log", conf_level: float = 0.95, cluster: str | None = None,
+                 timefix: bool = True) -> KaplanMeier:
     """Kaplan-Meier estimate of the survival function, as R's ``survfit``.
 
     Parameters
@@ -320,6 +324,10 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
     cluster : str, optional
         Cluster column (municipality, case worker): the infinitesimal-jackknife variance with the
         influence summed within clusters, as R's ``survfit(..., cluster = )``; implies ``robust``.
+    timefix : bool
+        As R (``timefix = TRUE``): times closer than sqrt(machine epsilon), absolutely or relative
+        to their mean, are one time (times from date arithmetic: ``sqrt(2)^2`` is 2), each the
+        smallest of its group. Also for :func:`nelson_aalen`, :func:`logrank` and :func:`cox`.
 
     Returns
     -------
@@ -339,7 +347,7 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
         raise InputError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
     conf_level = check_level(conf_level)
     curves, levels, robust = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level,
-                                     cluster)
+                                     cluster, timefix)
     n = np.array([c["n_rows"] for c in curves])
     return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None)
 
@@ -372,7 +380,8 @@ class NelsonAalen(Result):
 
 
 def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None, *, entry: str | None = None,
-                 weights: str | None = None, robust: bool | None = None, cluster: str | None = None) -> NelsonAalen:
+                 weights: str | None = None, robust: bool | None = None, cluster: str | None = None,
+                 timefix: bool = True) -> NelsonAalen:
     """Nelson-Aalen estimate of the cumulative hazard, as R's ``survfit(...)$cumhaz`` and
     ``$std.chaz``: the standard error is ``sqrt(sum d / n^2)``, or with ``robust`` (by default as
     :func:`kaplan_meier`: with a ``cluster`` or non-integer weights) the infinitesimal jackknife.
@@ -386,7 +395,7 @@ def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None,
     >>> dz.nelson_aalen(d, "months", "employed").table["cumhaz"].round(4).tolist()
     [0.25, 0.5833, 1.5833]
     """
-    curves, levels, _ = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster)
+    curves, levels, _ = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster, timefix)
     table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err_cumhaz"), group, levels)
     return NelsonAalen(group, levels, table.rename(columns={"std_err_cumhaz": "std_err"}))
 
@@ -536,7 +545,7 @@ def pairwise_logrank(data: Any, duration: str, event: str, group: str, *, refere
 
 
 def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | None = None, rho: float = 0.0,
-            gamma: float = 0.0, entry: str | None = None, weights: str | None = None) -> Logrank:
+            gamma: float = 0.0, entry: str | None = None, weights: str | None = None, timefix: bool = True) -> Logrank:
     """k-sample log-rank test with Fleming-Harrington weights ``S(t-)^rho (1 - S(t-))^gamma``.
 
     ``rho = gamma = 0`` is the log-rank test and ``rho = 1`` the Peto-Peto test, as R's
@@ -556,7 +565,7 @@ def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | N
     for name, v in (("rho", rho), ("gamma", gamma)):
         if not (np.isfinite(v) and v >= 0):
             raise InputError(f"{name} must be finite and >= 0, not {v!r}")
-    frame, cols, names = _common(data, duration, event, entry, weights)
+    frame, cols, names = _common(data, duration, event, entry, weights, timefix)
     names["group"] = group
     codes, levels = frame.codes(group)
     if len(levels) < 2:
@@ -585,13 +594,14 @@ def _km_bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, qua
     entry = kwargs.pop("entry", None)
     weights = kwargs.pop("weights", None)
     conf_type = kwargs.pop("conf_type", "log")
+    timefix = bool(kwargs.pop("timefix", True))
     if kwargs:
         raise TypeError(f"unexpected arguments for kaplan_meier: {', '.join(kwargs)}")
     times = check_values(times if times is not None else [], "times")
     quantiles = check_values(quantiles if quantiles is not None else [0.5], "quantiles", low_open=True, high=1.0,
                              high_open=True)
     taus = check_values(tau if tau is not None else [], "tau", low_open=True)
-    _, cols, names = _common(data, duration, event, entry, weights)
+    _, cols, names = _common(data, duration, event, entry, weights, timefix)
     codes, levels, ng = optional_codes(frame, group)
     if group is not None:
         names["group"] = group
@@ -622,7 +632,7 @@ def _logrank_bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict
     strata = kwargs.pop("strata", None)
     rho, gamma = float(kwargs.pop("rho", 0.0)), float(kwargs.pop("gamma", 0.0))
     entry, weights = kwargs.pop("entry", None), kwargs.pop("weights", None)
-    _, cols, names = _common(data, duration, event, entry, weights)
+    _, cols, names = _common(data, duration, event, entry, weights, bool(kwargs.pop("timefix", True)))
     codes, levels = frame.codes(group)
     s_codes, _, ns = optional_codes(frame, strata)
     call = dict(estimator="logrank", exit=cols["exit"], event=cols["event"], entry=cols["entry"], weight=cols["weight"],

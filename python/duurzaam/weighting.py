@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import _core
 from ._formula import quote
-from ._input import Frame, check_level, check_rank, core_call, optional_codes
+from ._input import Frame, check_level, check_rank, core_call, fix_times, optional_codes
 from ._model import _coef_table, _design
 from ._result import Result, register_kernel, result
 from .errors import ConvergenceWarning, DegenerateDataError, InputError
@@ -295,8 +295,9 @@ def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quanti
         x, _, _, _ = _design(frame, data, terms)
     s_codes, _, ns = optional_codes(frame, strata)
     names = {"duration": duration, "event": event, "entry": entry, "strata": strata, "group": treatment}
-    call = dict(estimator="iptw_cox", exit=frame.numeric(duration), event=frame.event(event), x=x,
-                entry=frame.numeric(entry) if entry else None, strata=s_codes, n_strata=ns, ties=ties,
+    exit_, entry_ = fix_times(frame.numeric(duration), frame.numeric(entry) if entry else None, True, (duration, entry))
+    call = dict(estimator="iptw_cox", exit=exit_, event=frame.event(event), x=x,
+                entry=entry_, strata=s_codes, n_strata=ns, ties=ties,
                 iptw_treatment=a, iptw_z=np.ascontiguousarray(z), estimand=estimand, stabilized=stabilized,
                 truncate=truncate, n_arms=len(arms), _names=names)
     return call, pd.DataFrame({"quantity_id": terms, "quantity": terms, "group": [""] * len(terms)})

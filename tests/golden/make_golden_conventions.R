@@ -30,5 +30,19 @@ ci <- cuminc(compete$months, compete$status, compete$arm)
 tp <- timepoints(ci, times)
 res$cif_at <- list(times = times, rows = rownames(tp$est), est = unname(tp$est), var = unname(tp$var),
                    last = tapply(compete$months, compete$arm, max))
+# timefix: times from date arithmetic that differ in the last bits (sqrt(2)^2 is not 2) are one
+# time for survfit, survdiff and coxph (aeqSurv, timefix = TRUE by default)
+tf <- data.frame(time = c(1, 2, sqrt(2)^2, 3, 4, 5, 6, 6 * (1 + 1e-12), 7, 8),
+                 status = c(1, 1, 1, 0, 1, 1, 1, 1, 0, 1), arm = rep(c("a", "b"), 5), x = c(0.5, -1, 0.2, 1.1, 0, -0.3, 0.8, 0.1, -0.6, 0.4))
+tf_km <- survfit(Surv(time, status) ~ 1, data = tf)
+tf_entry <- data.frame(entry = c(0, 0, 1, 0, 2, 0, 0, 3, 0, 0), tf)
+tf_cox <- coxph(Surv(time, status) ~ x, data = tf)
+tf_cox_entry <- coxph(Surv(entry, time, status) ~ x, data = tf_entry)
+res$timefix <- list(time = tf$time, status = tf$status, arm = tf$arm, x = tf$x, entry = tf_entry$entry,
+                    km_time = tf_km$time, km_surv = tf_km$surv, km_std_err = tf_km$std.err,
+                    logrank = survdiff(Surv(time, status) ~ arm, data = tf)$chisq,
+                    cox_coef = unname(coef(tf_cox)), cox_var = unname(tf_cox$var[1, 1]),
+                    cox_coef_nofix = unname(coef(coxph(Surv(time, status) ~ x, data = tf, timefix = FALSE))),
+                    cox_entry_coef = unname(coef(tf_cox_entry)))
 writeLines(toJSON(res, digits = NA, na = "null", auto_unbox = TRUE, matrix = "rowmajor"), "conventions.json")
 cat("written conventions.json\n")
