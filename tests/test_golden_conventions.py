@@ -93,3 +93,32 @@ def test_near_equal_times_are_one_time_as_rs_timefix():
     bad = d.assign(entry=np.where(np.arange(len(d)) == 2, 2.0, d["entry"]))
     with pytest.raises(dz.InputError, match="row 2"):
         dz.cox(bad, "time", "status", ["x"], entry="entry")
+
+
+def _check_curves(km, want, name):
+    t = km.table
+    assert list(t["arm"].astype(str)) == list(want["group"])
+    for col in ("time", "survival", "std_err", "lower", "upper"):
+        got, exp = t[col].to_numpy(float), arr(want[col])
+        ok = np.isfinite(exp)
+        assert (np.isfinite(got) == ok).all(), f"{name}.{col}: NaN where R has NA"
+        assert_close(got[ok], exp[ok], what=f"{name}.{col}")
+
+
+@pytest.mark.parametrize("conf_type", ["log", "log-log"])
+def test_fleming_harrington_estimate_is_rs_stype2(conf_type):
+    want = G["fleming_harrington" + ("" if conf_type == "log" else "_loglog")]
+    km = dz.kaplan_meier(data("gen_ties"), "months", "employed", "arm", method="fleming-harrington",
+                         conf_type=conf_type)
+    # survfit's summary std.err is the standard error of S, as ours
+    _check_curves(km, want, f"fh_{conf_type}")
+
+
+@pytest.mark.parametrize("conf_lower", ["modified", "peto"])
+@pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
+def test_lower_limits_are_rs_conf_lower(conf_lower, conf_type):
+    want = G[f"km_lower_{conf_lower}_{conf_type}"]
+    km = dz.kaplan_meier(data("gen_ties"), "months", "employed", "arm", conf_type=conf_type, conf_lower=conf_lower)
+    _check_curves(km, want, f"{conf_lower}_{conf_type}")
+    usual = dz.kaplan_meier(data("gen_ties"), "months", "employed", "arm", conf_type=conf_type).table
+    assert np.allclose(km.table["upper"], usual["upper"], equal_nan=True)  # only the lower limit moves

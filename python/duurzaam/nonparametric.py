@@ -61,6 +61,67 @@ def _curves(data: Any, duration: str, event: str, group: str | None, entry: str 
     return curves, levels, robust
 
 
+def _confint(S: np.ndarray, se: np.ndarray, conf_type: str, z: float, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise limits as R's ``survfit_confint``: ``se`` of log S; the lower limit's standard
+    error times ``scale`` (R's ``conf.lower``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if conf_type == "plain":
+            se2 = se * S * z
+            lower, upper = np.maximum(S - se2 * scale, 0.0), np.minimum(S + se2, 1.0)
+        elif conf_type == "log":
+            xx = np.where(S == 0, np.nan, S)
+            lower = np.where(se == 0, S, np.exp(np.log(xx) - z * se * scale))
+            upper = np.minimum(np.where(se == 0, S, np.exp(np.log(xx) + z * se)), 1.0)
+        else:  # log-log
+            xx = np.where((S == 0) | (S == 1), np.nan, S)
+            se2 = z * se / np.log(xx)
+            lower = np.where(se == 0, S, np.exp(-np.exp(np.log(-np.log(xx)) - se2 * scale)))
+            upper = np.where(se == 0, S, np.exp(-np.exp(np.log(-np.log(xx)) + se2)))
+    return lower, upper
+
+
+def _restyle(curves: list[dict[str, Any]], method: str, conf_lower: str, conf_type: str,
+             conf_level: float) -> list[dict[str, Any]]:
+    """The Fleming-Harrington estimate (R's stype = 2, ctype = 1: exp(-Nelson-Aalen), standard
+    error of log S the Tsiatis one, R's std.chaz) and the Peto or Dory-Korn lower limits (R's
+    ``conf.lower``) from the core's curves."""
+    if method == "kaplan-meier" and conf_lower == "usual":
+        return curves
+    z = _z(conf_level)
+    out = []
+    for c in curves:
+        c = dict(c)
+        if method == "fleming-harrington":
+            S = np.exp(-np.asarray(c["cumhaz"]))
+            se = np.asarray(c["std_err_cumhaz"], dtype=float)
+        else:
+            S = np.asarray(c["survival"])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                se = np.where(S > 0, np.asarray(c["std_err"]) / S, np.nan)
+        n_risk = np.asarray(c["n_risk"], dtype=float)
+        if conf_lower == "modified":
+            # n at risk at the last event time (or the curve's first time): Dorey and Korn (1987)
+            mark = np.asarray(c["n_event"]) > 0
+            if len(mark):
+                mark[0] = True
+            last = np.maximum.accumulate(np.where(mark, np.arange(len(mark)), 0))
+            scale = np.sqrt(n_risk[last] / n_risk)
+        elif conf_lower == "peto":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                selow = np.sqrt((1 - S) / n_risk)
+                scale = np.where(selow == 0, 1.0, selow / se)
+        else:
+            scale = np.ones(len(S))
+        lower, upper = _confint(S, se, conf_type, z, scale)
+        if method == "kaplan-meier":  # where S = 0 the core's limits stand
+            zero = S == 0
+            lower = np.where(zero, c["lower"], lower)
+            upper = np.where(zero, c["upper"], upper)
+        c.update(survival=S, std_err=S * se, lower=lower, upper=upper)
+        out.append(c)
+    return out
+
+
 def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group: str | None,
            levels: list[Any]) -> pd.DataFrame:
     """One table from per-group curves: the numeric columns written once into one block (which
@@ -94,6 +155,8 @@ class KaplanMeier(Result):
     conf_level: float
     robust: bool
     weighted: bool
+    method: str = "kaplan-meier"
+    conf_lower: str = "usual"
 
     @cached_property
     def _table(self) -> pd.DataFrame:
@@ -275,11 +338,13 @@ class KaplanMeier(Result):
         return km_text(self)
 
     def _title(self) -> str:
-        return "Kaplan-Meier estimate"
+        return "Kaplan-Meier estimate" if self.method == "kaplan-meier" else "Fleming-Harrington estimate (exp(-H))"
 
     def _facts(self) -> list[tuple[str, str]]:
-        var = "infinitesimal jackknife" if self.robust else "Greenwood"
-        return [("variance", var), ("interval", f"{self.conf_level:.0%} {self.conf_type}")]
+        var = "infinitesimal jackknife" if self.robust else (
+            "Greenwood" if self.method == "kaplan-meier" else "Tsiatis (of the Nelson-Aalen hazard)")
+        lower = {"usual": "", "modified": ", Dorey-Korn lower limit", "peto": ", Peto lower limit"}[self.conf_lower]
+        return [("variance", var), ("interval", f"{self.conf_level:.0%} {self.conf_type}{lower}")]
 
     def _summary_frame(self) -> pd.DataFrame:
         med = self.median()
@@ -294,7 +359,7 @@ class KaplanMeier(Result):
 def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None, *,
                  entry: str | None = None, weights: str | None = None, robust: bool | None = None,
                  conf_type: str = "log", conf_level: float = 0.95, cluster: str | None = None,
-                 timefix: bool = True) -> KaplanMeier:
+                 timefix: bool = True, method: str = "kaplan-meier", conf_lower: str = "usual") -> KaplanMeier:
     """Kaplan-Meier estimate of the survival function, as R's ``survfit``.
 
     Parameters
@@ -328,6 +393,15 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
         As R (``timefix = TRUE``): times closer than sqrt(machine epsilon), absolutely or relative
         to their mean, are one time (times from date arithmetic: ``sqrt(2)^2`` is 2), each the
         smallest of its group. Also for :func:`nelson_aalen`, :func:`logrank` and :func:`cox`.
+    method : {"kaplan-meier", "fleming-harrington"}
+        ``"fleming-harrington"``: S(t) = exp(-H(t)) with H the Nelson-Aalen cumulative hazard and
+        the Tsiatis variance, as R's ``survfit(stype = 2, ctype = 1)`` (never reaches 0; closer to
+        the truth in small risk sets at the tail).
+    conf_lower : {"usual", "modified", "peto"}
+        The lower limit as R's ``conf.lower``: ``"modified"`` is Dorey and Korn's (1987): its
+        standard error times sqrt(n at the last event time / n at risk), so that the limit does
+        not rise in the flat stretches of a curve where few remain; ``"peto"`` uses Peto's
+        variance S(1 - S)/n.
 
     Returns
     -------
@@ -345,11 +419,16 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
     """
     if conf_type not in _CONF_TYPES:
         raise InputError(f"conf_type must be one of {', '.join(_CONF_TYPES)}, not {conf_type!r}")
+    if method not in ("kaplan-meier", "fleming-harrington"):
+        raise InputError(f"method must be 'kaplan-meier' or 'fleming-harrington', not {method!r}")
+    if conf_lower not in ("usual", "modified", "peto"):
+        raise InputError(f"conf_lower must be 'usual', 'modified' or 'peto', not {conf_lower!r}")
     conf_level = check_level(conf_level)
     curves, levels, robust = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level,
                                      cluster, timefix)
+    curves = _restyle(curves, method, conf_lower, conf_type, conf_level)
     n = np.array([c["n_rows"] for c in curves])
-    return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None)
+    return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None, method, conf_lower)
 
 
 @result
@@ -595,6 +674,10 @@ def _km_bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, qua
     weights = kwargs.pop("weights", None)
     conf_type = kwargs.pop("conf_type", "log")
     timefix = bool(kwargs.pop("timefix", True))
+    if kwargs.pop("method", "kaplan-meier") != "kaplan-meier":
+        raise InputError("the core bootstrap of kaplan_meier is of the Kaplan-Meier estimate; bootstrap the "
+                         "Fleming-Harrington estimate as a Python function (lambda d: ...)")
+    kwargs.pop("conf_lower", None)  # the lower limits do not enter the replicates
     if kwargs:
         raise TypeError(f"unexpected arguments for kaplan_meier: {', '.join(kwargs)}")
     times = check_values(times if times is not None else [], "times")

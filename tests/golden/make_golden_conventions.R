@@ -30,6 +30,21 @@ ci <- cuminc(compete$months, compete$status, compete$arm)
 tp <- timepoints(ci, times)
 res$cif_at <- list(times = times, rows = rownames(tp$est), est = unname(tp$est), var = unname(tp$var),
                    last = tapply(compete$months, compete$arm, max))
+# the Fleming-Harrington (Nelson-Aalen) survival estimate, R's stype = 2, ctype = 1, with its
+# Tsiatis variance; the Dory-Korn modified and Peto lower limits (conf.lower), on each CI scale
+fh <- function(fit) {
+  s <- summary(fit, censored = TRUE)
+  list(group = sub("^[^=]*=", "", as.character(s$strata)), time = s$time, survival = s$surv,
+       std_err = s$std.err, lower = s$lower, upper = s$upper)
+}
+res$fleming_harrington <- fh(survfit(Surv(months, employed) ~ arm, data = ties, stype = 2, ctype = 1))
+res$fleming_harrington_loglog <- fh(survfit(Surv(months, employed) ~ arm, data = ties, stype = 2, ctype = 1,
+                                            conf.type = "log-log"))
+for (ct in c("log", "log-log", "plain")) for (cl in c("modified", "peto")) {
+  res[[paste0("km_lower_", cl, "_", ct)]] <- fh(survfit(Surv(months, employed) ~ arm, data = ties, conf.type = ct,
+                                                      conf.lower = cl))
+}
+
 # timefix: times from date arithmetic that differ in the last bits (sqrt(2)^2 is not 2) are one
 # time for survfit, survdiff and coxph (aeqSurv, timefix = TRUE by default)
 tf <- data.frame(time = c(1, 2, sqrt(2)^2, 3, 4, 5, 6, 6 * (1 + 1e-12), 7, 8),
