@@ -16,7 +16,8 @@ from ._result import Result, handout, register_kernel, result
 from ._model import TestResult, _chisq_test, _coef_table, _design, _few_clusters, _newdata_design, _small_sample_table
 from .errors import ConvergenceWarning, InputError
 
-DISTS = ("weibull", "exponential", "lognormal", "loglogistic")
+DISTS = ("weibull", "exponential", "lognormal", "loglogistic", "gaussian", "logistic")
+_TIME_SCALE = ("gaussian", "logistic")  # linear on time itself, not on log time
 
 
 @result
@@ -74,14 +75,16 @@ class AftFit(Result):
         """S(t | x) for each row of ``newdata`` at ``times`` (one column per time)."""
         eta = self._x(newdata) @ self.coef.to_numpy()
         ts = np.atleast_1d(np.asarray(times, dtype=np.float64))
-        z = (np.log(ts)[None, :] - eta[:, None]) / self.scale
+        y = ts if self.dist in _TIME_SCALE else np.log(ts)
+        z = (y[None, :] - eta[:, None]) / self.scale
         return pd.DataFrame(_survivor(self.dist, z), columns=ts)
 
     def predict_median(self, newdata: Any) -> np.ndarray:
-        """Median time for each row of ``newdata``: exp(x'b + scale * w_0.5)."""
-        w = {"weibull": math.log(math.log(2)), "exponential": math.log(math.log(2)), "lognormal": 0.0,
-             "loglogistic": 0.0}[self.dist]
-        return np.exp(self._x(newdata) @ self.coef.to_numpy() + self.scale * w)
+        """Median time for each row of ``newdata``: exp(x'b + scale * w_0.5) (x'b for the
+        gaussian and logistic models, which are on the time scale)."""
+        w = {"weibull": math.log(math.log(2)), "exponential": math.log(math.log(2))}.get(self.dist, 0.0)
+        m = self._x(newdata) @ self.coef.to_numpy() + self.scale * w
+        return m if self.dist in _TIME_SCALE else np.exp(m)
 
     def summary_text(self) -> str:
         """The fit printed in the layout of R's ``print(survreg(...))``, as text.
@@ -111,7 +114,7 @@ class AftFit(Result):
 def _survivor(dist: str, z: np.ndarray) -> np.ndarray:
     if dist in ("weibull", "exponential"):
         return np.exp(-np.exp(z))
-    if dist == "loglogistic":
+    if dist in ("loglogistic", "logistic"):
         return 1.0 / (1.0 + np.exp(z))
     from math import erfc, sqrt
 
@@ -180,7 +183,9 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
         Right-censored data: time (> 0) and 0/1 event.
     covariates : list of str or str
         Numeric columns, or a formula right-hand side (formulaic); an intercept is added.
-    dist : {"weibull", "exponential", "lognormal", "loglogistic"}
+    dist : {"weibull", "exponential", "lognormal", "loglogistic", "gaussian", "logistic"}
+        ``"gaussian"`` (a Tobit model) and ``"logistic"`` are linear on time itself, the others on
+        log time, as R's ``survreg(dist = )``.
     lower, upper : str, optional
         Interval-censored data instead of duration/event: the event happened in
         ``(lower, upper]``; ``lower`` 0 (or missing) means left-censored at ``upper``, ``upper``

@@ -18,6 +18,10 @@ pub enum Dist {
     Exponential,
     LogNormal,
     LogLogistic,
+    /// Normal on the time scale itself (Tobit), R's "gaussian".
+    Gaussian,
+    /// Logistic on the time scale itself, R's "logistic".
+    Logistic,
 }
 
 impl Dist {
@@ -27,14 +31,24 @@ impl Dist {
             "exponential" => Ok(Dist::Exponential),
             "lognormal" => Ok(Dist::LogNormal),
             "loglogistic" => Ok(Dist::LogLogistic),
+            "gaussian" => Ok(Dist::Gaussian),
+            "logistic" => Ok(Dist::Logistic),
             o => Err(Error::InvalidArgument(format!(
-                "dist must be 'weibull', 'exponential', 'lognormal' or 'loglogistic', not '{o}'"
+                "dist must be 'weibull', 'exponential', 'lognormal', 'loglogistic', 'gaussian' or 'logistic', not '{o}'"
             ))),
         }
     }
 
     fn fixed_scale(self) -> bool {
         self == Dist::Exponential
+    }
+
+    /// The scale the model is linear on: log time, or time itself (gaussian, logistic).
+    pub fn tr(self, t: f64) -> f64 {
+        match self {
+            Dist::Gaussian | Dist::Logistic => t,
+            _ => t.ln(),
+        }
     }
 }
 
@@ -82,13 +96,13 @@ impl Std {
                 let f = e * s;
                 (-(-e).exp_m1(), s, f, f * (1.0 - e))
             }
-            Dist::LogLogistic => {
+            Dist::LogLogistic | Dist::Logistic => {
                 let big_f = 1.0 / (1.0 + (-w).exp());
                 let s = 1.0 / (1.0 + w.exp());
                 let f = big_f * s;
                 (big_f, s, f, f * (s - big_f))
             }
-            Dist::LogNormal => {
+            Dist::LogNormal | Dist::Gaussian => {
                 let n = Normal::standard();
                 let f = (-0.5 * w * w).exp() / (2.0 * std::f64::consts::PI).sqrt();
                 (n.cdf(w), n.sf(w), f, -w * f)
@@ -103,13 +117,13 @@ impl Std {
                 let e = w.exp();
                 (w - e, 1.0 - e, -e)
             }
-            Dist::LogLogistic => {
+            Dist::LogLogistic | Dist::Logistic => {
                 // log f = w - 2 log(1 + e^w)
                 let big_f = 1.0 / (1.0 + (-w).exp());
                 let l1p = if w > 0.0 { w + (-w).exp().ln_1p() } else { w.exp().ln_1p() };
                 (w - 2.0 * l1p, 1.0 - 2.0 * big_f, -2.0 * big_f * (1.0 - big_f))
             }
-            Dist::LogNormal => (-0.5 * w * w - 0.5 * (2.0 * std::f64::consts::PI).ln(), -w, -1.0),
+            Dist::LogNormal | Dist::Gaussian => (-0.5 * w * w - 0.5 * (2.0 * std::f64::consts::PI).ln(), -w, -1.0),
         }
     }
 }
@@ -123,26 +137,26 @@ fn contribution(d: &Std, o: Obs, eta: f64, s: f64) -> (f64, f64, f64, f64, f64, 
     };
     match o {
         Obs::Exact(t) => {
-            let z = (t.ln() - eta) / sigma;
+            let z = (d.dist.tr(t) - eta) / sigma;
             let (g, g1, g2) = d.logf(z);
             (g - s, -g1 / sigma, -g1 * z - 1.0, g2 / (sigma * sigma), (g1 + g2 * z) / sigma, g1 * z + g2 * z * z)
         }
         Obs::Right(t) => {
-            let z = (t.ln() - eta) / sigma;
+            let z = (d.dist.tr(t) - eta) / sigma;
             let (_, sv, f, f1) = d.funcs(z);
             // h = log S: h' = -f/S, h'' = -f'/S - (f/S)^2
             let r = f / sv;
             one_sided(sv.ln(), -r, -f1 / sv - r * r, z)
         }
         Obs::Left(t) => {
-            let z = (t.ln() - eta) / sigma;
+            let z = (d.dist.tr(t) - eta) / sigma;
             let (fv, _, f, f1) = d.funcs(z);
             // h = log F: h' = f/F, h'' = f'/F - (f/F)^2
             let r = f / fv;
             one_sided(fv.ln(), r, f1 / fv - r * r, z)
         }
         Obs::Interval(l, u) => {
-            let (zl, zu) = ((l.ln() - eta) / sigma, (u.ln() - eta) / sigma);
+            let (zl, zu) = ((d.dist.tr(l) - eta) / sigma, (d.dist.tr(u) - eta) / sigma);
             let (fl_, sl, fl, fl1) = d.funcs(zl);
             let (fu_, su, fu, fu1) = d.funcs(zu);
             // D = F(zu) - F(zl), computed on the side that keeps its digits.
@@ -198,8 +212,12 @@ fn evaluate(inp: &AftInput, d: &Std, theta: &[f64]) -> Eval {
     Eval { loglik, score, info, scale: Vec::new() }
 }
 
-/// The Jacobian `- sum w log t` over exact times, which R's survreg adds to the log-likelihood.
-fn log_jacobian(inp: &AftInput) -> f64 {
+/// The Jacobian `- sum w log t` over exact times, which R's survreg adds to the log-likelihood
+/// (none for the models on the time scale itself).
+fn log_jacobian(inp: &AftInput, dist: Dist) -> f64 {
+    if matches!(dist, Dist::Gaussian | Dist::Logistic) {
+        return 0.0;
+    }
     inp.obs
         .iter()
         .enumerate()
@@ -212,14 +230,14 @@ fn log_jacobian(inp: &AftInput) -> f64 {
 
 /// Start values: least squares of log time (interval midpoints on the log scale) on x, and the
 /// log of the residual standard deviation.
-fn start(inp: &AftInput) -> Vec<f64> {
+fn start(inp: &AftInput, dist: Dist) -> Vec<f64> {
     let p = inp.p;
     let y: Vec<f64> = inp
         .obs
         .iter()
         .map(|o| match *o {
-            Obs::Exact(t) | Obs::Right(t) | Obs::Left(t) => t.ln(),
-            Obs::Interval(l, u) => 0.5 * (l.ln() + u.ln()),
+            Obs::Exact(t) | Obs::Right(t) | Obs::Left(t) => dist.tr(t),
+            Obs::Interval(l, u) => 0.5 * (dist.tr(l) + dist.tr(u)),
         })
         .collect();
     let mut xtx = vec![0.0; p * p];
@@ -263,7 +281,7 @@ pub fn fit(inp: AftInput, dist: Dist, opts: &NewtonOptions) -> Result<AftFit> {
     let p = inp.p;
     // Start as survreg does: from the intercept-only model (itself started at the mean and sd of
     // log time), the other coefficients at zero; least squares when that model cannot be fitted.
-    let ls = start(&inp);
+    let ls = start(&inp, dist);
     let free = !dist.fixed_scale();
     let ones = vec![1.0; n];
     let null_inp = AftInput { obs: inp.obs, x: &ones, p: 1, weight: inp.weight };
@@ -301,7 +319,7 @@ pub fn fit(inp: AftInput, dist: Dist, opts: &NewtonOptions) -> Result<AftFit> {
         coef: r.beta[..p].to_vec(),
         scale,
         var: r.var,
-        loglik: r.loglik - log_jacobian(&inp),
+        loglik: r.loglik - log_jacobian(&inp, dist),
         iter: r.iter,
         converged: r.converged,
     })

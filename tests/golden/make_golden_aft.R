@@ -38,7 +38,12 @@ cases <- list(
   case("interval_lognormal_weighted", "gen_interval", gen, Surv(lower, upper, type = "interval2") ~ arm + age, "lognormal",
        c("arm", "age"), lower = "lower", upper = "upper", weights = "w"),
   case("interval_loglogistic", "gen_interval", gen, Surv(lower, upper, type = "interval2") ~ arm + age, "loglogistic",
-       c("arm", "age"), lower = "lower", upper = "upper")
+       c("arm", "age"), lower = "lower", upper = "upper"),
+  # on the time scale itself: the Tobit (gaussian) and logistic models
+  case("rossi_gaussian", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio, "gaussian", c("fin", "age", "prio"), "week", "arrest"),
+  case("rossi_logistic", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio, "logistic", c("fin", "age", "prio"), "week", "arrest"),
+  case("interval_gaussian_weighted", "gen_interval", gen, Surv(lower, upper, type = "interval2") ~ arm + age, "gaussian",
+       c("arm", "age"), lower = "lower", upper = "upper", weights = "w")
 )
 writeLines(toJSON(list(meta = list(R = R.version.string, survival = as.character(packageVersion("survival"))), cases = cases),
                   digits = I(17), na = "string", auto_unbox = TRUE), file.path("tests", "golden", "aft.json"))
