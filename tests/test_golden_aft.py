@@ -18,7 +18,7 @@ CASES = {c["name"]: c for c in AFT["cases"]}
 def fit(case):
     data = load_dataset(case["dataset"])
     return dz.aft(data, case["duration"], case["event"], case["covariates"], dist=case["dist"], lower=case["lower"],
-                  upper=case["upper"], weights=case["weights"])
+                  upper=case["upper"], weights=case["weights"], strata=case.get("strata"))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -27,7 +27,8 @@ def test_against_r_survreg(name):
     f = fit(case)
     q = len(f.var)
     assert_close(f.coef, arr(case["coef"]), rtol=1e-6, atol=1e-9, what="coef")
-    assert_close(f.scale, case["scale"], rtol=1e-6, what="scale")
+    scales = f.scales.to_numpy() if f.scales is not None else np.array([f.scale])
+    assert_close(scales, np.atleast_1d(arr(case["scale"])), rtol=1e-6, what="scale")
     assert_close(f.var.to_numpy(), arr(case["var"]).reshape(q, q), rtol=1e-5, atol=1e-10, what="var")
     assert_close(f.loglik, arr(case["loglik"]), rtol=1e-8, what="loglik")
     assert f.converged

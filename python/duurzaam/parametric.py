@@ -38,12 +38,19 @@ class AftFit(Result):
     _summary: pd.DataFrame
     lr_test: TestResult
     _spec: Any
+    strata: str | None = None
+    scales: pd.Series | None = None
 
     @classmethod
-    def _from_core(cls, r: dict[str, Any], terms: list[str], dist: str, conf_level: float, n: int, spec: Any) -> AftFit:
+    def _from_core(cls, r: dict[str, Any], terms: list[str], dist: str, conf_level: float, n: int, spec: Any,
+                   strata: str | None = None, strata_levels: list[Any] | None = None) -> AftFit:
         p = len(terms)
         free = dist != "exponential"
-        names = terms + (["Log(scale)"] if free else [])
+        if strata is not None and free and strata_levels is not None:
+            scale_names = [f"Log(scale)[{lv}]" for lv in strata_levels]
+        else:
+            scale_names = ["Log(scale)"] if free else []
+        names = terms + scale_names
         q = len(names)
         coef = pd.Series(r["coef"], index=terms, name="coef")
         scale = float(r["scale"])
@@ -51,11 +58,14 @@ class AftFit(Result):
         loglik = tuple(float(v) for v in r["loglik"])
         n_iter = int(r["iter"])
         converged = bool(r["converged"])
-        est = np.concatenate([coef.to_numpy(), [math.log(scale)] if free else []])
+        all_scales = np.asarray(r.get("scales", [scale]), dtype=float)
+        est = np.concatenate([coef.to_numpy(), np.log(all_scales[:len(scale_names)]) if free else []])
+        scales = (pd.Series(all_scales, index=pd.Index(strata_levels, name=strata), name="scale")
+                  if strata is not None and strata_levels is not None else None)
         out = cls(dist=dist, terms=terms, coef=coef, scale=scale, var=var, loglik=loglik, iter=n_iter,
                   converged=converged, n=n, conf_level=conf_level, aic=-2 * loglik[1] + 2 * q,
                   _summary=_coef_table(est, np.sqrt(np.diag(var.to_numpy())), None, names, conf_level),
-                  lr_test=_chisq_test(2 * (loglik[1] - loglik[0]), p - 1), _spec=spec)
+                  lr_test=_chisq_test(2 * (loglik[1] - loglik[0]), p - 1), _spec=spec, strata=strata, scales=scales)
         if not converged:
             warnings.warn(f"the {dist} model did not converge in {n_iter} iterations", ConvergenceWarning,
                           stacklevel=3)
@@ -173,7 +183,7 @@ def _aft_inputs(frame: Frame, data: Any, duration: str | None, event: str | None
 
 def aft(data: Any, duration: str | None, event: str | None, covariates: str | Sequence[str], *,
         dist: str = "weibull", lower: str | None = None, upper: str | None = None, weights: str | None = None,
-        conf_level: float = 0.95, max_iter: int = 30) -> AftFit:
+        conf_level: float = 0.95, max_iter: int = 30, strata: str | None = None) -> AftFit:
     """Accelerated failure time model, as R's ``survreg``: ``log T = x'b + scale * W``.
 
     Parameters
@@ -192,6 +202,9 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
         missing (or infinite) right-censored at ``lower``, equal values an exact time.
     weights : str, optional
         Case weights.
+    strata : str, optional
+        A scale per level of this column, as R's ``+ strata(column)`` in ``survreg`` (the
+        coefficients are shared): ``fit.scales``, and ``Log(scale)[level]`` rows in the summary.
 
     Examples
     --------
@@ -207,8 +220,13 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
     n = len(frame)
     names: dict[str, str | None] = {"duration": duration, "event": event, "weights": weights}
     kind, t1, t2, X, terms, spec, w = _aft_inputs(frame, data, duration, event, covariates, lower, upper, weights)
-    r = core_call(_core.aft_fit, names, frame, kind, t1, t2, X, dist, weight=w, max_iter=int(max_iter))
-    return AftFit._from_core(r, ["(Intercept)"] + terms, dist, conf_level, n, spec)
+    s_codes, s_levels = (None, None)
+    if strata is not None:
+        names["strata"] = strata
+        s_codes, s_levels = frame.codes(strata)
+    r = core_call(_core.aft_fit, names, frame, kind, t1, t2, X, dist, weight=w, max_iter=int(max_iter),
+                  strata=s_codes, n_strata=len(s_levels) if s_levels is not None else 1)
+    return AftFit._from_core(r, ["(Intercept)"] + terms, dist, conf_level, n, spec, strata, s_levels)
 
 
 @result

@@ -257,7 +257,7 @@ pub fn iptw_cox_statistic(prep: &Prepared, full: &CoxFit, spec: &IptwSpec, count
 /// AFT coefficients (and log scale) with their variances, refitted on reweighted data; `None`
 /// when the replicate does not converge.
 pub fn aft_statistic(obs: &[crate::parametric::Obs], x: &[f64], p: usize, dist: crate::parametric::Dist, w: &[f64], opts: &NewtonOptions) -> Option<Vec<f64>> {
-    let f = crate::parametric::fit(crate::parametric::AftInput { obs, x, p, weight: Some(w) }, dist, opts).ok()?;
+    let f = crate::parametric::fit(crate::parametric::AftInput { obs, x, p, weight: Some(w), strata: None }, dist, opts).ok()?;
     if !f.converged {
         return None;
     }

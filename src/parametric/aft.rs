@@ -68,12 +68,25 @@ pub struct AftInput<'a> {
     pub x: &'a [f64],
     pub p: usize,
     pub weight: Option<&'a [f64]>,
+    /// Strata codes 0..k with a scale each (R's `strata()` in survreg), or None: one scale.
+    pub strata: Option<(&'a [u32], usize)>,
+}
+
+impl AftInput<'_> {
+    fn n_scales(&self) -> usize {
+        self.strata.map_or(1, |(_, k)| k)
+    }
+    fn stratum(&self, i: usize) -> usize {
+        self.strata.map_or(0, |(c, _)| c[i] as usize)
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct AftFit {
     pub coef: Vec<f64>,
+    /// The scale (of the first stratum); all of them in `scales`.
     pub scale: f64,
+    pub scales: Vec<f64>,
     /// Variance of (coef, log scale) (log scale omitted for the exponential), row-major.
     pub var: Vec<f64>,
     pub loglik: f64,
@@ -176,8 +189,8 @@ fn contribution(d: &Std, o: Obs, eta: f64, s: f64) -> (f64, f64, f64, f64, f64, 
 fn evaluate(inp: &AftInput, d: &Std, theta: &[f64]) -> Eval {
     let p = inp.p;
     let free = !d.dist.fixed_scale();
-    let q = p + free as usize;
-    let s = if free { theta[p] } else { 0.0 };
+    let k_s = if free { inp.n_scales() } else { 0 };
+    let q = p + k_s;
     let mut loglik = 0.0;
     let mut score = vec![0.0; q];
     let mut info = vec![0.0; q * q];
@@ -188,6 +201,8 @@ fn evaluate(inp: &AftInput, d: &Std, theta: &[f64]) -> Eval {
         }
         let x = &inp.x[i * p..(i + 1) * p];
         let eta: f64 = x.iter().zip(&theta[..p]).map(|(a, b)| a * b).sum();
+        let js = p + inp.stratum(i); // this observation's log scale
+        let s = if free { theta[js] } else { 0.0 };
         let (l, le, ls, lee, les, lss) = contribution(d, o, eta, s);
         loglik += w * l;
         for a in 0..p {
@@ -197,11 +212,11 @@ fn evaluate(inp: &AftInput, d: &Std, theta: &[f64]) -> Eval {
             }
         }
         if free {
-            score[p] += w * ls;
+            score[js] += w * ls;
             for a in 0..p {
-                info[p * q + a] -= w * les * x[a];
+                info[js * q + a] -= w * les * x[a];
             }
-            info[p * q + p] -= w * lss;
+            info[js * q + js] -= w * lss;
         }
     }
     for a in 0..q {
@@ -284,18 +299,20 @@ pub fn fit(inp: AftInput, dist: Dist, opts: &NewtonOptions) -> Result<AftFit> {
     let ls = start(&inp, dist);
     let free = !dist.fixed_scale();
     let ones = vec![1.0; n];
-    let null_inp = AftInput { obs: inp.obs, x: &ones, p: 1, weight: inp.weight };
+    let k_s = inp.n_scales();
+    let null_inp = AftInput { obs: inp.obs, x: &ones, p: 1, weight: inp.weight, strata: inp.strata };
     let ys: Vec<f64> = ls.iter().take(1).copied().collect();
     let mut null_start = ys.clone();
     if free {
-        null_start.push(ls[p]);
+        null_start.extend(std::iter::repeat_n(ls[p], k_s));
     }
+    let ls: Vec<f64> = ls[..p].iter().copied().chain(std::iter::repeat_n(ls[p], if free { k_s } else { 1 })).collect();
     let mut init = match newton(|th| evaluate(&null_inp, &d, th), &null_start, opts) {
         Ok(nr) if nr.converged => {
             let mut v = vec![0.0; p];
             v[0] = nr.beta[0];
             if free {
-                v.push(nr.beta[1]);
+                v.extend_from_slice(&nr.beta[1..]);
             }
             v
         }
@@ -314,10 +331,11 @@ pub fn fit(inp: AftInput, dist: Dist, opts: &NewtonOptions) -> Result<AftFit> {
             newton(|th| evaluate(&inp, &d, th), &alt, opts)?
         }
     };
-    let scale = if dist.fixed_scale() { 1.0 } else { r.beta[p].exp() };
+    let scales: Vec<f64> = if dist.fixed_scale() { vec![1.0; k_s] } else { r.beta[p..].iter().map(|v| v.exp()).collect() };
     Ok(AftFit {
         coef: r.beta[..p].to_vec(),
-        scale,
+        scale: scales[0],
+        scales,
         var: r.var,
         loglik: r.loglik - log_jacobian(&inp, dist),
         iter: r.iter,
@@ -336,7 +354,7 @@ mod tests {
         let t = [2.0, 3.0, 5.0, 7.0, 11.0, 13.0];
         let obs: Vec<Obs> = t.iter().enumerate().map(|(i, &x)| if i % 3 == 2 { Obs::Right(x) } else { Obs::Exact(x) }).collect();
         let ones = vec![1.0; t.len()];
-        let f = fit(AftInput { obs: &obs, x: &ones, p: 1, weight: None }, Dist::Exponential, &NewtonOptions::default()).unwrap();
+        let f = fit(AftInput { obs: &obs, x: &ones, p: 1, weight: None, strata: None }, Dist::Exponential, &NewtonOptions::default()).unwrap();
         let total: f64 = t.iter().sum();
         let d = 4.0;
         assert!((f.coef[0] - (total / d).ln()).abs() < 1e-9);

@@ -12,7 +12,7 @@ use super::convert::*;
 /// An accelerated failure time model. `kind`: 0 exact, 1 right-censored, 2 left-censored,
 /// 3 interval-censored (t1, t2); times on the original scale.
 #[pyfunction]
-#[pyo3(signature = (kind, t1, t2, x, dist, weight=None, max_iter=30, eps=1e-9))]
+#[pyo3(signature = (kind, t1, t2, x, dist, weight=None, max_iter=30, eps=1e-9, strata=None, n_strata=1))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn aft_fit<'py>(
     py: Python<'py>,
@@ -24,6 +24,8 @@ pub(crate) fn aft_fit<'py>(
     weight: Option<F64<'py>>,
     max_iter: usize,
     eps: f64,
+    strata: Option<U32<'py>>,
+    n_strata: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     use crate::parametric::{fit, AftInput, Dist, Obs};
     let dist = Dist::parse(dist).map_err(to_py)?;
@@ -31,6 +33,7 @@ pub(crate) fn aft_fit<'py>(
     let xs = x.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?;
     let p = x.shape()[1];
     let weight = weight.as_ref().map(slice).transpose()?;
+    let strata = strata.as_ref().map(slice).transpose()?;
     let r = interruptible(py, || -> Result<_, Error> {
             let obs: Vec<Obs> = kind
                 .iter()
@@ -43,15 +46,22 @@ pub(crate) fn aft_fit<'py>(
                 })
                 .collect();
             let opts = NewtonOptions { max_iter, eps, step_tol: 1e-9 };
-            let full = fit(AftInput { obs: &obs, x: xs, p, weight }, dist, &opts)?;
+            let strata = strata.map(|s| (s, n_strata));
+            if let Some((s, k)) = strata {
+                if s.len() != obs.len() || s.iter().any(|&c| c as usize >= k) {
+                    return Err(Error::InvalidArgument("bad strata codes".into()));
+                }
+            }
+            let full = fit(AftInput { obs: &obs, x: xs, p, weight, strata }, dist, &opts)?;
             let ones = vec![1.0; obs.len()];
-            let null = fit(AftInput { obs: &obs, x: &ones, p: 1, weight }, dist, &opts)?;
+            let null = fit(AftInput { obs: &obs, x: &ones, p: 1, weight, strata }, dist, &opts)?;
             Ok((full, null.loglik))
         })?;
     let (f, null) = r;
     let out = PyDict::new(py);
     out.set_item("coef", f.coef.into_pyarray(py))?;
     out.set_item("scale", f.scale)?;
+    out.set_item("scales", f.scales.into_pyarray(py))?;
     out.set_item("var", f.var.into_pyarray(py))?;
     out.set_item("loglik", (null, f.loglik))?;
     out.set_item("iter", f.iter)?;

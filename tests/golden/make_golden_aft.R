@@ -19,13 +19,13 @@ gen <- local({
 write.csv(gen, file.path("tests", "golden", "data", "gen_interval.csv"), row.names = FALSE)
 gen <- read.csv(file.path("tests", "golden", "data", "gen_interval.csv"))
 case <- function(name, dataset, data, formula, dist, covariates, duration = NULL, event = NULL,
-                 lower = NULL, upper = NULL, weights = NULL) {
+                 lower = NULL, upper = NULL, weights = NULL, strata = NULL) {
   args <- list(formula = formula, data = data, dist = dist)
   if (!is.null(weights)) args$weights <- data[[weights]]
   f <- do.call(survreg, args)
   list(name = name, dataset = dataset, dist = dist, covariates = covariates, duration = duration,
-       event = event, lower = lower, upper = upper, weights = weights,
-       coef = unname(coef(f)), scale = f$scale, var = unname(f$var), loglik = f$loglik)
+       event = event, lower = lower, upper = upper, weights = weights, strata = strata,
+       coef = unname(coef(f)), scale = unname(f$scale), var = unname(f$var), loglik = f$loglik)
 }
 cases <- list(
   case("rossi_weibull", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio, "weibull", c("fin", "age", "prio"), "week", "arrest"),
@@ -42,6 +42,11 @@ cases <- list(
   # on the time scale itself: the Tobit (gaussian) and logistic models
   case("rossi_gaussian", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio, "gaussian", c("fin", "age", "prio"), "week", "arrest"),
   case("rossi_logistic", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio, "logistic", c("fin", "age", "prio"), "week", "arrest"),
+  # a scale per stratum (survreg's strata())
+  case("rossi_weibull_strata", "rossi", rossi, Surv(week, arrest) ~ fin + age + prio + strata(wexp), "weibull",
+       c("fin", "age", "prio"), "week", "arrest", strata = "wexp"),
+  case("interval_lognormal_strata", "gen_interval", gen, Surv(lower, upper, type = "interval2") ~ age + strata(arm),
+       "lognormal", c("age"), lower = "lower", upper = "upper", strata = "arm"),
   case("interval_gaussian_weighted", "gen_interval", gen, Surv(lower, upper, type = "interval2") ~ arm + age, "gaussian",
        c("arm", "age"), lower = "lower", upper = "upper", weights = "w")
 )
