@@ -87,7 +87,11 @@ class _Penalised:
         ev = self._evaluate(b, theta)
         converged = False
         for _ in range(500):
-            step = self._step(ev)
+            try:
+                step = self._step(ev)
+            except np.linalg.LinAlgError:
+                raise DegenerateDataError("the penalised information of the frailty model is singular (a covariate "
+                                          "constant within clusters, or clusters without events)") from None
             new = self._recentre(b + step)
             ev_new = self._evaluate(new, theta)
             halvings = 0
@@ -163,7 +167,10 @@ class _Penalised:
         if not self.dense:
             # the inverse of [[bb, bw], [bw', diag(D)]] by blocks
             bw, D = ev["bw"], ev["D"]
-            var = np.linalg.inv(ev["bb"] - (bw / D) @ bw.T)
+            try:
+                var = np.linalg.inv(ev["bb"] - (bw / D) @ bw.T)
+            except np.linalg.LinAlgError:
+                raise DegenerateDataError("the penalised information of the frailty model is singular") from None
             B = -(bw.T / D[:, None]) @ var  # the frailty-coefficient block, G x p
             fvar = 1.0 / D + np.einsum("gp,pq,gq->g", bw.T / D[:, None], var, bw.T / D[:, None])
             var2 = var - B.T @ (ev["second"][:, None] * B)
@@ -172,7 +179,10 @@ class _Penalised:
         if self.sparse:  # R keeps only the diagonal of the frailty block (a sparse frailty)
             off = ~np.eye(self.G, dtype=bool)
             H[p:, p:][off] = 0.0
-        Hinv = np.linalg.inv(H)
+        try:
+            Hinv = np.linalg.inv(H)
+        except np.linalg.LinAlgError:
+            raise DegenerateDataError("the penalised information of the frailty model is singular") from None
         var = Hinv[:p, :p]
         B = Hinv[p:, :p]
         var2 = var - B.T @ (ev["second"][:, None] * B)
@@ -294,7 +304,10 @@ def fit_frailty(args: dict[str, Any], codes: np.ndarray, n_clusters: int, dist: 
             def resid(u: float) -> float:
                 t = math.exp(u)
                 f = pen.fit(t)
-                return f["fsum"] / (n_clusters - f["trH"] / t) - t
+                denom = n_clusters - f["trH"] / t
+                if not denom > 1e-12 * n_clusters:  # theta so small that the frailties are all shrunk away
+                    return 1e300 if f["fsum"] > 0 else -t
+                return f["fsum"] / denom - t
 
             lo, hi = math.log(1e-4), 0.0
             r_lo = resid(lo)

@@ -91,6 +91,14 @@ def _sided(sided: Any) -> int:
     return int(sided)
 
 
+def _floats(name: str, values: Any) -> list[float]:
+    """A number or a sequence of numbers, as floats, or an InputError naming ``name``."""
+    try:
+        return [float(v) for v in np.atleast_1d(np.asarray(values, dtype=float)).tolist()]
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number or a list of numbers, not {values!r}") from None
+
+
 def _hazard_ratio(hr: Any, name: str = "hazard_ratio") -> float:
     v = _positive(name, hr)
     if v == 1.0:
@@ -543,6 +551,8 @@ class _Setting:
 def _setting(alpha: Any, sided: Any, allocation: Any, median_control: Any, accrual_time: Any, dropout_rate: Any,
              dropout_time: Any) -> _Setting:
     sided = _sided(sided)
+    if dropout_time is not None:
+        dropout_time = _positive("dropout_time", dropout_time)
     return _Setting(_unit("alpha", alpha), sided, _positive("allocation", allocation),
                     _positive("median_control", median_control), _positive("accrual_time", accrual_time, zero=True),
                     _dropout(dropout_rate, dropout_time), float(dropout_rate), None if dropout_time is None else float(dropout_time))
@@ -718,6 +728,9 @@ def _rmst_variance(lam: float, phi: float, accrual: float, follow_up: float, tau
 
 
 def _estimand_n(diff: float, v1: float, v0: float, s: _Setting, power: float) -> float:
+    if not (math.isfinite(diff) and diff != 0 and math.isfinite(v1) and math.isfinite(v0)):
+        raise InputError("the two arms do not differ in the estimand (or it cannot be computed): there is nothing to "
+                         "detect")
     zz = _z_alpha(s.alpha, s.sided) + _N.inv_cdf(power)
     return zz**2 * (v1 / s.share + v0 / (1 - s.share)) / diff**2
 
@@ -927,7 +940,7 @@ def simulate_power(hazard_ratios: float | Sequence[float], *, n: int, median_con
     >>> sim.table.columns.tolist()
     ['arm', 'hazard_ratio', 'power', 'mc_se']
     """
-    hrs = [_positive("hazard_ratios", h) for h in np.atleast_1d(np.asarray(hazard_ratios, dtype=float)).tolist()]
+    hrs = [_positive("hazard_ratios", h) for h in _floats("hazard_ratios", hazard_ratios)]
     k = len(hrs)
     if k == 0:
         raise InputError("hazard_ratios is empty: give one per active arm")
@@ -947,7 +960,7 @@ def simulate_power(hazard_ratios: float | Sequence[float], *, n: int, median_con
             raise InputError("a single allocation ratio is for two arms; give one weight per arm, the control first")
         alloc = np.array([1.0, _positive("allocation", allocation)])
     else:
-        alloc = np.array([_positive("allocation", a) for a in np.asarray(allocation, dtype=float).tolist()])
+        alloc = np.array([_positive("allocation", a) for a in _floats("allocation", allocation)])
         if len(alloc) != k + 1:
             raise InputError(f"allocation has {len(alloc)} weights; give {k + 1}: the control first, then each arm")
     if (follow_up_time is None) == (events is None):
@@ -1047,8 +1060,8 @@ def power_curve(*, hazard_ratios: Sequence[float] | float, n: Sequence[float] | 
     >>> pc.table["power"].round(3).tolist()
     [0.297, 0.767, 0.969]
     """
-    hrs = np.atleast_1d(np.asarray(hazard_ratios, dtype=float))
-    ns = np.atleast_1d(np.asarray(n, dtype=float))
+    hrs = np.asarray(_floats("hazard_ratios", hazard_ratios))
+    ns = np.asarray(_floats("n", n))
     if hrs.size > 1 and ns.size > 1:
         raise InputError("vary either hazard_ratios or n, not both")
     x = "n" if ns.size > 1 else "hazard_ratio"
