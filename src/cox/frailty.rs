@@ -53,18 +53,19 @@ pub fn frailty_eval(
             mean[k] += x[i * p + k] / n as f64;
         }
     }
-    let xc = |i: usize, k: usize| x[i * p + k] - mean[k];
+    let xcv: Vec<f64> = (0..n * p).map(|j| x[j] - mean[j % p]).collect();
+    let xc = |i: usize, k: usize| xcv[i * p + k];
     let eta: Vec<f64> = (0..n).map(|i| (0..p).map(|k| xc(i, k) * beta[k]).sum::<f64>() + w[group[i] as usize]).collect();
     let risk: Vec<f64> = eta.iter().enumerate().map(|(i, e)| data.w(i) * e.exp()).collect();
     let stratum = |i: usize| data.strata.map_or(0, |s| s[i]);
     // rows by stratum, exit descending; and by stratum, entry descending (to leave the risk set)
-    let mut by_exit: Vec<usize> = (0..n).collect();
-    by_exit.sort_by(|&a, &b| stratum(a).cmp(&stratum(b)).then(data.exit[b].total_cmp(&data.exit[a])));
-    let mut by_entry: Vec<usize> = Vec::new();
-    if let Some(en) = data.entry {
-        by_entry = (0..n).collect();
-        by_entry.sort_by(|&a, &b| stratum(a).cmp(&stratum(b)).then(en[b].total_cmp(&en[a])));
-    }
+    let order = |t: &[f64]| -> Vec<usize> {
+        let mut keyed: Vec<(u32, f64, u32)> = (0..n).map(|i| (stratum(i), t[i], i as u32)).collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+        keyed.into_iter().map(|k| k.2 as usize).collect()
+    };
+    let by_exit = order(data.exit);
+    let by_entry: Vec<usize> = data.entry.map_or_else(Vec::new, order);
     let mut out = FrailtyEval {
         loglik: 0.0,
         u_beta: vec![0.0; p],
