@@ -40,10 +40,13 @@ class AftFit(Result):
     _spec: Any
     strata: str | None = None
     scales: pd.Series | None = None
+    naive_var: pd.DataFrame | None = None
+    n_clusters: int = 0
 
     @classmethod
     def _from_core(cls, r: dict[str, Any], terms: list[str], dist: str, conf_level: float, n: int, spec: Any,
-                   strata: str | None = None, strata_levels: list[Any] | None = None) -> AftFit:
+                   strata: str | None = None, strata_levels: list[Any] | None = None,
+                   n_clusters: int = 0) -> AftFit:
         p = len(terms)
         free = dist != "exponential"
         if strata is not None and free and strata_levels is not None:
@@ -55,6 +58,10 @@ class AftFit(Result):
         coef = pd.Series(r["coef"], index=terms, name="coef")
         scale = float(r["scale"])
         var = pd.DataFrame(np.asarray(r["var"]).reshape(q, q), index=names, columns=names)
+        naive_var = var
+        rv = r.get("robust_var")
+        if rv is not None:  # as R's survreg(cluster = ): var is the sandwich, naive_var the model's
+            var = pd.DataFrame(np.asarray(rv).reshape(q, q), index=names, columns=names)
         loglik = tuple(float(v) for v in r["loglik"])
         n_iter = int(r["iter"])
         converged = bool(r["converged"])
@@ -64,8 +71,10 @@ class AftFit(Result):
                   if strata is not None and strata_levels is not None else None)
         out = cls(dist=dist, terms=terms, coef=coef, scale=scale, var=var, loglik=loglik, iter=n_iter,
                   converged=converged, n=n, conf_level=conf_level, aic=-2 * loglik[1] + 2 * q,
-                  _summary=_coef_table(est, np.sqrt(np.diag(var.to_numpy())), None, names, conf_level),
-                  lr_test=_chisq_test(2 * (loglik[1] - loglik[0]), p - 1), _spec=spec, strata=strata, scales=scales)
+                  _summary=_coef_table(est, np.sqrt(np.diag(naive_var.to_numpy())),
+                                       np.sqrt(np.diag(var.to_numpy())) if rv is not None else None, names, conf_level),
+                  lr_test=_chisq_test(2 * (loglik[1] - loglik[0]), p - 1), _spec=spec, strata=strata, scales=scales,
+                  naive_var=naive_var, n_clusters=n_clusters)
         if not converged:
             warnings.warn(f"the {dist} model did not converge in {n_iter} iterations", ConvergenceWarning,
                           stacklevel=3)
@@ -76,6 +85,16 @@ class AftFit(Result):
         """One row per term, ``(Intercept)`` first and ``Log(scale)`` last (not for the
         exponential): ``coef, se, z, p_value, lower, upper``."""
         return handout(self._summary)
+
+    def small_sample_summary(self, correction: str = "CR1") -> pd.DataFrame:
+        """Cluster-robust inference for few clusters: the sandwich times G / (G - 1) (``"CR1"``)
+        with t tests and intervals on G - 1 degrees of freedom, per coefficient and log scale.
+        Needs a model fitted with ``cluster=``."""
+        if self.n_clusters < 2:
+            raise InputError("small_sample_summary needs a model fitted with cluster=")
+        est = self._summary["coef"].to_numpy()
+        return _small_sample_table(est, self.var.to_numpy(), self.n_clusters, list(self._summary.index),
+                                   self.conf_level, correction)
 
     def _x(self, newdata: Any) -> np.ndarray:
         x = _newdata_design(newdata, self._spec, self.terms[1:])
@@ -183,7 +202,7 @@ def _aft_inputs(frame: Frame, data: Any, duration: str | None, event: str | None
 
 def aft(data: Any, duration: str | None, event: str | None, covariates: str | Sequence[str], *,
         dist: str = "weibull", lower: str | None = None, upper: str | None = None, weights: str | None = None,
-        conf_level: float = 0.95, max_iter: int = 30, strata: str | None = None) -> AftFit:
+        conf_level: float = 0.95, max_iter: int = 30, strata: str | None = None, cluster: str | None = None) -> AftFit:
     """Accelerated failure time model, as R's ``survreg``: ``log T = x'b + scale * W``.
 
     Parameters
@@ -205,6 +224,13 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
     strata : str, optional
         A scale per level of this column, as R's ``+ strata(column)`` in ``survreg`` (the
         coefficients are shared): ``fit.scales``, and ``Log(scale)[level]`` rows in the summary.
+    cluster : str, optional
+        Clusters (municipalities): the sandwich variance summed within clusters, as R's
+        ``survreg(..., cluster = )`` (``var``; ``naive_var`` the model's; the summary adds
+        ``robust_se``); below 20 clusters a :class:`~duurzaam.FewClustersWarning` and
+        ``fit.small_sample_summary()`` (CR1, t on G - 1 df). With case weights the scores are
+        weighted, and interval-censored rows use the exact derivative (R does neither; see
+        docs/differences_from_r.md).
 
     Examples
     --------
@@ -224,9 +250,14 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
     if strata is not None:
         names["strata"] = strata
         s_codes, s_levels = frame.codes(strata)
+    cl, n_cl = None, 0
+    if cluster is not None:
+        cl, cl_levels = frame.clusters(cluster)
+        n_cl = len(cl_levels)
     r = core_call(_core.aft_fit, names, frame, kind, t1, t2, X, dist, weight=w, max_iter=int(max_iter),
-                  strata=s_codes, n_strata=len(s_levels) if s_levels is not None else 1)
-    return AftFit._from_core(r, ["(Intercept)"] + terms, dist, conf_level, n, spec, strata, s_levels)
+                  strata=s_codes, n_strata=len(s_levels) if s_levels is not None else 1, cluster=cl, n_clusters=n_cl)
+    _few_clusters(n_cl, wild=False)
+    return AftFit._from_core(r, ["(Intercept)"] + terms, dist, conf_level, n, spec, strata, s_levels, n_cl)
 
 
 @result

@@ -227,6 +227,52 @@ fn evaluate(inp: &AftInput, d: &Std, theta: &[f64]) -> Eval {
     Eval { loglik, score, info, scale: Vec::new() }
 }
 
+/// The cluster-robust (sandwich) variance at `theta` (coefficients, then the log scales):
+/// `V (sum_g U_g U_g') V` with `U_g` the weighted score contributions summed within cluster `g`
+/// and `V` the model-based variance, as R's `survreg(..., cluster = )` on unweighted
+/// right-censored data (see docs/differences_from_r.md for weights and intervals).
+pub fn robust_var(inp: &AftInput, dist: Dist, theta: &[f64], var: &[f64], cluster: &[u32], n_clusters: usize) -> Result<Vec<f64>> {
+    let d = Std { dist };
+    let p = inp.p;
+    let free = !dist.fixed_scale();
+    let q = p + if free { inp.n_scales() } else { 0 };
+    if theta.len() != q || var.len() != q * q || cluster.len() != inp.obs.len() || cluster.iter().any(|&c| c as usize >= n_clusters) {
+        return Err(Error::InvalidArgument("robust variance: inconsistent lengths or cluster codes".into()));
+    }
+    let mut u = vec![0.0; n_clusters * q];
+    for (i, &o) in inp.obs.iter().enumerate() {
+        let w = inp.weight.map_or(1.0, |w| w[i]);
+        let x = &inp.x[i * p..(i + 1) * p];
+        let eta: f64 = x.iter().zip(&theta[..p]).map(|(a, b)| a * b).sum();
+        let js = p + inp.stratum(i);
+        let s = if free { theta[js] } else { 0.0 };
+        let (_, le, ls, _, _, _) = contribution(&d, o, eta, s);
+        let row = &mut u[cluster[i] as usize * q..(cluster[i] as usize + 1) * q];
+        for a in 0..p {
+            row[a] += w * le * x[a];
+        }
+        if free {
+            row[js] += w * ls;
+        }
+    }
+    let mut meat = vec![0.0; q * q];
+    for g in 0..n_clusters {
+        let r = &u[g * q..(g + 1) * q];
+        for a in 0..q {
+            for b in 0..q {
+                meat[a * q + b] += r[a] * r[b];
+            }
+        }
+    }
+    let mut vm = vec![0.0; q * q];
+    for a in 0..q {
+        for b in 0..q {
+            vm[a * q + b] = (0..q).map(|k| var[a * q + k] * meat[k * q + b]).sum();
+        }
+    }
+    Ok((0..q * q).map(|ab| (0..q).map(|k| vm[(ab / q) * q + k] * var[k * q + ab % q]).sum()).collect())
+}
+
 /// The Jacobian `- sum w log t` over exact times, which R's survreg adds to the log-likelihood
 /// (none for the models on the time scale itself).
 fn log_jacobian(inp: &AftInput, dist: Dist) -> f64 {

@@ -3,4 +3,4 @@
 pub mod aft;
 pub mod discrete;
 
-pub use aft::{fit, AftFit, AftInput, Dist, Obs};
+pub use aft::{fit, robust_var, AftFit, AftInput, Dist, Obs};

@@ -12,7 +12,7 @@ use super::convert::*;
 /// An accelerated failure time model. `kind`: 0 exact, 1 right-censored, 2 left-censored,
 /// 3 interval-censored (t1, t2); times on the original scale.
 #[pyfunction]
-#[pyo3(signature = (kind, t1, t2, x, dist, weight=None, max_iter=30, eps=1e-9, strata=None, n_strata=1))]
+#[pyo3(signature = (kind, t1, t2, x, dist, weight=None, max_iter=30, eps=1e-9, strata=None, n_strata=1, cluster=None, n_clusters=0))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn aft_fit<'py>(
     py: Python<'py>,
@@ -26,14 +26,17 @@ pub(crate) fn aft_fit<'py>(
     eps: f64,
     strata: Option<U32<'py>>,
     n_strata: usize,
+    cluster: Option<U32<'py>>,
+    n_clusters: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    use crate::parametric::{fit, AftInput, Dist, Obs};
+    use crate::parametric::{fit, robust_var, AftInput, Dist, Obs};
     let dist = Dist::parse(dist).map_err(to_py)?;
     let (kind, t1, t2) = (slice(&kind)?, slice(&t1)?, slice(&t2)?);
     let xs = x.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?;
     let p = x.shape()[1];
     let weight = weight.as_ref().map(slice).transpose()?;
     let strata = strata.as_ref().map(slice).transpose()?;
+    let cluster = cluster.as_ref().map(slice).transpose()?;
     let r = interruptible(py, || -> Result<_, Error> {
             let obs: Vec<Obs> = kind
                 .iter()
@@ -52,12 +55,23 @@ pub(crate) fn aft_fit<'py>(
                     return Err(Error::InvalidArgument("bad strata codes".into()));
                 }
             }
-            let full = fit(AftInput { obs: &obs, x: xs, p, weight, strata }, dist, &opts)?;
+            let inp = AftInput { obs: &obs, x: xs, p, weight, strata };
+            let full = fit(inp, dist, &opts)?;
+            let rvar = match cluster {
+                Some(c) => {
+                    let mut theta = full.coef.clone();
+                    if full.var.len() > p * p {
+                        theta.extend(full.scales.iter().map(|s| s.ln()));
+                    }
+                    Some(robust_var(&inp, dist, &theta, &full.var, c, n_clusters)?)
+                }
+                None => None,
+            };
             let ones = vec![1.0; obs.len()];
             let null = fit(AftInput { obs: &obs, x: &ones, p: 1, weight, strata }, dist, &opts)?;
-            Ok((full, null.loglik))
+            Ok((full, null.loglik, rvar))
         })?;
-    let (f, null) = r;
+    let (f, null, rvar) = r;
     let out = PyDict::new(py);
     out.set_item("coef", f.coef.into_pyarray(py))?;
     out.set_item("scale", f.scale)?;
@@ -66,6 +80,9 @@ pub(crate) fn aft_fit<'py>(
     out.set_item("loglik", (null, f.loglik))?;
     out.set_item("iter", f.iter)?;
     out.set_item("converged", f.converged)?;
+    if let Some(v) = rvar {
+        out.set_item("robust_var", v.into_pyarray(py))?;
+    }
     Ok(out)
 }
 
