@@ -81,3 +81,17 @@ def test_small_sample_needs_clusters(data):
         fit.small_sample_summary()
     with pytest.raises(dz.InputError, match="cluster="):
         fit.wild_bootstrap()
+
+
+def test_iptw_cox_with_clusters_is_the_weighted_cox_model_with_them(data):
+    """The IPTW Cox model with cluster= is dz.cox on the IPTW weights with the same clusters (the
+    golden cox cluster variance is R's), and takes CR1 for few clusters."""
+    d = data.assign(age_band=(data["age"] > 40).astype(int))
+    iw = dz.iptw(d, "arm", ["age_band"])
+    with pytest.warns(dz.FewClustersWarning):
+        fit = dz.iptw_cox(d, "months", "work", "arm", ["age_band"], cluster="municipality")
+    with pytest.warns(dz.FewClustersWarning):
+        ref = dz.cox(d.assign(w=iw.weights.to_numpy()), "months", "work", ["arm"], weights="w", cluster="municipality")
+    np.testing.assert_allclose(fit.coef.to_numpy(), ref.coef.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(fit.var.to_numpy(), ref.var.to_numpy(), rtol=1e-10)
+    assert fit.small_sample_summary()["df"].iloc[0] == 13

@@ -237,10 +237,13 @@ def iptw(data: Any, treatment: str, covariates: str | Sequence[str] | None = Non
 def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: str | Sequence[str], *,
              outcome: Sequence[str] | None = None, estimand: str = "ate", stabilized: bool = True,
              truncate: tuple[float, float] | float | None = None, entry: str | None = None,
-             strata: str | None = None, ties: str = "efron", conf_level: float = 0.95) -> Any:
+             strata: str | None = None, ties: str = "efron", conf_level: float = 0.95,
+             cluster: str | None = None) -> Any:
     """The IPTW-weighted Cox model of the treatment effect: :func:`iptw` weights from
     ``covariates``, then ``dz.cox(data, duration, event, [treatment] + outcome, weights=...,
-    robust=True)`` (the robust variance, as R's ``coxph(..., weights = w, robust = TRUE)``).
+    robust=True)`` (the robust variance, as R's ``coxph(..., weights = w, robust = TRUE)``), or
+    with ``cluster=`` (municipalities) the sandwich summed within clusters, with
+    ``small_sample_summary()`` (CR1, t on G - 1 df) for few of them.
     ``dz.bootstrap(dz.iptw_cox, ...)`` refits the propensity model in every replicate.
 
     Examples
@@ -259,7 +262,7 @@ def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: s
     if len(iw.arms) > 2 or not _is_numeric(frame, treatment):
         terms = " + ".join([f"C({quote(treatment)})"] + [quote(c) for c in outcome or []])
     return cox(d, duration, event, terms, weights="_iptw", robust=True, entry=entry,
-               strata=strata, ties=ties, conf_level=check_level(conf_level))
+               strata=strata, ties=ties, conf_level=check_level(conf_level), cluster=cluster)
 
 
 def _is_numeric(frame: Frame, column: str) -> bool:
