@@ -59,7 +59,10 @@ def render() -> str:
                     if fields:
                         out += ["Fields (frozen): " + ", ".join(fields) + ".", ""]
                 attrs = (property, cached_property)
-                members = [(m, v) for m, v in vars(obj).items() if not m.startswith("_") and (callable(v) or isinstance(v, attrs))]
+                # own members, and those of private mixins (a result's shared properties)
+                own = {k: v for base in reversed(obj.__mro__) if base is obj or base.__name__.startswith("_")
+                       for k, v in vars(base).items()}
+                members = [(m, v) for m, v in own.items() if not m.startswith("_") and (callable(v) or isinstance(v, attrs))]
                 for m, v in members:
                     target = v.fget if isinstance(v, property) else v.func if isinstance(v, cached_property) else v
                     sig = "" if isinstance(v, attrs) else signature(v)

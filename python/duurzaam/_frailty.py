@@ -107,8 +107,7 @@ class _Penalised:
             if small or (flat and np.max(np.abs(step)) < 1e-7):
                 converged = True
                 break
-        if self.dist == "gamma":  # R's recentring: mean(exp(w)) = 1 (true at the optimum)
-            b[self.p:] -= math.log(np.mean(np.exp(b[self.p:])))
+        # b is recentred as R's (every step is: mean(exp(w)) = 1 for gamma, mean(w) = 0 for gaussian)
         out = {"coef": b, "converged": converged, **self._variances(ev), "ll": ev["ll"], "ppl": ev["ppl"]}
         w = b[self.p:]
         if self.dist == "gamma":

@@ -497,8 +497,9 @@ def _frailty_cox(frame: Frame, args: dict[str, Any], names: dict[str, str | None
     if theta is not None and not (math.isfinite(float(theta)) and float(theta) > 0):
         raise InputError(f"frailty_variance must be a positive number, not {theta!r}")
     codes, levels = frame.clusters(frailty)
-    core_call(_core.cox_evaluate, names, frame, x=args["x"], coef=[0.0] * args["x"].shape[1], ties=ties,
-              **{k: v for k, v in args.items() if k != "x"})  # the inputs checked, errors with names
+    # the inputs checked (errors with the user's names), and the log-likelihood at zero
+    ll0 = float(core_call(_core.cox_evaluate, names, frame, x=args["x"], coef=[0.0] * args["x"].shape[1], ties=ties,
+                          **{k: v for k, v in args.items() if k != "x"})["loglik"])
     r = fit_frailty(args, codes.astype(np.int64), len(levels), dist, ties, None if theta is None else float(theta))
     p = len(terms)
     b = r["coef"][:p]
@@ -512,8 +513,6 @@ def _frailty_cox(frame: Frame, args: dict[str, Any], names: dict[str, str | None
     x = np.asarray(args["x"]).reshape(len(args["exit"]), -1)
     means = x.mean(axis=0)
     frail_args = {**args, "offset": np.ascontiguousarray(w[codes])}
-    ll0 = float(_core.cox_evaluate(x=args["x"], coef=[0.0] * p, ties=ties,
-                                   **{k: v for k, v in args.items() if k != "x"})["loglik"])
     try:
         wald = float(b @ np.linalg.solve(r["var"], b))
     except np.linalg.LinAlgError:

@@ -189,8 +189,27 @@ def _power_of(drift: float, alpha: float, sided: int) -> float:
 _ARM_NOTE = "hazard ratio treatment / control"
 
 
+class _PerArm:
+    """Persons per arm, rounded up, from the unrounded total ``n`` and the ``allocation``."""
+
+    n: float
+    allocation: float
+
+    @property
+    def n_treatment(self) -> int:
+        return math.ceil(self.n * self.allocation / (1 + self.allocation) - 1e-9)
+
+    @property
+    def n_control(self) -> int:
+        return math.ceil(self.n / (1 + self.allocation) - 1e-9)
+
+    @property
+    def n_total(self) -> int:
+        return self.n_treatment + self.n_control
+
+
 @result
-class SampleSize(Result):
+class SampleSize(_PerArm, Result):
     """The log-rank design: events and persons needed (unrounded as rpact's ``maxNumberOfEvents``
     and ``maxNumberOfSubjects``, and rounded up per arm), and the study duration.
 
@@ -225,18 +244,6 @@ class SampleSize(Result):
     @property
     def events_needed(self) -> int:
         return math.ceil(self.events - 1e-9)
-
-    @property
-    def n_treatment(self) -> int:
-        return math.ceil(self.n * self.allocation / (1 + self.allocation) - 1e-9)
-
-    @property
-    def n_control(self) -> int:
-        return math.ceil(self.n / (1 + self.allocation) - 1e-9)
-
-    @property
-    def n_total(self) -> int:
-        return self.n_treatment + self.n_control
 
     def _title(self) -> str:
         return f"Log-rank sample size ({self.method.capitalize()}, {self.sided}-sided alpha {self.alpha:g}, power {self.power:g})"
@@ -360,7 +367,7 @@ class MinimumDetectable(Result):
 
 
 @result
-class EstimandSampleSize(Result):
+class EstimandSampleSize(_PerArm, Result):
     """Sample size for a difference in the share with the event by a milestone, or in restricted
     mean time up to ``tau`` (a Wald test on the Kaplan-Meier estimates).
 
@@ -393,18 +400,6 @@ class EstimandSampleSize(Result):
     @property
     def difference(self) -> float:
         return self.value_treatment - self.value_control
-
-    @property
-    def n_treatment(self) -> int:
-        return math.ceil(self.n * self.allocation / (1 + self.allocation) - 1e-9)
-
-    @property
-    def n_control(self) -> int:
-        return math.ceil(self.n / (1 + self.allocation) - 1e-9)
-
-    @property
-    def n_total(self) -> int:
-        return self.n_treatment + self.n_control
 
     def _title(self) -> str:
         what = f"share with the event by {self.at:g}" if self.estimand == "milestone" else f"RMST up to {self.at:g}"

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._input import Frame, check_level, check_values, fix_times
-from ._model import _design, _pandas
+from ._model import _design, _pandas, _z
 from ._result import Result, handout, result
 from .cox import CoxFit, cox
 from .errors import DegenerateDataError, InputError
@@ -62,8 +62,6 @@ class MultiStateCoxFit(Result):
     fits: dict[tuple[Any, Any], CoxFit]
     _summary: pd.DataFrame
     _rows: dict[tuple[Any, Any], dict[str, Any]]
-    _ids: np.ndarray
-    _n_ids: int
     conf_level: float
     n: int
     n_ids: int
@@ -114,7 +112,7 @@ class MultiStateCoxFit(Result):
         lps = {h: v[0] for h, v in lp_codes.items()}
         x_new = {h: _newdata_x(self.fits[h], newdata) for h in self.transitions}
         n_new = len(next(iter(lps.values())))
-        z = float(_normal_quantile(1 - (1 - level) / 2))
+        z = _z(level)
         cache: dict[tuple[Any, int | None], dict[str, np.ndarray]] = {}
         rows = []
         for r in range(n_new):
@@ -203,7 +201,7 @@ class MultiStateCoxFit(Result):
         for k in range(m - 1, -1, -1):
             P[k] = cur
             cur = M[k] @ cur
-        infl = np.zeros((self._n_ids, S))
+        infl = np.zeros((self.n_ids, S))
         for h in self.transitions:
             a, b = self.states.index(h[0]), self.states.index(h[1])
             bh = base[h]
@@ -238,12 +236,6 @@ class MultiStateCoxFit(Result):
             contrib += rows["dfbeta"] @ sens.T
             np.add.at(infl, rows["id"], eta * contrib)
         return np.sum(infl**2, axis=0)
-
-
-def _normal_quantile(p: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(p)
 
 
 def _newdata_x(fit: CoxFit, newdata: Any) -> np.ndarray:
@@ -457,5 +449,4 @@ def multistate_cox(data: Any, entry: str, exit: str, from_state: str, to_state: 
             "exp_lower", "exp_upper"]
     summary = summary[[c for c in cols if c in summary.columns]]
     return MultiStateCoxFit(states=states, transitions=transitions, fits=fits, _summary=summary, _rows=rows_of,
-                            _ids=id_codes, _n_ids=len(id_levels), conf_level=conf_level, n=len(df),
-                            n_ids=len(id_levels))
+                            conf_level=conf_level, n=len(df), n_ids=len(id_levels))

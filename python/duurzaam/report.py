@@ -427,12 +427,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
 
     exits = sp.time_to_exit(benefit, origin=origin, causes={work: 1}, confirm_lag=int(confirm_lag), covariates=[arm])
     cif = cumulative_incidence(exits, "duration", "event", group=arm, entry="entry")
-    if policy is None:
-        ex_at = cif.at(times)
-    else:
-        safe_cif, rep_cif = cif.safe_table(round_to=policy.round_to, min_count=policy.min_count)
-        ex_at = _estimates(safe_at(safe_cif, times, ["cif", "lower", "upper"], by=[arm, "cause"], before=0.0,
-                                   stopped=rep_cif.stopped), policy, share=True)
+    ex_at = _cif_at(cif, times, policy, arm)
     ex_at.insert(1, "exit", ex_at["cause"].map(exits.attrs["causes"]))
     tables["exits_at"] = ex_at.drop(columns="cause")
     exit_names = {c: _t("exit to work", lang) if c == 1 else _t("other exit", lang) for c in exits.attrs["causes"]}
@@ -444,12 +439,7 @@ def evaluate_panel(panel: Any, *, person: str, period: str, status: str, arm: st
         # the first job by hours band: competing destinations (part-time vs full-time)
         first = sp_bands.time_to_first({b: k + 1 for k, (b, _) in enumerate(bands)}, origin=origin, covariates=[arm])
         cif_b = cumulative_incidence(first, "duration", "event", group=arm, entry="entry")
-        if policy is None:
-            b_at = cif_b.at(times)
-        else:
-            safe_b, rep_b = cif_b.safe_table(round_to=policy.round_to, min_count=policy.min_count)
-            b_at = _estimates(safe_at(safe_b, times, ["cif", "lower", "upper"], by=[arm, "cause"], before=0.0,
-                                      stopped=rep_b.stopped), policy, share=True)
+        b_at = _cif_at(cif_b, times, policy, arm)
         names = {k + 1: b for k, (b, _) in enumerate(bands)}
         b_at.insert(1, "band", b_at["cause"].map(names))
         tables["work_by_hours_at"] = b_at.drop(columns="cause")
@@ -591,6 +581,16 @@ def _bands_text(bands: Sequence[tuple[str, float]], lang: str) -> str:
     below = "werk onder de laagste klasse telt niet als werk" if lang == "nl" else \
         "work below the lowest band does not count as work"
     return "; ".join(parts) + f"; {below}"
+
+
+def _cif_at(cif: Any, times: Sequence[int], policy: DisclosurePolicy | None, arm: str) -> pd.DataFrame:
+    """Cumulative incidence at ``times`` per arm and cause; under disclosure control read off the
+    curves recomputed from rounded counts and cut where too few are at risk, estimates rounded."""
+    if policy is None:
+        return cif.at(times)
+    safe, rep = cif.safe_table(round_to=policy.round_to, min_count=policy.min_count)
+    return _estimates(safe_at(safe, times, ["cif", "lower", "upper"], by=[arm, "cause"], before=0.0,
+                              stopped=rep.stopped), policy, share=True)
 
 
 def _safe(policy: DisclosurePolicy | None) -> dict[str, Any]:
