@@ -290,7 +290,18 @@ class CoxFit(Result):
         """Cluster-robust inference for few clusters (14 municipalities, 24 case workers): the
         cluster sandwich times G / (G - 1) (``"CR1"``) with t tests and intervals on G - 1
         degrees of freedom, per term: ``coef, se, df, t, p_value, lower, upper``. Needs a
-        model fitted with ``cluster=``; see also :meth:`wild_bootstrap`."""
+        model fitted with ``cluster=``; see also :meth:`wild_bootstrap`.
+
+        Examples
+        --------
+        >>> import warnings, duurzaam as dz
+        >>> r = dz.datasets.load_rossi()
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", dz.FewClustersWarning)
+        ...     fit = dz.cox(r.assign(town=r.index % 14), "week", "arrest", ["fin", "age"], cluster="town")
+        >>> fit.small_sample_summary()["df"].tolist()
+        [13.0, 13.0]
+        """
         if self._cluster is None:
             raise InputError("small_sample_summary needs a model fitted with cluster=")
         return _small_sample_table(self.coef.to_numpy(), self.var.to_numpy(), self._n_clusters, self.terms,
@@ -308,6 +319,16 @@ class CoxFit(Result):
 
         Returns per term: ``statistic`` (the robust score z), ``p_value`` (the wild bootstrap's,
         two-sided), ``p_asymptotic`` (normal), ``n_clusters``, ``n_draws``, ``weights``.
+
+        Examples
+        --------
+        >>> import warnings, duurzaam as dz
+        >>> r = dz.datasets.load_rossi()
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", dz.FewClustersWarning)
+        ...     fit = dz.cox(r.assign(town=r.index % 14), "week", "arrest", ["fin", "age"], cluster="town")
+        >>> int(fit.wild_bootstrap(["fin"], n_resamples=20000)["n_draws"].iloc[0])  # all 2^14 sign vectors
+        16384
         """
         if self._cluster is None:
             raise InputError("wild_bootstrap needs a model fitted with cluster=")
