@@ -63,7 +63,7 @@ def test_bad_covariate_values_name_column_and_row():
     with pytest.raises(InputError, match="age"):
         dz.cox(d, "week", "arrest", "fin + age")
     with pytest.raises(ValueError, match="ties"):
-        dz.cox(rossi(), "week", "arrest", ["fin"], ties="exact")
+        dz.cox(rossi(), "week", "arrest", ["fin"], ties="exakt")
     with pytest.raises(DegenerateDataError, match="no events"):
         dz.cox(rossi().assign(arrest=0), "week", "arrest", ["fin"])
 

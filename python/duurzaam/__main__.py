@@ -250,7 +250,7 @@ def _main(argv: list[str] | None = None) -> int:
     p_cox.add_argument("--covariates", required=True, help="comma-separated columns, or a formula such as 'C(arm) + age'")
     p_cox.add_argument("--strata", help="column with strata")
     p_cox.add_argument("--cluster", help="cluster column for robust standard errors")
-    p_cox.add_argument("--ties", default="efron", choices=["efron", "breslow"])
+    p_cox.add_argument("--ties", default="efron", choices=["efron", "breslow", "exact"])
     p_aft = sub.add_parser("aft", help="accelerated failure time model")
     common(p_aft)
     p_aft.add_argument("--covariates", required=True, help="comma-separated columns, or a formula")

@@ -61,6 +61,7 @@ def kaplan_meier(
     conf_level: float = 0.95,
     cluster: npt.NDArray[np.uint32] | None = None,
     n_clusters: int = 0,
+    ctype: int = 1,
 ) -> list[dict[str, Any]]: ...
 def km_quantile(
     time: npt.NDArray[np.float64],

@@ -151,6 +151,9 @@ class CoxFit(Result):
         ``schoenfeld``, ``scaledsch`` or ``dfbeta`` (multiplied by the case weights, as R's
         default). Per row in input order (score, dfbeta: n x p); Schoenfeld residuals have one
         row per event, in time order within strata."""
+        if self.ties == "exact" and type in ("score", "schoenfeld", "scaledsch", "dfbeta"):
+            raise InputError(f"{type} residuals are not defined for the exact partial likelihood (as in R); "
+                             "refit with ties='efron'")
         d = self._detail()
         p = len(self.terms)
         ev = np.asarray(self._args["event"], dtype=np.float64)
@@ -444,7 +447,14 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
         Cluster identifier (municipality, case worker): robust variance summed over clusters.
     robust : bool
         Sandwich (dfbeta) variance, as R's ``robust = TRUE``.
-    ties : {"efron", "breslow"}
+    ties : {"efron", "breslow", "exact"}
+        How tied event times enter the partial likelihood. ``"exact"`` is R's ``ties = "exact"``:
+        the exact (discrete-time, conditional logistic) partial likelihood, in which d tied
+        events among the rows at risk contribute their risk scores over the sum over all sets of
+        d rows at risk (computed by a recursion in O(n d p^2) per tied time, so slow with many
+        ties in large risk sets); no case weights, as in R. What follows from an exact fit (the
+        baseline hazard, predictions and martingale residuals) uses Breslow's sums, as R's
+        ``survfit`` (ctype 1) and ``residuals`` do; there is no robust variance (as in R).
     offset : str, optional
         A column added to the linear predictor with coefficient 1.
     frailty : str, optional
@@ -468,8 +478,16 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     >>> fit.summary["coef"].round(4).tolist()
     [-0.347, -0.0671, 0.0969]
     """
-    if ties not in ("efron", "breslow"):
-        raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+    if ties not in ("efron", "breslow", "exact"):
+        raise InputError(f"ties must be 'efron', 'breslow' or 'exact', not {ties!r}")
+    if ties == "exact" and weights is not None:
+        raise InputError(f"weights: case weights are not defined for the exact partial likelihood (ties='exact'), "
+                         f"as in R; use ties='efron' with column {weights!r}")
+    if ties == "exact" and (robust or cluster is not None):
+        raise InputError("robust/cluster: no robust variance with ties='exact' (its score residuals are not defined; "
+                         "R's coxph refuses too); use ties='efron'")
+    if ties == "exact" and frailty is not None:
+        raise InputError("frailty: the shared frailty model is fitted with ties='efron' or 'breslow', not 'exact'")
     conf_level = check_level(conf_level)
     frame = Frame(data)
     names: dict[str, str | None] = {"duration": duration, "event": event, "entry": entry, "weights": weights,

@@ -41,10 +41,13 @@ def _common(data: Any, duration: str, event: str, entry: str | None, weights: st
 
 def _curves(data: Any, duration: str, event: str, group: str | None, entry: str | None, weights: str | None,
             robust: bool | None, conf_type: str, conf_level: float,
-            cluster: str | None = None, timefix: bool = True) -> tuple[list[dict[str, Any]], list[Any], bool]:
+            cluster: str | None = None, timefix: bool = True,
+            ctype: int = 1) -> tuple[list[dict[str, Any]], list[Any], bool]:
     """The core's per-group curves (Kaplan-Meier and Nelson-Aalen columns), the group levels and
     whether the variance is the infinitesimal jackknife (``robust=None``: R's survfit default,
     on with a cluster or non-integer case weights)."""
+    if ctype not in (1, 2):
+        raise InputError(f"ctype must be 1 (Nelson-Aalen) or 2 (Fleming-Harrington's correction for ties), not {ctype!r}")
     frame, cols, names = _common(data, duration, event, entry, weights, timefix)
     w = cols["weight"]
     robust = cluster is not None or (bool(robust) if robust is not None else
@@ -57,7 +60,7 @@ def _curves(data: Any, duration: str, event: str, group: str | None, entry: str 
         cl, cl_levels = frame.clusters(cluster)
         n_cl = len(cl_levels)
     curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
-                       codes, n_groups, robust, conf_type, conf_level, cluster=cl, n_clusters=n_cl)
+                       codes, n_groups, robust, conf_type, conf_level, cluster=cl, n_clusters=n_cl, ctype=ctype)
     return curves, levels, robust
 
 
@@ -359,7 +362,8 @@ class KaplanMeier(Result):
 def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None, *,
                  entry: str | None = None, weights: str | None = None, robust: bool | None = None,
                  conf_type: str = "log", conf_level: float = 0.95, cluster: str | None = None,
-                 timefix: bool = True, method: str = "kaplan-meier", conf_lower: str = "usual") -> KaplanMeier:
+                 timefix: bool = True, method: str = "kaplan-meier", conf_lower: str = "usual",
+                 ctype: int = 1) -> KaplanMeier:
     """Kaplan-Meier estimate of the survival function, as R's ``survfit``.
 
     Parameters
@@ -402,6 +406,12 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
         standard error times sqrt(n at the last event time / n at risk), so that the limit does
         not rise in the flat stretches of a curve where few remain; ``"peto"`` uses Peto's
         variance S(1 - S)/n.
+    ctype : {1, 2}
+        The cumulative hazard behind ``method="fleming-harrington"`` (R's ``ctype``): 1 the
+        Nelson-Aalen increment d/n; 2 Fleming and Harrington's correction for ties, d tied events
+        among n at risk adding 1/n + 1/(n-1) + ... + 1/(n-d+1) (as if the events came one after
+        another, Efron's approximation), with its variance (both with case weights as R does).
+        With ``method="fleming-harrington"`` and ``ctype=2`` this is R's ``stype = 2, ctype = 2``.
 
     Returns
     -------
@@ -425,7 +435,7 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
         raise InputError(f"conf_lower must be 'usual', 'modified' or 'peto', not {conf_lower!r}")
     conf_level = check_level(conf_level)
     curves, levels, robust = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level,
-                                     cluster, timefix)
+                                     cluster, timefix, ctype)
     curves = _restyle(curves, method, conf_lower, conf_type, conf_level)
     n = np.array([c["n_rows"] for c in curves])
     return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None, method, conf_lower)
@@ -460,10 +470,14 @@ class NelsonAalen(Result):
 
 def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None, *, entry: str | None = None,
                  weights: str | None = None, robust: bool | None = None, cluster: str | None = None,
-                 timefix: bool = True) -> NelsonAalen:
+                 timefix: bool = True, ctype: int = 1) -> NelsonAalen:
     """Nelson-Aalen estimate of the cumulative hazard, as R's ``survfit(...)$cumhaz`` and
     ``$std.chaz``: the standard error is ``sqrt(sum d / n^2)``, or with ``robust`` (by default as
     :func:`kaplan_meier`: with a ``cluster`` or non-integer weights) the infinitesimal jackknife.
+    With ``ctype=2`` (R's ``ctype = 2``) tied events are counted one after another: d events among
+    n at risk add ``1/n + 1/(n-1) + ... + 1/(n-d+1)`` (the hazard of Efron's approximation, what
+    R's ``survfit`` of a Cox model with Efron ties uses), variance ``sum 1/(n-k)^2``; with case
+    weights and the infinitesimal jackknife as R.
 
     Arguments as :func:`kaplan_meier`.
 
@@ -474,7 +488,8 @@ def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None,
     >>> dz.nelson_aalen(d, "months", "employed").table["cumhaz"].round(4).tolist()
     [0.25, 0.5833, 1.5833]
     """
-    curves, levels, _ = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster, timefix)
+    curves, levels, _ = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster, timefix,
+                                ctype)
     table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err_cumhaz"), group, levels)
     return NelsonAalen(group, levels, table.rename(columns={"std_err_cumhaz": "std_err"}))
 

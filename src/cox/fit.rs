@@ -13,6 +13,9 @@ use crate::optim::{newton_from, weak_pivots, Eval, NewtonOptions};
 pub enum Ties {
     Breslow,
     Efron,
+    /// The exact partial likelihood ([`crate::cox::exact`]); what follows from the fit (the
+    /// baseline hazard, residuals, the robust variance) uses Breslow's sums, as R does.
+    Exact,
 }
 
 impl Ties {
@@ -20,7 +23,8 @@ impl Ties {
         match s {
             "efron" => Ok(Ties::Efron),
             "breslow" => Ok(Ties::Breslow),
-            other => Err(Error::InvalidArgument(format!("ties must be 'efron' or 'breslow', not '{other}'"))),
+            "exact" => Ok(Ties::Exact),
+            other => Err(Error::InvalidArgument(format!("ties must be 'efron', 'breslow' or 'exact', not '{other}'"))),
         }
     }
 }
@@ -118,6 +122,13 @@ impl<'a> Prepared<'a> {
             }
             if let Some(row) = off.iter().position(|v| !v.is_finite()) {
                 return Err(Error::InvalidArgument(format!("offset is NaN or infinite at row {row}")));
+            }
+        }
+        if ties == Ties::Exact {
+            if let Some(row) = (0..n).position(|i| inp.data.w(i) != 1.0) {
+                return Err(Error::InvalidArgument(format!(
+                    "case weights are not defined for the exact partial likelihood (ties='exact'); the weight at row {row} is not 1"
+                )));
             }
         }
         // Centring as R: columns whose values all lie in {-1, 0, 1} are not centred; the others
@@ -313,8 +324,8 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    /// Fractions of the deaths' risk in the steps of the tie correction: Breslow one step with all
-    /// of it; Efron `ndead` steps with 1/d, 2/d, ..., 1 (as R's coxfit6 adds them).
+    /// Fractions of the deaths' risk in the steps of the tie correction: Breslow (and what follows
+    /// from an exact fit) one step with all of it; Efron `ndead` steps with 1/d, 2/d, ..., 1 (as R's coxfit6 adds them).
     pub fn steps(&self, ndead: usize) -> impl ExactSizeIterator<Item = f64> + Clone {
         let m = if self.ties == Ties::Efron { ndead.max(1) } else { 1 };
         (1..m + 1).map(move |k| k as f64 / m as f64)
@@ -333,6 +344,9 @@ impl<'a> Prepared<'a> {
 
     /// As [`Prepared::evaluate`] with replicate weights and multiplicities (see `sweep_with`).
     pub fn evaluate_with(&self, beta: &[f64], ws: &[f64], mult: Option<&[f64]>) -> Eval {
+        if self.ties == Ties::Exact {
+            return self.evaluate_exact(beta, ws, mult);
+        }
         let p = self.inp.p;
         let eta = self.eta_sorted(beta);
         let mut loglik = 0.0;

@@ -218,7 +218,7 @@ pub fn frailty_eval(
         if ndead > 0 {
             let nsteps = match ties {
                 Ties::Efron => ndead,
-                Ties::Breslow => 1,
+                Ties::Breslow | Ties::Exact => 1,
             };
             let wt = deadwt / nsteps as f64;
             let (mut dl, mut dld, mut q0, mut q1, mut q2) = (0.0, 0.0, 0.0, 0.0, 0.0);

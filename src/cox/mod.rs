@@ -1,8 +1,9 @@
-//! The Cox proportional hazards model, as R's `coxph`: Efron and Breslow ties, strata, case
+//! The Cox proportional hazards model, as R's `coxph`: Efron, Breslow and exact ties, strata, case
 //! weights, offsets, counting-process (entry, exit] data; model-based and robust (dfbeta)
 //! variances; residuals, the baseline hazard and predicted survival.
 
 pub mod concordance;
+pub mod exact;
 pub mod fit;
 pub mod frailty;
 pub mod predict;

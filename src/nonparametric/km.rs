@@ -22,11 +22,15 @@ pub struct KmOptions {
     pub robust: bool,
     pub conf_type: ConfType,
     pub conf_level: f64,
+    /// The cumulative hazard with Fleming and Harrington's correction for ties (R's `ctype = 2`):
+    /// d tied events among n at risk add `sum_{k<d} 1 / (n - k)` (with weights,
+    /// `(d_w / d) / (n - k d_w / d)`), the Efron approximation's increment, instead of `d / n`.
+    pub ctype2: bool,
 }
 
 impl Default for KmOptions {
     fn default() -> Self {
-        KmOptions { robust: false, conf_type: ConfType::Log, conf_level: 0.95 }
+        KmOptions { robust: false, conf_type: ConfType::Log, conf_level: 0.95, ctype2: false }
     }
 }
 
@@ -61,7 +65,7 @@ pub fn kaplan_meier(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions) -> Vec
 pub fn kaplan_meier_clustered(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions, cluster: Option<(&[u32], usize)>) -> Vec<KmCurve> {
     let k = data.n_groups;
     let opts = &KmOptions { robust: opts.robust || cluster.is_some(), ..*opts };
-    if !opts.robust {
+    if !opts.robust && !opts.ctype2 {
         // Curves are independent: on large data groups run in parallel (results do not depend on
         // threads); small data (a bootstrap replicate) stay on the calling thread.
         let par = data.len() >= PARALLEL_ROWS;
@@ -99,6 +103,9 @@ pub fn curve(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Opti
 fn curve_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry: Option<&[u32]>, opts: &KmOptions, cluster: Option<(&[u32], usize)>) -> KmCurve {
     let table = RiskTable::build(data, w, by_exit, by_entry);
     let mut c = from_table(table, &KmOptions { robust: false, ..*opts });
+    if opts.ctype2 {
+        (c.cumhaz, c.se_cumhaz) = fh_hazard(data, by_exit, &c.table);
+    }
     if opts.robust {
         let own: Vec<u32>;
         let cl = match cluster {
@@ -109,7 +116,8 @@ fn curve_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry
             }
         };
         let v = ij_variance_clustered(data, w, by_exit, by_entry, &c.table, &c.surv, cl, Target::Survival);
-        c.se_cumhaz = ij_variance_clustered(data, w, by_exit, by_entry, &c.table, &c.surv, cl, Target::CumHaz);
+        let target = if opts.ctype2 { Target::CumHazFh } else { Target::CumHaz };
+        c.se_cumhaz = ij_variance_clustered(data, w, by_exit, by_entry, &c.table, &c.surv, cl, target);
         for (j, &vj) in v.iter().enumerate() {
             c.se_log[j] = if vj == 0.0 { 0.0 } else { vj / c.surv[j] };
         }
@@ -118,6 +126,60 @@ fn curve_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by_entry
         (c.lower, c.upper) = c.surv.iter().zip(&c.se_log).map(|(&s, &e)| limits(s, e, opts.conf_type, z)).unzip();
     }
     c
+}
+
+/// Number of event rows (unweighted) at each time of `table`, from the rows sorted by exit.
+fn event_rows(data: &SurvData, by_exit: &[u32], table: &RiskTable) -> Vec<f64> {
+    let mut out = vec![0.0; table.len()];
+    let mut j = 0;
+    for &i in by_exit {
+        let i = i as usize;
+        let t = data.exit[i];
+        while j < table.len() && table.time[j] < t {
+            j += 1;
+        }
+        if data.event[i] == 1 && j < table.len() && table.time[j] == t {
+            out[j] += 1.0;
+        }
+    }
+    out
+}
+
+/// The terms of the tie-corrected hazard increment at a time with `d0` event rows of total
+/// weight `d1` among a weight `n` at risk: with `b_k = 1 / (n - d1 + (k / d0) d1)`, k = 1..d0,
+/// returns `(sum b_k / d0, sum b_k^2 / d0, sum (k / d0) b_k^2 / d0)`; the increment is `d1` times
+/// the first, its model-based variance `d1` times the second.
+fn fh_terms(n: f64, d0: f64, d1: f64) -> (f64, f64, f64) {
+    let (mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0);
+    let m = d0 as usize;
+    for k in 1..=m {
+        let f = k as f64 / d0;
+        let b = 1.0 / (n - d1 + f * d1);
+        s1 += b;
+        s2 += b * b;
+        s3 += f * b * b;
+    }
+    (s1 / d0, s2 / d0, s3 / d0)
+}
+
+/// The cumulative hazard with the Fleming-Harrington correction for ties and its model-based
+/// standard error (R's `ctype = 2`: `std.chaz` from `sum (d1 / d0) b_k^2`).
+fn fh_hazard(data: &SurvData, by_exit: &[u32], table: &RiskTable) -> (Vec<f64>, Vec<f64>) {
+    let d0 = event_rows(data, by_exit, table);
+    let (mut h, mut v) = (0.0, 0.0);
+    let mut cumhaz = Vec::with_capacity(table.len());
+    let mut se = Vec::with_capacity(table.len());
+    for j in 0..table.len() {
+        let (n, d1) = (table.n_risk[j], table.n_event[j]);
+        if d0[j] > 0.0 && d1 > 0.0 {
+            let (s1, s2, _) = fh_terms(n, d0[j], d1);
+            h += d1 * s1;
+            v += d1 * s2;
+        }
+        cumhaz.push(h);
+        se.push(v.sqrt());
+    }
+    (cumhaz, se)
 }
 
 /// Kaplan-Meier, Greenwood and Nelson-Aalen from a risk table.
@@ -193,6 +255,10 @@ enum Target {
     /// still at risk at t has `U_i / S = A(t) - B_i`; a row that left at `x_i <= t` has the
     /// constant `A(x_i) - B_i - event_i / (n - d)(x_i)`; `var S(t) = S(t)^2 sum_i (w_i U_i / S)^2`.
     Survival,
+    /// The tie-corrected hazard of `ctype = 2`: a row at risk at a time with `d0` event rows of
+    /// weight `d1` among `n` has the derivative `-d1 sum b_k^2 / d0`, and an event row adds
+    /// `sum b_k / d0 - d1 sum (k / d0) b_k^2 / d0` (see [`fh_terms`]).
+    CumHazFh,
     /// The Nelson-Aalen H(t) (R's robust `std.chaz`): the same with `A(t) = sum d_j / n_j^2`, the
     /// jump `1 / n` and no factor S(t).
     CumHaz,
@@ -245,6 +311,23 @@ fn ij_variance_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by
             }
         }
         let (n, d) = (table.n_risk[j], table.n_event[j]);
+        if target == Target::CumHazFh {
+            let d0 = by_exit[q..].iter().take_while(|&&i| data.exit[i as usize] == t).filter(|&&i| data.event[i as usize] == 1).count() as f64;
+            let (mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0);
+            if d0 > 0.0 && d > 0.0 {
+                (s1, s2, s3) = fh_terms(n, d0, d);
+                a += d * s2;
+            }
+            while q < by_exit.len() && data.exit[by_exit[q] as usize] == t {
+                let i = by_exit[q] as usize;
+                let jump = if data.event[i] == 1 { s1 - d * s3 + d * s2 } else { 0.0 };
+                sums.change(codes[i] as usize, -wt(i), wt(i) * (a - jump));
+                q += 1;
+            }
+            let v = a * a * sums.sw2.get() + 2.0 * a * sums.swv.get() + sums.sv2.get();
+            out.push(v.max(0.0).sqrt());
+            continue;
+        }
         if target == Target::CumHaz {
             if d > 0.0 {
                 a += d / (n * n);

@@ -128,10 +128,13 @@ pub(crate) fn bootstrap<'py>(
     };
     let xv = x_values.as_ref().map(|a| a.as_slice().map_err(|_| PyValueError::new_err("x_values must be C-contiguous"))).transpose()?;
     let ties = Ties::parse(ties).map_err(to_py)?;
-    let opts = KmOptions { robust: false, conf_type: ConfType::parse(conf_type).map_err(to_py)?, conf_level };
+    let opts = KmOptions { robust: false, conf_type: ConfType::parse(conf_type).map_err(to_py)?, conf_level, ctype2: false };
     let n = exit.len();
     let scheme = parse_scheme(scheme, sc, n_scheme_codes, cs)?;
     let bayes = matches!(scheme, Scheme::Bayesian { .. });
+    if bayes && ties == Ties::Exact {
+        return Err(PyValueError::new_err("ties='exact' counts rows as whole copies; the Bayesian bootstrap's Dirichlet weights are not whole numbers"));
+    }
     let (units, n_units): (Vec<u32>, usize) = match scheme {
         Scheme::Cluster { codes, n_clusters, .. } => (codes.to_vec(), n_clusters),
         Scheme::Bayesian { cluster: Some((codes, k)) } => (codes.to_vec(), k),

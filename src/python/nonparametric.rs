@@ -12,7 +12,7 @@ use super::convert::*;
 
 /// Kaplan-Meier (and Nelson-Aalen) curves, one dict of arrays per group.
 #[pyfunction]
-#[pyo3(signature = (exit, event, entry=None, weight=None, group=None, n_groups=1, robust=false, conf_type="log", conf_level=0.95, cluster=None, n_clusters=0))]
+#[pyo3(signature = (exit, event, entry=None, weight=None, group=None, n_groups=1, robust=false, conf_type="log", conf_level=0.95, cluster=None, n_clusters=0, ctype=1))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn kaplan_meier<'py>(
     py: Python<'py>,
@@ -27,7 +27,11 @@ pub(crate) fn kaplan_meier<'py>(
     conf_level: f64,
     cluster: Option<U32<'py>>,
     n_clusters: usize,
+    ctype: u8,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    if ctype != 1 && ctype != 2 {
+        return Err(PyValueError::new_err("ctype must be 1 or 2"));
+    }
     let cluster = cluster.as_ref().map(slice).transpose()?;
     let conf_type = ConfType::parse(conf_type).map_err(to_py)?;
     if !(conf_level > 0.0 && conf_level < 1.0) {
@@ -37,7 +41,7 @@ pub(crate) fn kaplan_meier<'py>(
     let entry = entry.as_ref().map(slice).transpose()?;
     let weight = weight.as_ref().map(slice).transpose()?;
     let group = group.as_ref().map(slice).transpose()?;
-    let opts = KmOptions { robust, conf_type, conf_level };
+    let opts = KmOptions { robust, conf_type, conf_level, ctype2: ctype == 2 };
     let curves = interruptible(py, || -> Result<_, Error> {
             let event = event_s.codes()?;
             let mut d = SurvData::new(exit, &event, entry, weight)?;
