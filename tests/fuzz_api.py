@@ -115,7 +115,7 @@ def calls(d, p):
         return dz.kaplan_meier(d, "t", "e", group="g", entry="en", weights="w", robust=True).table
 
     def na():
-        return dz.nelson_aalen(d, "t", "e", group="g", entry="en", weights="w").table
+        return dz.nelson_aalen(d, "t", "e", group="g", entry="en", weights="w", ctype=2 if p["rho"] else 1).table
 
     def lr():
         r = dz.logrank(d, "t", "e", "g", rho=p["rho"], entry="en" if p["q"] == 0.5 else None)
@@ -129,6 +129,11 @@ def calls(d, p):
         f = dz.cox(d, "t", "e", ["x1", "x2"], entry="en" if p["q"] == 0.5 else None, cluster="c" if p["rho"] else None)
         f.summary, f.concordance, f.baseline_cumhaz(), f.predict_survival(d, p["times"]), f.residuals("deviance")
         f.ph_test()
+        return f
+
+    def cx_exact():
+        f = dz.cox(d, "t", "e", ["x1", "x2"], entry="en" if p["q"] == 0.5 else None, ties="exact")
+        f.summary, f.baseline_cumhaz(), f.predict_survival(d, p["times"]), f.residuals("martingale")
         return f
 
     def cx_formula():
@@ -188,7 +193,7 @@ def calls(d, p):
 
     return [
         ("kaplan_meier", km), ("kaplan_meier weighted", km_weighted), ("nelson_aalen", na), ("logrank", lr),
-        ("pairwise_logrank", pw), ("cox", cx), ("cox formula", cx_formula), ("aft", af),
+        ("pairwise_logrank", pw), ("cox", cx), ("cox exact", cx_exact), ("cox formula", cx_formula), ("aft", af),
         ("cumulative_incidence", cif), ("gray_test", gray), ("cause_specific_cox", csc), ("fine_gray", fg),
         ("discrete_hazard", dh), ("iptw", ip), ("iptw_cox", ipc),
         ("bootstrap km", boot(dz.kaplan_meier, "t", "e", group="g", times=p["times"], quantiles=[p["q"]],
