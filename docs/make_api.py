@@ -16,7 +16,7 @@ SECTIONS = [
                     "discrete_hazard", "cumulative_incidence", "cause_specific_cox", "fine_gray", "multistate_cox"]),
     ("Register panels", ["spells", "drop_summary", "evaluate_panel"]),
     ("Non-randomised comparisons", ["iptw", "iptw_cox"]),
-    ("Bootstrap", ["bootstrap"]),
+    ("Bootstrap", ["bootstrap", "bootstrap_panel"]),
     ("Designing an evaluation (dz.design)", ["design.logrank_sample_size", "design.logrank_power",
                                              "design.minimum_detectable_hazard_ratio", "design.milestone_sample_size",
                                              "design.rmst_sample_size", "design.simulate_power", "design.power_curve",

@@ -97,3 +97,17 @@ def test_a_killed_worker_loses_no_replicate(cluster):
     np.testing.assert_array_equal(local.replicates.to_numpy(), remote.replicates.to_numpy())
     cluster.wait_for_workers(2, timeout=60)
     assert victim not in cluster.run(os.getpid).values()  # the nanny started a new worker process
+
+
+def test_dask_panel_pipeline_equals_the_local_run(cluster):
+    panel = dz.datasets.four_arm_panel(n_persons=300, seed=4)
+    panel["worker"] = panel["arm"].astype(str) + "/" + (panel["person_id"] % 5).astype(str)
+    sp = dz.spells(panel, "person_id", "month", "status")
+    outs = {"work": sp.time_to("work", origin="programme_start"),
+            "sustained": sp.time_to("work", origin="programme_start", min_duration=6)}
+    kw = dict(group="arm", times=[6, 12], ratios={"kept": ("sustained", "work")}, origin="programme_start",
+              occupancy_times=[12], n_resamples=57, seed=5, progress=False, cluster="worker")
+    local = dz.bootstrap_panel(sp, outs, **kw)
+    remote = dz.bootstrap_panel(sp, outs, backend="dask", client=cluster, block_size=10, **kw)
+    np.testing.assert_array_equal(local.replicates.to_numpy(), remote.replicates.to_numpy())
+    pd.testing.assert_frame_equal(local.ci("bca"), remote.ci("bca"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import datasets, disclosure, errors
 from ._core import __version__
 from .errors import ColumnNotFoundError, DegenerateDataError, DuurzaamError, EmptyDataError, InputError
-from .bootstrap import BootstrapResult, bootstrap
+from .bootstrap import BootstrapResult, bootstrap, bootstrap_panel
 from .competing import CumulativeIncidence, FineGrayFit, cause_specific_cox, cumulative_incidence, fine_gray
 from .cox import CoxFit, TestResult, cox
 from .multistate import MultiStateCoxFit, multistate_cox
@@ -43,6 +43,7 @@ __all__ = [
     "discrete_hazard",
     "DiscreteHazardFit",
     "bootstrap",
+    "bootstrap_panel",
     "spells",
     "iptw",
     "iptw_cox",

@@ -18,6 +18,7 @@ __all__ = [
     "bca_acceleration",
     "boot_interval",
     "bootstrap",
+    "bootstrap_panel",
     "build_spells",
     "cmprsk_variance",
     "chisq_sf",
@@ -143,6 +144,30 @@ def cox_zph(
     ties: str = "efron",
     transform: str = "km",
 ) -> dict[str, Any]: ...
+def bootstrap_panel(
+    n_persons: int,
+    group: npt.NDArray[np.uint32],
+    n_groups: int,
+    out_person: list[npt.NDArray[np.uint32]],
+    out_exit: list[npt.NDArray[np.float64]],
+    out_event: list[npt.NDArray[np.uint8]],
+    out_entry: list[npt.NDArray[np.float64]],
+    times: list[float],
+    iv: npt.NDArray[np.int64] | None = None,
+    n_states: int = 0,
+    horizon: int = 0,
+    occ_times: list[int] = ...,
+    scheme: str = "ordinary",
+    scheme_codes: npt.NDArray[np.uint32] | None = None,
+    n_scheme_codes: int = 0,
+    cluster_strata: npt.NDArray[np.uint32] | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    n_threads: int = 1,
+    jackknife: bool = False,
+    progress: Any = None,
+    first_replicate: int = 0,
+) -> dict[str, Any]: ...
 def bootstrap(
     estimator: str,
     exit: npt.NDArray[np.float64],
@@ -216,6 +241,8 @@ class SpellTable:
     def occupancy(self, origin: npt.NDArray[np.int64], group: npt.NDArray[np.uint32], n_groups: int, n_states: int,
                   horizon: int, weight: npt.NDArray[np.float64] | None = None,
                   std_err: bool = True) -> list[dict[str, Any]]: ...
+    def occupancy_intervals(self, origin: npt.NDArray[np.int64], group: npt.NDArray[np.uint32], n_groups: int,
+                            n_states: int, horizon: int) -> npt.NDArray[np.int64]: ...
 def build_spells(person: npt.NDArray[np.uint32], period: npt.NDArray[np.int64], state: npt.NDArray[np.uint8],
                  n_persons: int, n_states: int, max_gap: list[int], max_unobserved: int = 0,
                  keep_rows: bool = False, key: npt.NDArray[np.uint32] | None = None) -> SpellTable: ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property, partial
 from typing import Any
 
@@ -309,9 +309,14 @@ def _core_block(payload: dict[str, Any], first: int, n: int) -> tuple[np.ndarray
     # Arrays arrive as the serializer rebuilt them, sometimes at an unaligned address (a buffer
     # passed between workers); the core needs aligned C-contiguous buffers, so such an array is
     # copied once here (a no-op for arrays that already are).
-    args = {k: np.require(v, requirements=["C_CONTIGUOUS", "ALIGNED"]) if isinstance(v, np.ndarray) else v
-            for k, v in payload.items()}
-    r = _core.bootstrap(**args, first_replicate=first, n_resamples=n, jackknife=False, progress=None)
+    def aligned(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            return np.require(v, requirements=["C_CONTIGUOUS", "ALIGNED"])
+        return [aligned(x) for x in v] if isinstance(v, list) else v
+
+    args = {k: aligned(v) for k, v in payload.items()}
+    fn = getattr(_core, args.pop("_core_fn", "bootstrap"))  # the estimators' kernel, or the panel pipeline's
+    r = fn(**args, first_replicate=first, n_resamples=n, jackknife=False, progress=None)
     return np.asarray(r["t"]), np.asarray(r["failed"]), np.asarray(r["t0"]), int(r["k"])
 
 
@@ -410,3 +415,190 @@ def _bootstrap_python(fn: Callable[..., Any], data: Any, args: tuple, kwargs: di
     names = pd.DataFrame({"quantity_id": list(t0.index), "quantity": list(t0.index), "group": [""] * len(t0)})
     return BootstrapResult._from_core(names, t0.to_numpy(), np.array(reps), None, None, np.array(failed), accel,
                                       conf_level, scheme, int(seed), on_failure)
+
+
+def bootstrap_panel(spells: Any, outcomes: Mapping[str, pd.DataFrame], *, group: str,
+                    times: Sequence[float] = (6, 12), ratios: Mapping[str, tuple[str, str]] | None = None,
+                    origin: Any = None, occupancy_times: Sequence[int] = (), cluster: str | None = None,
+                    n_resamples: int = 1000, seed: int = 0, conf_level: float = 0.95, n_jobs: int | None = None,
+                    jackknife: bool | None = None, progress: bool | None = None, backend: str = "local",
+                    client: Any = None, block_size: int | None = None) -> BootstrapResult:
+    """Bootstrap of the whole panel pipeline: persons (or clusters of persons) resampled, and
+    spells -> outcome -> estimator rerun on every replicate, so that the headline numbers of an
+    evaluation ("75% into work, 71% of them sustainably"; the share in each state by arm) get
+    intervals that carry every step's uncertainty, in one call.
+
+    A person drawn k times enters a replicate as k relabelled copies (their person-months never
+    collide). The spell and outcome rules of :func:`duurzaam.spells` work person by person, so a
+    copy's spells and outcome rows are the original's: the core computes them once and runs each
+    replicate as the estimators with each person's count as weight (tested against relabelled
+    copies of the panel rerun through every step).
+
+    Parameters
+    ----------
+    spells : Spells
+        From :func:`duurzaam.spells`.
+    outcomes : mapping of name to DataFrame
+        Outcome tables of these spells (``spells.time_to(...)``, ``time_to_exit``, ...; one row
+        per person kept, with ``duration``, ``event`` and ``entry``): for each, the share of
+        each arm with the event by each of ``times`` (1 minus the Kaplan-Meier estimate).
+    group : str
+        The arm (a person-level column of the panel). Persons are resampled within arms (as
+        randomised), or whole ``cluster`` s, within arms when nested in them.
+    times : sequence of float
+        Times (since the origin) of the shares.
+    ratios : mapping of name to (numerator, denominator), optional
+        Chains of two outcomes: ``{"sustained among work": ("sustained", "work")}`` gives the
+        share of those into work by t whose work is sustained (the share into sustained work
+        over the share into work).
+    origin, occupancy_times : optional
+        With both, the occupancy of every state (Aalen-Johansen, as
+        :meth:`Spells.occupancy`) at these whole periods since ``origin``.
+    cluster : str, optional
+        Person-level cluster column (municipality, case worker): clusters resampled whole.
+    n_resamples, seed, conf_level, n_jobs, progress, backend, client, block_size
+        As :func:`bootstrap` (replicate i from stream i of ``seed``; the Dask backend gives the
+        same replicates, bit for bit).
+    jackknife : bool, optional
+        Compute the BCa acceleration now (``True``), or when a BCa interval is first asked for.
+
+    Returns
+    -------
+    BootstrapResult
+        Quantities ``share_<outcome>(t=..)``, ``<ratio>(t=..)`` and ``occupancy[<state>](t=..)``
+        per arm, then each against the first arm (``..._diff``).
+
+    Examples
+    --------
+    >>> import duurzaam as dz
+    >>> panel = dz.datasets.four_arm_panel(n_persons=400, seed=3)
+    >>> sp = dz.spells(panel, "person_id", "month", "status")
+    >>> work = sp.time_to("work", origin="programme_start")
+    >>> sus = sp.time_to("work", origin="programme_start", min_duration=6)
+    >>> bs = dz.bootstrap_panel(sp, {"work": work, "sustained": sus}, group="arm", times=[12],
+    ...                         ratios={"sustained_of_work": ("sustained", "work")}, n_resamples=50,
+    ...                         progress=False)
+    >>> bs.ci()["quantity"].unique().tolist()[:3]
+    ['share_work(t=12)', 'share_sustained(t=12)', 'sustained_of_work(t=12)']
+    """
+    from .spells import Spells
+
+    if not isinstance(spells, Spells):
+        raise InputError("spells must come from duurzaam.spells(...)")
+    if not outcomes and not len(occupancy_times):
+        raise InputError("nothing to bootstrap: give outcomes, or origin= and occupancy_times=")
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 2:
+        raise InputError(f"n_resamples must be a whole number of at least 2, not {n_resamples!r}")
+    if backend not in ("local", "dask"):
+        raise InputError(f"backend must be 'local' or 'dask', not {backend!r}")
+    seed = check_seed(seed)
+    conf_level = check_level(conf_level)
+    threads = default_threads() if n_jobs is None else max(1, int(n_jobs))
+    gcodes, levels = spells._group_codes(group)
+    n_persons, n_groups = len(spells.persons), len(levels)
+    person_index = pd.Index(spells.persons)
+    ts = [float(t) for t in times]
+    if not all(np.isfinite(t) and t >= 0 for t in ts):
+        raise InputError("times must be finite and >= 0")
+    call: dict[str, Any] = dict(n_persons=n_persons, group=np.ascontiguousarray(gcodes, dtype=np.uint32),
+                                n_groups=n_groups, out_person=[], out_exit=[], out_event=[], out_entry=[], times=ts)
+    names = list(outcomes)
+    for name, table in outcomes.items():
+        if not isinstance(table, pd.DataFrame) or spells._person not in table or "duration" not in table:
+            raise InputError(f"outcome {name!r} must be an outcome table of these spells (person, duration, event)")
+        idx = person_index.get_indexer(table[spells._person])
+        if (idx < 0).any():
+            row = int(np.flatnonzero(idx < 0)[0])
+            raise InputError(f"outcome {name!r}: row {row} is a person these spells do not hold", row=row)
+        if len(np.unique(idx)) != len(idx):
+            raise InputError(f"outcome {name!r} has more than one row for a person; the pipeline bootstrap "
+                             "takes one row per person (time to the first event)")
+        call["out_person"].append(np.ascontiguousarray(idx, dtype=np.uint32))
+        call["out_exit"].append(np.ascontiguousarray(table["duration"].to_numpy(dtype=np.float64)))
+        call["out_event"].append(np.ascontiguousarray(table["event"].to_numpy(dtype=np.uint8)))
+        entry = table["entry"].to_numpy(dtype=np.float64) if "entry" in table else np.zeros(len(table))
+        call["out_entry"].append(np.ascontiguousarray(entry))
+    occ = sorted({int(t) for t in occupancy_times})
+    if occ:
+        if origin is None:
+            raise InputError("occupancy_times need origin=")
+        if occ[0] < 0:
+            raise InputError("occupancy_times must be whole periods >= 0")
+        horizon = max(occ[-1], 1)
+        o = spells._origin(origin)
+        call.update(iv=spells._core.occupancy_intervals(o, np.ascontiguousarray(gcodes, dtype=np.uint32), n_groups,
+                                                        len(spells.states), horizon),
+                    n_states=len(spells.states), horizon=horizon, occ_times=occ)
+    ratios = dict(ratios or {})
+    for rname, (num, den) in ratios.items():
+        for o_ in (num, den):
+            if o_ not in outcomes:
+                raise InputError(f"ratio {rname!r} names {o_!r}, which is not among the outcomes")
+    scheme, codes, n_codes, nested = spells._person_scheme(gcodes, n_groups, group, cluster)
+    common = dict(scheme=scheme, scheme_codes=codes, n_scheme_codes=n_codes, cluster_strata=nested,
+                  n_resamples=int(n_resamples), seed=int(seed), n_threads=threads)
+    frame = spells._frame
+    if backend == "dask":
+        r = _run_dask({**call, "_core_fn": "bootstrap_panel"}, {**common, "n_threads": 1 if n_jobs is None else threads},
+                      int(n_resamples), client, block_size, progress, {}, frame)
+    else:
+        bar = _progress_bar(int(n_resamples), progress)
+        cb = (lambda done: bar.update(min(done, n_resamples) - bar.n)) if bar is not None else None
+        try:
+            r = core_call(_core.bootstrap_panel, {}, frame, progress=cb, **call, **common, jackknife=False)
+        finally:
+            if bar is not None:
+                bar.close()
+    k = int(r["k"])
+    derive, qnames = _panel_quantities(names, ratios, levels, ts, [str(s) for s in spells.states], occ)
+    t = derive(np.asarray(r["t"]).reshape(int(n_resamples), k))
+    t0 = derive(np.asarray(r["t0"]).reshape(1, k))[0]
+
+    def accel() -> np.ndarray:
+        j = core_call(_core.bootstrap_panel, {}, frame, **call, **{**common, "n_resamples": 0}, jackknife=True)
+        g = int(j["jack_groups"])
+        jack = derive(np.asarray(j["jack"]).reshape(g, k))
+        us = codes if (scheme == "stratified" and g == n_persons) else None
+        return np.array([_core.bca_acceleration(float(t0[q]), np.ascontiguousarray(jack[:, q]), us)
+                         if np.isfinite(jack[:, q]).all() else np.nan for q in range(len(t0))])
+
+    return BootstrapResult._from_core(qnames, t0, t, None, None, np.asarray(r["failed"]),
+                                      accel() if jackknife is True else None, conf_level, scheme, int(seed), "drop",
+                                      jackknife=accel)
+
+
+def _panel_quantities(outcomes: list[str], ratios: dict[str, tuple[str, str]], levels: list[Any], times: list[float],
+                      states: list[str], occ: list[int]) -> tuple[Callable[[np.ndarray], np.ndarray], pd.DataFrame]:
+    """The derived quantities of the panel bootstrap from the core's values (per outcome, group
+    and time the share; then per group, time and state the occupancy): shares, ratios and
+    occupancies per arm, then each against the first arm."""
+    G, T, S = len(levels), len(times), len(states)
+    lab = ["" if g is None else str(g) for g in levels]
+
+    def derive(v: np.ndarray) -> np.ndarray:
+        m = v.shape[0]
+        share = v[:, :len(outcomes) * G * T].reshape(m, len(outcomes), G, T)
+        blocks = [share[:, o].transpose(0, 2, 1).reshape(m, T * G) for o in range(len(outcomes))]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for num, den in ratios.values():
+                r = share[:, outcomes.index(num)] / share[:, outcomes.index(den)]
+                blocks.append(r.transpose(0, 2, 1).reshape(m, T * G))
+        if occ:
+            p = v[:, len(outcomes) * G * T:].reshape(m, G, len(occ), S)
+            blocks.append(p.transpose(0, 3, 2, 1).reshape(m, S * len(occ) * G))
+        per_arm = np.concatenate(blocks, axis=1) if blocks else np.empty((m, 0))
+        x = per_arm.reshape(m, -1, G)
+        diffs = (x[:, :, 1:] - x[:, :, :1]).reshape(m, -1)
+        return np.concatenate([per_arm, diffs], axis=1)
+
+    def t_(t: float) -> str:
+        return f"{t:g}"
+
+    labels = [f"share_{o}(t={t_(t)})" for o in outcomes for t in times]
+    labels += [f"{r}(t={t_(t)})" for r in ratios for t in times]
+    labels += [f"occupancy[{s}](t={t})" for s in states for t in occ] if occ else []
+    rows = [(q, g) for q in labels for g in lab]
+    rows += [(q.replace("(", "_diff(", 1), f"{g} - {lab[0]}") for q in labels for g in lab[1:]]
+    ids = [f"{q} [{g}]" if g else q for q, g in rows]
+    return derive, pd.DataFrame({"quantity_id": ids, "quantity": [q for q, _ in rows], "group": [g for _, g in rows]})
+

@@ -363,3 +363,63 @@ mod tests {
         }
     }
 }
+
+/// One outcome of a register panel, per person kept by its rule: the rows' persons (indices into
+/// the person weights), their survival data with the arm as the group, and the sort kept across
+/// replicates.
+pub struct PanelOutcome<'a> {
+    pub person: &'a [u32],
+    pub data: SurvData<'a>,
+    pub prep: KmPrepared,
+}
+
+/// The statistic of a whole panel pipeline (spells -> outcomes -> estimators), with weights per
+/// person: for every outcome, group and time the share with the event by then (1 - the
+/// Kaplan-Meier estimate), then the occupancy of every group, time and state. A person resampled
+/// k times is k relabelled copies: the spell and outcome rules work per person, so the copies'
+/// outcome rows and spells are the original's, and a replicate is the estimators with the
+/// person's count as weight.
+pub struct PanelSpec<'a> {
+    pub outcomes: Vec<PanelOutcome<'a>>,
+    pub n_groups: usize,
+    pub times: Vec<f64>,
+    pub occupancy: Option<(&'a crate::spells::occupancy::Intervals, Vec<usize>)>,
+}
+
+impl PanelSpec<'_> {
+    pub fn len(&self) -> usize {
+        let occ = self.occupancy.as_ref().map_or(0, |(iv, ts)| iv.n_groups * ts.len() * iv.n_states);
+        self.outcomes.len() * self.n_groups * self.times.len() + occ
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// See [`PanelSpec`]; `w` per person (`None`: the full data). `None` when a group has nobody at
+/// the origin in the replicate's occupancy.
+pub fn panel_statistic(spec: &PanelSpec, w: Option<&[f64]>) -> Option<Vec<f64>> {
+    let mut out = Vec::with_capacity(spec.len());
+    let km = KmSpec { times: spec.times.clone(), quantiles: Vec::new(), taus: Vec::new(), opts: KmOptions::default() };
+    let mut wo = Vec::new();
+    for o in &spec.outcomes {
+        let wr = w.map(|w| {
+            wo.clear();
+            wo.extend(o.person.iter().map(|&p| w[p as usize]));
+            &wo[..]
+        });
+        let v = km_statistic(&o.data, wr, &km, Some(&o.prep));
+        // values come per group, times first; a group without rows has NaN
+        out.extend(v[..spec.n_groups * spec.times.len()].iter().map(|s| 1.0 - s));
+    }
+    if let Some((iv, ts)) = &spec.occupancy {
+        let curves = iv.curves(w).ok()?;
+        for c in &curves {
+            for &t in ts {
+                out.extend_from_slice(&c.pstate[t * c.n_states..(t + 1) * c.n_states]);
+            }
+        }
+    }
+    Some(out)
+}

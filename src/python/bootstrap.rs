@@ -266,6 +266,120 @@ pub(crate) fn bootstrap<'py>(
     Ok(dict)
 }
 
+/// The bootstrap of a whole panel pipeline (see `stats::PanelSpec`): persons resampled (within
+/// arms, or clusters within arms); per outcome `o` its rows' persons `out_person[o]`, durations,
+/// events and entries; the occupancy from the intervals of `SpellTable.occupancy_intervals`.
+#[pyfunction]
+#[pyo3(signature = (n_persons, group, n_groups, out_person, out_exit, out_event, out_entry, times, iv=None, n_states=0, horizon=0, occ_times=Vec::new(), scheme="ordinary", scheme_codes=None, n_scheme_codes=0, cluster_strata=None, n_resamples=1000, seed=0, n_threads=1, jackknife=false, progress=None, first_replicate=0))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bootstrap_panel<'py>(
+    py: Python<'py>,
+    n_persons: usize,
+    group: U32<'py>,
+    n_groups: usize,
+    out_person: Vec<U32<'py>>,
+    out_exit: Vec<F64<'py>>,
+    out_event: Vec<PyReadonlyArray1<'py, u8>>,
+    out_entry: Vec<F64<'py>>,
+    times: Vec<f64>,
+    iv: Option<PyReadonlyArray2<'py, i64>>,
+    n_states: usize,
+    horizon: usize,
+    occ_times: Vec<usize>,
+    scheme: &str,
+    scheme_codes: Option<U32<'py>>,
+    n_scheme_codes: usize,
+    cluster_strata: Option<U32<'py>>,
+    n_resamples: usize,
+    seed: u64,
+    n_threads: usize,
+    jackknife: bool,
+    progress: Option<Bound<'py, PyAny>>,
+    first_replicate: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    use crate::bootstrap::{self as bs, stats, Resampler, Scheme};
+    let group = slice(&group)?;
+    let n_out = out_person.len();
+    if out_exit.len() != n_out || out_event.len() != n_out || out_entry.len() != n_out || group.len() != n_persons {
+        return Err(PyValueError::new_err("one person, exit, event and entry array per outcome; one group per person"));
+    }
+    let persons: Vec<&[u32]> = out_person.iter().map(slice).collect::<PyResult<_>>()?;
+    let exits: Vec<&[f64]> = out_exit.iter().map(slice).collect::<PyResult<_>>()?;
+    let events: Vec<&[u8]> = out_event.iter().map(slice).collect::<PyResult<_>>()?;
+    let entries: Vec<&[f64]> = out_entry.iter().map(slice).collect::<PyResult<_>>()?;
+    let sc = scheme_codes.as_ref().map(slice).transpose()?;
+    let cs = cluster_strata.as_ref().map(slice).transpose()?;
+    let scheme = parse_scheme(scheme, sc, n_scheme_codes, cs)?;
+    let (units, n_units): (Vec<u32>, usize) = match scheme {
+        Scheme::Cluster { codes, n_clusters, .. } => (codes.to_vec(), n_clusters),
+        Scheme::Bayesian { cluster: Some((codes, k)) } => (codes.to_vec(), k),
+        _ => ((0..n_persons as u32).collect(), n_persons),
+    };
+    let intervals = match &iv {
+        Some(a) => {
+            let v = a.as_slice().map_err(|_| PyValueError::new_err("iv must be C-contiguous"))?;
+            if a.shape()[1] != 6 {
+                return Err(PyValueError::new_err("iv needs six columns"));
+            }
+            let ok = |x: i64, hi: i64| (0..=hi).contains(&x);
+            let iv: Vec<(u32, u32, u32, u32, u8, i16)> = v
+                .chunks_exact(6)
+                .map(|r| {
+                    if ok(r[0], n_persons as i64 - 1) && ok(r[1], n_groups as i64 - 1) && ok(r[2], horizon as i64) && ok(r[3], horizon as i64)
+                        && ok(r[4], n_states as i64 - 1) && (r[5] < 0 || ok(r[5], n_states as i64 - 1)) {
+                        Ok((r[0] as u32, r[1] as u32, r[2] as u32, r[3] as u32, r[4] as u8, r[5] as i16))
+                    } else {
+                        Err(PyValueError::new_err("occupancy interval out of range"))
+                    }
+                })
+                .collect::<PyResult<_>>()?;
+            if occ_times.iter().any(|&t| t > horizon) {
+                return Err(PyValueError::new_err("occupancy times beyond the horizon"));
+            }
+            Some(crate::spells::occupancy::Intervals { iv, n_groups, n_states, horizon })
+        }
+        None => None,
+    };
+    let control = Control::default();
+    let work = || -> Result<_, Error> {
+        // each outcome row's group: its person's arm
+        let mut codes = Vec::with_capacity(n_out);
+        for (o, (&pp, ((ex, ev), en))) in persons.iter().zip(exits.iter().zip(&events).zip(&entries)).enumerate() {
+            if pp.iter().any(|&p| p as usize >= n_persons) || ex.len() != pp.len() || ev.len() != pp.len() || en.len() != pp.len() {
+                return Err(Error::InvalidArgument(format!("outcome {o}: person codes out of range or arrays of unequal length")));
+            }
+            codes.push(pp.iter().map(|&p| group[p as usize]).collect::<Vec<u32>>());
+        }
+        let mut outcomes = Vec::with_capacity(n_out);
+        for (o, codes) in codes.iter().enumerate() {
+            let (pp, ex, ev, en) = (persons[o], exits[o], events[o], entries[o]);
+            let has_entry = en.iter().any(|&e| e != 0.0);
+            let data = SurvData::new(ex, ev, has_entry.then_some(en), None)?.with_groups(codes, n_groups)?;
+            let prep = stats::KmPrepared::new(&data);
+            outcomes.push(stats::PanelOutcome { person: pp, data, prep });
+        }
+        let spec = stats::PanelSpec { outcomes, n_groups, times: times.clone(), occupancy: intervals.as_ref().map(|iv| (iv, occ_times.clone())) };
+        let t0 = stats::panel_statistic(&spec, None).ok_or_else(|| Error::Degenerate("a group has nobody observed at the origin".into()))?;
+        let k = t0.len();
+        let stat = |w: &[f64], _: &[f64]| stats::panel_statistic(&spec, Some(w));
+        let resampler = Resampler::new(n_persons, scheme)?;
+        let out = bs::run(&resampler, None, first_replicate, n_resamples, seed, k, n_threads, &control, &stat)?;
+        let jack = if jackknife { Some(bs::jackknife(&units, n_units, None, k, n_threads, &control, &stat)?) } else { None };
+        Ok((t0, out, jack))
+    };
+    let (t0, out, jack) = with_progress(py, &control, progress.as_ref(), work)?;
+    let dict = PyDict::new(py);
+    dict.set_item("t0", t0.into_pyarray(py))?;
+    dict.set_item("t", out.t.into_pyarray(py))?;
+    dict.set_item("k", out.k)?;
+    dict.set_item("failed", out.failed.into_pyarray(py))?;
+    if let Some((j, g)) = jack {
+        dict.set_item("jack", j.into_pyarray(py))?;
+        dict.set_item("jack_groups", g)?;
+    }
+    Ok(dict)
+}
+
 /// The weights of one replicate (counts, or Dirichlet weights times n), for the Python path.
 #[pyfunction]
 #[pyo3(signature = (n, scheme, codes, n_codes, seed, replicate, cluster_strata=None))]

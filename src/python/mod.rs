@@ -41,6 +41,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parametric::discrete_hazard, m)?)?;
     m.add_function(wrap_pyfunction!(competing::cumulative_incidence, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap::bootstrap, m)?)?;
+    m.add_function(wrap_pyfunction!(bootstrap::bootstrap_panel, m)?)?;
     m.add_function(wrap_pyfunction!(spells::build_spells, m)?)?;
     m.add_function(wrap_pyfunction!(competing::gray_test, m)?)?;
     m.add_function(wrap_pyfunction!(competing::cmprsk_variance, m)?)?;

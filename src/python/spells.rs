@@ -1,7 +1,7 @@
 //! Bindings for the panel-to-spells core: a handle on the built spells that the outcome rules and
 //! the occupancy estimator reuse without crossing the boundary again.
 
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -139,6 +139,24 @@ impl SpellTable {
                 Ok(d)
             })
             .collect()
+    }
+
+    /// Each person's counting-process intervals for the occupancy, `(person, group, a, b, state,
+    /// next)` per row (`next < 0`: left observation), for the bootstrap of a panel pipeline.
+    fn occupancy_intervals<'py>(
+        &self,
+        py: Python<'py>,
+        origin: PyReadonlyArray1<'py, i64>,
+        group: PyReadonlyArray1<'py, u32>,
+        n_groups: usize,
+        n_states: usize,
+        horizon: usize,
+    ) -> PyResult<Bound<'py, numpy::PyArray2<i64>>> {
+        let (origin, group) = (slice(&origin)?, slice(&group)?);
+        let iv = interruptible(py, || spells::occupancy::intervals(&self.inner, origin, group, n_groups, n_states, horizon))?;
+        let flat: Vec<i64> = iv.iv.iter().flat_map(|&(p, g, a, b, s, nx)| [p as i64, g as i64, a as i64, b as i64, s as i64, nx as i64]).collect();
+        let m = iv.iv.len();
+        numpy::PyArray1::from_vec(py, flat).reshape([m, 6])
     }
 }
 

@@ -30,6 +30,148 @@ pub struct Occupancy {
     pub std_err: Vec<f64>,
 }
 
+/// Each person's counting-process intervals within the horizon, collected once: a bootstrap
+/// replicate reweights them without walking the spells again.
+#[derive(Debug, Clone)]
+pub struct Intervals {
+    /// `(person, group, a, b, state, next)`: in `state` on `(a, b]`, then `next` (or -1: left
+    /// observation), in person order.
+    pub iv: Vec<(u32, u32, u32, u32, u8, i16)>,
+    pub n_groups: usize,
+    pub n_states: usize,
+    pub horizon: usize,
+}
+
+/// The intervals of every person with a group and an origin (see [`occupancy`]).
+pub fn intervals(spells: &Spells, origin: &[i64], group: &[u32], n_groups: usize, n_states: usize, horizon: usize) -> Result<Intervals> {
+    let n_persons = spells.first.len() - 1;
+    if origin.len() != n_persons || group.len() != n_persons {
+        return Err(Error::InvalidArgument("origin, group and weight need one value per person".into()));
+    }
+    if horizon == 0 || horizon > 100_000 {
+        return Err(Error::InvalidArgument(format!("horizon must be between 1 and 100000 periods, not {horizon}")));
+    }
+    let mut iv = Vec::new();
+    for p in 0..n_persons {
+        let g = group[p];
+        if g == u32::MAX {
+            continue;
+        }
+        if g as usize >= n_groups {
+            return Err(Error::InvalidArgument("group code out of range".into()));
+        }
+        let o = origin[p];
+        if o == i64::MIN {
+            continue;
+        }
+        for j in spells.of(p) {
+            if spells.end[j] < o {
+                continue;
+            }
+            let a = (spells.start[j] - o).max(0);
+            if a >= horizon as i64 {
+                break;
+            }
+            let mut b = spells.end[j] + 1 - o;
+            let mut next = spells.next[j];
+            if b > horizon as i64 {
+                b = horizon as i64;
+                next = -1;
+            }
+            iv.push((p as u32, g, a as u32, b as u32, spells.state[j], next));
+        }
+    }
+    Ok(Intervals { iv, n_groups, n_states, horizon })
+}
+
+/// Transition counts per group from the intervals with person weights.
+struct Counts {
+    n_risk_diff: Vec<Vec<f64>>,
+    trans: Vec<Vec<f64>>,
+    cens: Vec<Vec<f64>>,
+    p0: Vec<Vec<f64>>,
+}
+
+impl Intervals {
+    fn counts(&self, weight: Option<&[f64]>) -> Counts {
+        let (k, t_len, n_groups) = (self.n_states, self.horizon + 1, self.n_groups);
+        let mut c = Counts {
+            n_risk_diff: vec![vec![0.0; (t_len + 1) * k]; n_groups],
+            trans: vec![vec![0.0; t_len * k * k]; n_groups],
+            cens: vec![vec![0.0; t_len * k]; n_groups],
+            p0: vec![vec![0.0; k]; n_groups],
+        };
+        for &(p, g, a, b, s, next) in &self.iv {
+            let w = weight.map_or(1.0, |w| w[p as usize]);
+            if w == 0.0 {
+                continue;
+            }
+            let (g, a, b, s) = (g as usize, a as usize, b as usize, s as usize);
+            if a == 0 {
+                c.p0[g][s] += w;
+            }
+            // at risk at t for a < t <= b
+            c.n_risk_diff[g][(a + 1) * k + s] += w;
+            c.n_risk_diff[g][(b + 1) * k + s] -= w;
+            if next >= 0 {
+                c.trans[g][(b * k + s) * k + next as usize] += w;
+            } else {
+                c.cens[g][b * k + s] += w;
+            }
+        }
+        c
+    }
+
+    /// The occupancy curves (without standard errors) with person weights: what a bootstrap
+    /// replicate of the occupancy computes.
+    pub fn curves(&self, weight: Option<&[f64]>) -> Result<Vec<Occupancy>> {
+        Ok(self.curves_counts(weight)?.0)
+    }
+
+    fn curves_counts(&self, weight: Option<&[f64]>) -> Result<(Vec<Occupancy>, Counts)> {
+        let (k, t_len, horizon) = (self.n_states, self.horizon + 1, self.horizon);
+        let c = self.counts(weight);
+        let mut out = Vec::with_capacity(self.n_groups);
+        for g in 0..self.n_groups {
+            let total: f64 = c.p0[g].iter().sum();
+            if total <= 0.0 {
+                return Err(Error::Degenerate(format!("group {g} has nobody observed at time 0")));
+            }
+            let mut pstate = vec![0.0; t_len * k];
+            let mut n_risk = vec![0.0; t_len * k];
+            let mut n_tr = vec![0.0; t_len * k];
+            let mut p: Vec<f64> = c.p0[g].iter().map(|x| x / total).collect();
+            let mut risk = vec![0.0; k];
+            pstate[..k].copy_from_slice(&p);
+            for t in 1..t_len {
+                for s in 0..k {
+                    risk[s] += c.n_risk_diff[g][t * k + s];
+                    n_risk[t * k + s] = risk[s];
+                }
+                let prev = p.clone();
+                for s in 0..k {
+                    if risk[s] <= 0.0 {
+                        continue;
+                    }
+                    let row = &c.trans[g][(t * k + s) * k..(t * k + s + 1) * k];
+                    let out_s: f64 = row.iter().sum();
+                    n_tr[t * k + s] = out_s;
+                    if out_s == 0.0 {
+                        continue;
+                    }
+                    for (d, &x) in row.iter().enumerate() {
+                        p[d] += prev[s] * x / risk[s];
+                    }
+                    p[s] -= prev[s] * out_s / risk[s];
+                }
+                pstate[t * k..(t + 1) * k].copy_from_slice(&p);
+            }
+            out.push(Occupancy { pstate, n_risk, n_transition: n_tr, n_censor: c.cens[g].clone(), n_states: k, horizon, std_err: Vec::new() });
+        }
+        Ok((out, c))
+    }
+}
+
 /// Occupancy per group. `group[p]` is the group code of person `p`, `u32::MAX` to leave the person
 /// out; `weight[p]` an optional person weight (> 0). With `std_err` the infinitesimal-jackknife
 /// standard errors are computed too (a bootstrap replicate does not need them).
@@ -44,120 +186,17 @@ pub fn occupancy(
     horizon: usize,
     std_err: bool,
 ) -> Result<Vec<Occupancy>> {
-    let n_persons = spells.first.len() - 1;
-    if origin.len() != n_persons
-        || group.len() != n_persons
-        || weight.is_some_and(|w| w.len() != n_persons)
-    {
-        return Err(Error::InvalidArgument(
-            "origin, group and weight need one value per person".into(),
-        ));
+    if weight.is_some_and(|w| w.len() != origin.len()) {
+        return Err(Error::InvalidArgument("origin, group and weight need one value per person".into()));
     }
-    if horizon == 0 || horizon > 100_000 {
-        return Err(Error::InvalidArgument(format!(
-            "horizon must be between 1 and 100000 periods, not {horizon}"
-        )));
+    let ivs = intervals(spells, origin, group, n_groups, n_states, horizon)?;
+    let (mut out, Counts { trans, p0, .. }) = ivs.curves_counts(weight)?;
+    if !std_err {
+        return Ok(out);
     }
     let (k, t_len) = (n_states, horizon + 1);
-    let mut n_risk_diff = vec![vec![0.0; (t_len + 1) * k]; n_groups];
-    let mut trans = vec![vec![0.0; t_len * k * k]; n_groups];
-    let mut cens = vec![vec![0.0; t_len * k]; n_groups];
-    let mut p0 = vec![vec![0.0; k]; n_groups];
-    // each person's intervals (a, b, state, next) for the variance pass
-    let mut ivs: Vec<(usize, usize, usize, usize, i16)> = Vec::new();
-    for p in 0..n_persons {
-        let g = group[p];
-        if g == u32::MAX {
-            continue;
-        }
-        let g = g as usize;
-        if g >= n_groups {
-            return Err(Error::InvalidArgument("group code out of range".into()));
-        }
-        let o = origin[p];
-        if o == i64::MIN {
-            continue;
-        }
-        let w = weight.map_or(1.0, |w| w[p]);
-        for j in spells.of(p) {
-            if spells.end[j] < o {
-                continue;
-            }
-            let a = (spells.start[j] - o).max(0);
-            if a >= horizon as i64 {
-                break;
-            }
-            let s = spells.state[j] as usize;
-            let mut b = spells.end[j] + 1 - o;
-            let mut next = spells.next[j];
-            if b > horizon as i64 {
-                b = horizon as i64;
-                next = -1;
-            }
-            let (a, b) = (a as usize, b as usize);
-            if a == 0 {
-                p0[g][s] += w;
-            }
-            // at risk at t for a < t <= b
-            n_risk_diff[g][(a + 1) * k + s] += w;
-            n_risk_diff[g][(b + 1) * k + s] -= w;
-            if next >= 0 {
-                trans[g][(b * k + s) * k + next as usize] += w;
-            } else {
-                cens[g][b * k + s] += w;
-            }
-            if std_err {
-                ivs.push((p, a, b, s, next));
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(n_groups);
-    for g in 0..n_groups {
-        let total: f64 = p0[g].iter().sum();
-        if total <= 0.0 {
-            return Err(Error::Degenerate(format!(
-                "group {g} has nobody observed at time 0"
-            )));
-        }
-        let mut pstate = vec![0.0; t_len * k];
-        let mut n_risk = vec![0.0; t_len * k];
-        let mut n_tr = vec![0.0; t_len * k];
-        let mut p: Vec<f64> = p0[g].iter().map(|x| x / total).collect();
-        let mut risk = vec![0.0; k];
-        pstate[..k].copy_from_slice(&p);
-        for t in 1..t_len {
-            for s in 0..k {
-                risk[s] += n_risk_diff[g][t * k + s];
-                n_risk[t * k + s] = risk[s];
-            }
-            let prev = p.clone();
-            for s in 0..k {
-                if risk[s] <= 0.0 {
-                    continue;
-                }
-                let row = &trans[g][(t * k + s) * k..(t * k + s + 1) * k];
-                let out_s: f64 = row.iter().sum();
-                n_tr[t * k + s] = out_s;
-                if out_s == 0.0 {
-                    continue;
-                }
-                for (d, &x) in row.iter().enumerate() {
-                    p[d] += prev[s] * x / risk[s];
-                }
-                p[s] -= prev[s] * out_s / risk[s];
-            }
-            pstate[t * k..(t + 1) * k].copy_from_slice(&p);
-        }
-        out.push(Occupancy {
-            pstate,
-            n_risk,
-            n_transition: n_tr,
-            n_censor: cens[g].clone(),
-            n_states: k,
-            horizon,
-            std_err: Vec::new(),
-        });
-    }
+    let ivs: Vec<(usize, usize, usize, usize, i16)> =
+        ivs.iv.iter().map(|&(p, _, a, b, s, next)| (p as usize, a as usize, b as usize, s as usize, next)).collect();
     // The infinitesimal jackknife: person i's influence U_i(t) on the occupancy follows
     // U_i(t) = U_i(t-1) (I + dA(t)) + P(t-1) dA_i(t), starting from its influence on p0, with
     // dA_i(t)[j][l] = (dN_ijl(t) - Y_ij(t) dA_jl(t)) / n_j(t); var(t) = sum_i w_i^2 U_i(t)^2.
@@ -234,10 +273,8 @@ pub fn occupancy(
         }
         lo = hi;
     }
-    if std_err {
-        for (o, v) in out.iter_mut().zip(var) {
-            o.std_err = v.into_iter().map(f64::sqrt).collect();
-        }
+    for (o, v) in out.iter_mut().zip(var) {
+        o.std_err = v.into_iter().map(f64::sqrt).collect();
     }
     Ok(out)
 }
