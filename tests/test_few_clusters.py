@@ -95,3 +95,20 @@ def test_iptw_cox_with_clusters_is_the_weighted_cox_model_with_them(data):
     np.testing.assert_allclose(fit.coef.to_numpy(), ref.coef.to_numpy(), rtol=1e-12)
     np.testing.assert_allclose(fit.var.to_numpy(), ref.var.to_numpy(), rtol=1e-10)
     assert fit.small_sample_summary()["df"].iloc[0] == 13
+
+
+@pytest.mark.parametrize("link", ["logit", "cloglog"])
+def test_discrete_hazard_cr2_with_satterthwaite_is_clubsandwichs(data, link):
+    with pytest.warns(dz.FewClustersWarning):
+        fit = dz.discrete_hazard(data, "months", "work", ["arm", "age"], cluster="municipality", link=link)
+    s = fit.small_sample_summary("CR2")
+    want = G["discrete_cr2" if link == "logit" else "discrete_cr2_cloglog"]
+    assert len(s) == len(want["terms"])  # every period and both covariates, in R's order
+    np.testing.assert_allclose(s["coef"].to_numpy(), want["coef"], rtol=1e-6)
+    np.testing.assert_allclose(s["se"].to_numpy(), want["se"], rtol=1e-6)
+    np.testing.assert_allclose(s["t"].to_numpy(), want["t"], rtol=1e-6)
+    np.testing.assert_allclose(s["df"].to_numpy(), want["df"], rtol=1e-6)
+    np.testing.assert_allclose(s["p_value"].to_numpy(), want["p_value"], rtol=1e-6)
+    # CR2 is not CR1: larger standard errors and fewer degrees of freedom than G - 1 here
+    c1 = fit.small_sample_summary("CR1")
+    assert (s["df"] < G["n_clusters"] - 1).all() and not np.allclose(s["se"], c1["se"], rtol=1e-3)

@@ -115,6 +115,9 @@ def _small_sample_table(b: np.ndarray, var_robust: np.ndarray, n_clusters: int, 
                         correction: str) -> pd.DataFrame:
     """CR1 (the cluster sandwich times G / (G - 1)) with t on G - 1 degrees of freedom, per
     term: ``coef, se, df, t, p_value, lower, upper`` (``"CR0"``: no scaling, still t)."""
+    if correction == "CR2":
+        raise InputError("CR2 (with Satterthwaite degrees of freedom) is defined through a GLM's working model and is "
+                         "offered for dz.discrete_hazard; for this model use 'CR1' (or the Cox wild_bootstrap)")
     if correction not in ("CR0", "CR1"):
         raise InputError(f"correction must be 'CR1' or 'CR0', not {correction!r}")
     G = int(n_clusters)

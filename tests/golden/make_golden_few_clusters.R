@@ -5,7 +5,7 @@
 #   fit, score residuals and information at the restricted estimate (iter.max = 0), the efficient
 #   score per municipality, all 2^14 Rademacher sign vectors.
 # - Discrete-time hazard (logistic, a dummy per month): glm on person-months, clubSandwich's CR1
-#   and its "naive-t" test (G - 1 df).
+#   and its "naive-t" test (G - 1 df); CR2 with Satterthwaite df (logit and cloglog).
 # Run from tests/golden: Rscript make_golden_few_clusters.R  (R 4.2.2, survival 3.5-3, clubSandwich 0.5.8)
 suppressPackageStartupMessages({library(survival); library(clubSandwich); library(jsonlite)})
 d <- read.csv("data/few_clusters.csv")
@@ -43,5 +43,19 @@ ct <- coef_test(g, vcov = V1, test = "naive-t", coefs = c("arm", "age"))
 discrete_cr1 <- list(terms = c("arm", "age"), coef = unname(coef(g)[c("arm", "age")]), se = ct$SE, t = ct$tstat,
                      df = ct$df_t, p_value = ct$p_t, n_periods = length(unique(pp$period)))
 
-write_json(list(n_clusters = G, cox_cr1 = cox_cr1, cox_wild = wild, discrete_cr1 = discrete_cr1),
+# CR2 (bias-reduced linearisation) with Satterthwaite degrees of freedom, clubSandwich's defaults for a
+# glm (working model with the inverse-variance target), for every coefficient; logit and cloglog links
+cr2 <- function(g) {
+  V2 <- vcovCR(g, cluster = pp$municipality, type = "CR2")
+  ct <- coef_test(g, vcov = V2, test = "Satterthwaite")
+  list(terms = names(coef(g)), coef = unname(coef(g)), se = ct$SE, t = ct$tstat, df = ct$df_Satt,
+       p_value = ct$p_Satt)
+}
+discrete_cr2 <- cr2(g)
+gc <- glm(work ~ 0 + factor(period) + arm + age, family = binomial(link = "cloglog"), data = pp,
+          control = glm.control(epsilon = 1e-14, maxit = 100))
+discrete_cr2_cloglog <- cr2(gc)
+
+write_json(list(n_clusters = G, cox_cr1 = cox_cr1, cox_wild = wild, discrete_cr1 = discrete_cr1,
+                discrete_cr2 = discrete_cr2, discrete_cr2_cloglog = discrete_cr2_cloglog),
            "few_clusters.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
