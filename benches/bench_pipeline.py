@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=300_000)
     ap.add_argument("--resamples", type=int, default=2000)
     ap.add_argument("--hand", type=int, default=3)
+    ap.add_argument("--threads", default="", help="comma-separated thread counts: the scaling curve")
     args = ap.parse_args()
     p = dz.datasets.four_arm_panel(n_persons=args.persons, seed=1)
     print(f"panel: {len(p):,} person-months of {args.persons:,} persons; {default_threads()} threads")
@@ -78,6 +79,20 @@ def main() -> None:
     t_boot = time.perf_counter() - t0
     print(f"duurzaam: spells + outcomes once {t_once:.2f} s; {args.resamples} replicates {t_boot:.2f} s "
           f"({1e3 * t_boot / args.resamples:.2f} ms each; {len(bs.estimate)} quantities)")
+    if args.threads:
+        ref = None
+        for k in [int(v) for v in args.threads.split(",")]:
+            t0 = time.perf_counter()
+            b = dz.bootstrap_panel(sp, outs, group="arm", times=[6, 12], ratios={"kept": ("sustained", "work")},
+                                   origin="programme_start", occupancy_times=[6, 12], n_resamples=args.resamples,
+                                   seed=1, progress=False, n_jobs=k)
+            el = time.perf_counter() - t0
+            reps = b.replicates.to_numpy()
+            same = ref is None or np.array_equal(np.nan_to_num(reps, nan=-9), np.nan_to_num(ref, nan=-9))
+            ref = reps if ref is None else ref
+            print(f"threads {k:2d}: {el:7.2f} s  bit-identical to the first: {same}", flush=True)
+    if args.hand <= 0:
+        return
     rng = np.random.default_rng(1)
     t0 = time.perf_counter()
     for _ in range(args.hand):
