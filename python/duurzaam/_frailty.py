@@ -75,8 +75,10 @@ class _Penalised:
             return nu * float(np.sum(w - ew)), nu * (1.0 - ew), nu * ew
         return -float(np.sum(w * w)) / (2 * theta), -w / theta, np.full(len(w), 1.0 / theta)
 
-    def fit(self, theta: float) -> dict[str, Any]:
-        if theta in self.cache:
+    def fit(self, theta: float, tol: float = 1e-10) -> dict[str, Any]:
+        """The fit at theta, to steps below ``tol`` (the search over theta asks for less than the
+        final fit), warm-started from the nearest earlier theta."""
+        if theta in self.cache and self.cache[theta]["tol"] <= tol:
             return self.cache[theta]
         q = self.p + self.G
         if self.cache:
@@ -101,14 +103,14 @@ class _Penalised:
                 ev_new = self._evaluate(new, theta)
                 halvings += 1
             step = new - b
-            small = np.max(np.abs(step)) < 1e-10 * (1 + np.max(np.abs(new)))
+            small = np.max(np.abs(step)) < tol * (1 + np.max(np.abs(new)))
             flat = abs(ev_new["ppl"] - ev["ppl"]) <= 1e-13 * abs(ev_new["ppl"])
             b, ev = new, ev_new
             if small or (flat and np.max(np.abs(step)) < 1e-7):
                 converged = True
                 break
         # b is recentred as R's (every step is: mean(exp(w)) = 1 for gamma, mean(w) = 0 for gaussian)
-        out = {"coef": b, "converged": converged, **self._variances(ev), "ll": ev["ll"], "ppl": ev["ppl"]}
+        out = {"coef": b, "converged": converged, **self._variances(ev), "ll": ev["ll"], "ppl": ev["ppl"], "tol": tol}
         w = b[self.p:]
         if self.dist == "gamma":
             nu = 1.0 / theta
@@ -287,22 +289,40 @@ def fit_frailty(args: dict[str, Any], codes: np.ndarray, n_clusters: int, dist: 
     pen = _Penalised(args, x, codes, n_clusters, dist, ties)
     if theta is None:
         if dist == "gamma":
-            # profile R's c.loglik over log theta: bracket on a coarse grid, then Brent
-            grid = np.linspace(math.log(1e-4), math.log(20.0), 9)
-            vals = [pen.fit(math.exp(u))["c_loglik"] for u in grid]
-            k = int(np.argmax(vals))
-            if k == 0:
-                theta = math.exp(grid[0])  # the likelihood wants no frailty: the boundary
+            # profile R's c.loglik over log theta: bracket the maximum by walking from theta = 0.5
+            # (steps of a factor 4 up, 10 down to the boundary 1e-4), then Brent inside the bracket
+            def prof(u: float) -> float:
+                # steps below 1e-7 leave c.loglik within about 1e-13 of its value at the optimum
+                return pen.fit(math.exp(u), tol=1e-7)["c_loglik"]
+
+            lo_end = math.log(1e-4)
+            a, b = math.log(0.5), math.log(2.0)
+            fa, fb = prof(a), prof(b)
+            if fb >= fa:
+                c, fc = b + math.log(4.0), prof(b + math.log(4.0))
+                while fc > fb and c < math.log(1e4):
+                    a, fa, b, fb = b, fb, c, fc
+                    c, fc = c + math.log(4.0), prof(c + math.log(4.0))
+                lo, hi, best, fbest = a, c, b, fb
             else:
-                hi = grid[min(k + 1, len(grid) - 1)]
-                u = _brent_max(lambda v: pen.fit(math.exp(v))["c_loglik"], grid[k - 1], hi, grid[k], vals[k],
-                               tol=1e-9)
-                theta = math.exp(u)
+                c, fc = a, fa  # the maximum lies below 0.5: walk down
+                a = max(c - math.log(10.0), lo_end)
+                fa = prof(a)
+                while fa > fc and a > lo_end:
+                    b, fb, c, fc = c, fc, a, fa
+                    a = max(a - math.log(10.0), lo_end)
+                    fa = prof(a)
+                lo, hi, best, fbest = a, b, c, fc
+            if fa >= fbest and lo == lo_end:
+                theta = math.exp(lo_end)  # the likelihood wants no frailty: the boundary
+            else:
+                # the profile is flat to rounding within about 1e-5 of its maximum: no finer tolerance
+                theta = math.exp(_brent_max(prof, lo, hi, best, fbest, tol=3e-6))
         else:
             # REML: sum(w^2) / (G - trH / theta) - theta = 0, decreasing through 0 (in log theta)
             def resid(u: float) -> float:
                 t = math.exp(u)
-                f = pen.fit(t)
+                f = pen.fit(t, tol=1e-7)
                 denom = n_clusters - f["trH"] / t
                 if not denom > 1e-12 * n_clusters:  # theta so small that the frailties are all shrunk away
                     return 1e300 if f["fsum"] > 0 else -t
@@ -318,7 +338,7 @@ def fit_frailty(args: dict[str, Any], codes: np.ndarray, n_clusters: int, dist: 
                     lo, r_lo = hi, r_hi
                     hi += math.log(4.0)
                     r_hi = resid(hi)
-                theta = math.exp(_brent_root(resid, lo, hi, r_lo, r_hi, tol=1e-13))
+                theta = math.exp(_brent_root(resid, lo, hi, r_lo, r_hi, tol=1e-8))
     out = dict(pen.fit(float(theta)))
     out["theta"] = float(theta)
     if not out["converged"]:
