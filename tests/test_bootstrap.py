@@ -187,3 +187,27 @@ def test_clusters_are_resampled_within_strata():
     with pytest.raises(dz.InputError, match="column 'worker': a cluster spans several strata of 'arm'"):
         dz.bootstrap(dz.kaplan_meier, d.assign(worker="w" + (d.index % 4).astype(str)), "t", "e", group="arm",
                      n_resamples=10, scheme="cluster", cluster="worker", strata="arm", seed=1, progress=False)
+
+
+def test_an_estimators_own_strata_go_with_a_partial_and_strata_is_never_dropped():
+    from functools import partial
+
+    d = rossi()
+    d["region"] = d["race"]
+    # a stratified Cox model, resampled within arms: in the core, equal to refitting in Python
+    fast = dz.bootstrap(partial(dz.cox, strata="region"), d, "week", "arrest", ["age", "prio"], n_resamples=20,
+                        seed=4, scheme="stratified", strata="fin", jackknife=False, progress=False)
+
+    def refit(df):
+        return dz.cox(df, "week", "arrest", ["age", "prio"], strata="region").coef
+
+    slow = dz.bootstrap(refit, d, n_resamples=20, seed=4, scheme="stratified", strata="fin", jackknife=False,
+                        progress=False)
+    # both stop at the Newton criterion, from the full-data estimate and from 0: iterative-fit tolerance
+    np.testing.assert_allclose(fast.replicates.to_numpy()[:, :2], slow.replicates.to_numpy(), rtol=1e-6)
+    unstratified = dz.bootstrap(dz.cox, d, "week", "arrest", ["age", "prio"], n_resamples=20, seed=4,
+                                scheme="stratified", strata="fin", jackknife=False, progress=False)
+    assert not np.allclose(unstratified.replicates.to_numpy(), fast.replicates.to_numpy())
+    # strata= with a scheme that does not resample within strata was silently dropped: now an error
+    with pytest.raises(dz.InputError, match="partial"):
+        dz.bootstrap(dz.cox, d, "week", "arrest", ["age"], strata="region", n_resamples=5, progress=False)

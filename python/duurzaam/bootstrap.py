@@ -209,7 +209,10 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
         (exponentiate for hazard ratios: intervals of percentile type transform along). A
         callable gets the resampled DataFrame and returns a float, a dict or a Series of floats.
     data, *args, **kwargs
-        What the estimator takes (column names, ``group=``, ``weights=``, ...).
+        What the estimator takes (column names, ``group=``, ``weights=``, ...). ``strata=`` here
+        is the resampling's; an estimator's own strata (a stratified Cox or AFT model) go with a
+        ``functools.partial``: ``dz.bootstrap(partial(dz.cox, strata="region"), data, ...)``,
+        which still runs in the core.
     n_resamples : int
     scheme : {"ordinary", "stratified", "cluster", "bayesian"}
         Case resampling; resampling within ``strata`` (keeping e.g. arm sizes); resampling whole
@@ -258,6 +261,16 @@ def bootstrap(estimator: Callable[..., Any], data: Any, *args: Any, n_resamples:
     threads = default_threads() if n_jobs is None else max(1, int(n_jobs))
     if backend not in ("local", "dask"):
         raise InputError(f"backend must be 'local' or 'dask', not {backend!r}")
+    if strata is not None and scheme not in ("stratified", "cluster"):
+        raise InputError(f"strata= says within what to resample (scheme='stratified', or clusters within strata), "
+                         f"and scheme={scheme!r} resamples otherwise; for the estimator's own strata (a stratified "
+                         f"Cox or AFT model) give functools.partial(dz.cox, strata={strata!r}) as the estimator")
+    if isinstance(estimator, partial) and kernel_of(estimator.func) is not None:
+        # functools.partial(dz.cox, strata="region"): the estimator's own arguments, kept apart
+        # from the resampling's strata=
+        args = tuple(estimator.args) + tuple(args)
+        kwargs = {**estimator.keywords, **kwargs}
+        estimator = estimator.func
     kernel = kernel_of(estimator)
     if kernel is None:
         if backend != "local":
