@@ -49,7 +49,16 @@ class _Penalised:
 
     def __init__(self, args: dict[str, Any], x: np.ndarray, codes: np.ndarray, n_clusters: int, dist: str,
                  ties: str) -> None:
-        self.args = {k: v for k, v in args.items() if k not in ("x", "offset")}
+        # rows in the order the core sweeps them (stratum, then exit time descending), once: every
+        # evaluation's sort then finds them sorted, and reads them in memory order
+        strata = args.get("strata")
+        order = np.lexsort((-np.asarray(args["exit"], dtype=np.float64),
+                            np.zeros(len(codes)) if strata is None else np.asarray(strata)))
+        self.args = {k: (np.ascontiguousarray(np.asarray(v)[order]) if isinstance(v, np.ndarray) and v.ndim == 1
+                         and len(v) == len(order) else v)
+                     for k, v in args.items() if k not in ("x", "offset")}
+        x = np.asarray(x)[order]
+        codes = np.asarray(codes)[order]
         self.p = x.shape[1]
         self.G = n_clusters
         self.sparse = n_clusters > 5  # as R: a sparse frailty term above 5 clusters (for the variances)
@@ -64,7 +73,7 @@ class _Penalised:
             self.X = np.ascontiguousarray(np.hstack([x, z]))
         self.dist = dist
         self.ties = ties
-        self.d = np.bincount(codes, weights=(np.asarray(args["event"]) > 0).astype(float), minlength=n_clusters)
+        self.d = np.bincount(codes, weights=(np.asarray(self.args["event"]) > 0).astype(float), minlength=n_clusters)
         self.cache: dict[float, dict[str, Any]] = {}
 
     def _penalty(self, w: np.ndarray, theta: float) -> tuple[float, np.ndarray, np.ndarray]:
@@ -190,13 +199,19 @@ class _Penalised:
         return {"var": var, "var2": var2, "trH": float(np.trace(Hinv[p:, p:])), "fvar": np.diag(Hinv[p:, p:]).copy()}
 
 
-def _brent_max(f: Any, a: float, b: float, x: float, fx: float, tol: float = 1e-10) -> float:
+def _brent_max(f: Any, a: float, b: float, x: float, fx: float, tol: float = 1e-10,
+               known: tuple[float, float, float, float] | None = None) -> float:
     """The maximiser of f on [a, b], given an interior point x with value fx: Brent's method
-    (parabolic steps through the three best points, golden-section steps when they misbehave)."""
+    (parabolic steps through the three best points, golden-section steps when they misbehave).
+    ``known = (w, fw, v, fv)``: two more points already evaluated (the bracket's ends), so the
+    first step can be parabolic."""
     golden = 0.3819660112501051
     w = v = x
     fw = fv = fx
     d = e = 0.0
+    if known is not None:
+        w, fw, v, fv = known
+        e = b - a
     for _ in range(100):
         m = 0.5 * (a + b)
         tol1 = tol * abs(x) + 1e-12
@@ -316,8 +331,9 @@ def fit_frailty(args: dict[str, Any], codes: np.ndarray, n_clusters: int, dist: 
             if fa >= fbest and lo == lo_end:
                 theta = math.exp(lo_end)  # the likelihood wants no frailty: the boundary
             else:
-                # the profile is flat to rounding within about 1e-5 of its maximum: no finer tolerance
-                theta = math.exp(_brent_max(prof, lo, hi, best, fbest, tol=3e-6))
+                # the profile is flat to rounding within about 1e-5 of its maximum (in log theta): no
+                # finer tolerance; the coefficients move by about 1e-6 over that
+                theta = math.exp(_brent_max(prof, lo, hi, best, fbest, tol=1e-5))
         else:
             # REML: sum(w^2) / (G - trH / theta) - theta = 0, decreasing through 0 (in log theta)
             def resid(u: float) -> float:
@@ -328,16 +344,23 @@ def fit_frailty(args: dict[str, Any], codes: np.ndarray, n_clusters: int, dist: 
                     return 1e300 if f["fsum"] > 0 else -t
                 return f["fsum"] / denom - t
 
-            lo, hi = math.log(1e-4), 0.0
+            # bracket the root from theta = 0.1 (up by factors of 4, or down to the boundary 1e-4)
+            lo = math.log(0.1)
             r_lo = resid(lo)
             if r_lo <= 0:
-                theta = math.exp(lo)
+                hi, r_hi = lo, r_lo
+                lo = math.log(1e-4)
+                r_lo = resid(lo)
             else:
+                hi = lo + math.log(4.0)
                 r_hi = resid(hi)
                 while r_hi > 0 and hi < math.log(1e4):
                     lo, r_lo = hi, r_hi
                     hi += math.log(4.0)
                     r_hi = resid(hi)
+            if r_lo <= 0:
+                theta = math.exp(lo)  # no frailty variance: the boundary
+            else:
                 theta = math.exp(_brent_root(resid, lo, hi, r_lo, r_hi, tol=1e-8))
     out = dict(pen.fit(float(theta)))
     out["theta"] = float(theta)

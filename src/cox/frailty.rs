@@ -9,6 +9,7 @@
 
 use crate::data::SurvData;
 use crate::error::{Error, Result};
+use crate::linalg::WeightedGram;
 
 use super::fit::Ties;
 
@@ -81,8 +82,14 @@ pub fn frailty_eval(
     // Each event time then costs O(p^2 + p * groups with a death there), not O(G p).
     let mut s0 = 0.0;
     let mut s1 = vec![0.0; p];
-    let mut s2 = vec![0.0; p * p];
     let mut g0 = vec![0.0; g_n];
+    // The information's first part, sum_t (dl S2 + dld D2), is gathered per row instead of per
+    // event time: sum_i r_i H_i x_i x_i' with H_i the sum of dl over the event times at which row
+    // i is at risk (and dld at its own event time); `h[i]` collects it (minus c_dl when the row
+    // joins, plus c_dl when it leaves), so the sweep keeps no running x x' sums.
+    let mut h = vec![0.0; n];
+    let mut gone = vec![false; n];
+    let mut minus = WeightedGram::new(p);
     let mut g1 = vec![0.0; g_n * p];
     let (mut c_dl, mut c_q0) = (0.0, 0.0);
     let mut c_a = vec![0.0; p];
@@ -90,10 +97,9 @@ pub fn frailty_eval(
     let mut last_q0 = vec![0.0; g_n];
     let mut last_a = vec![0.0; g_n * p];
     let mut touched: Vec<usize> = Vec::new(); // groups with deaths at the current time
-    let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
+    let mut d1 = vec![0.0; p];
     let mut dg0 = vec![0.0; g_n];
     let mut dg1 = vec![0.0; g_n * p];
-    let mut xi = vec![0.0; p];
 
     struct Run<'b> {
         c_dl: f64,
@@ -117,6 +123,7 @@ pub fn frailty_eval(
     }
 
     let mut a = 0usize; // position in by_exit
+    let mut stratum_start = 0usize;
     let mut e_pos = 0usize; // position in by_entry
     let mut cur_stratum = u32::MAX;
     let mut mean_w = vec![0.0; p];
@@ -129,14 +136,20 @@ pub fn frailty_eval(
                 for g in 0..g_n {
                     flush(g, p, g_n, &run, &g0, &g1, &mut last_dl, &mut last_q0, &mut last_a, &mut out);
                 }
+                // rows of the stratum still at risk leave at its end
+                for &i in &by_exit[stratum_start..a] {
+                    if !gone[i] {
+                        h[i] += c_dl;
+                    }
+                }
             }
+            stratum_start = a;
             if a == n {
                 break;
             }
             cur_stratum = st;
             s0 = 0.0;
             s1.iter_mut().for_each(|v| *v = 0.0);
-            s2.iter_mut().for_each(|v| *v = 0.0);
             g0.iter_mut().for_each(|v| *v = 0.0);
             g1.iter_mut().for_each(|v| *v = 0.0);
             c_dl = 0.0;
@@ -153,36 +166,30 @@ pub fn frailty_eval(
         let mut b = a;
         let (mut ndead, mut deadwt, mut dd0) = (0usize, 0.0, 0.0);
         d1.iter_mut().for_each(|v| *v = 0.0);
-        d2.iter_mut().for_each(|v| *v = 0.0);
         for &g in &touched {
             dg0[g] = 0.0;
             dg1[g * p..(g + 1) * p].iter_mut().for_each(|v| *v = 0.0);
         }
         touched.clear();
         // one row joins (sign 1) or leaves (-1) the risk set
-        let change = |i: usize, sign: f64, s0: &mut f64, s1: &mut [f64], s2: &mut [f64], g0: &mut [f64], g1: &mut [f64],
-                          last_dl: &mut [f64], last_q0: &mut [f64], last_a: &mut [f64], out: &mut FrailtyEval, xi: &mut [f64]| {
+        let change = |i: usize, sign: f64, s0: &mut f64, s1: &mut [f64], g0: &mut [f64], g1: &mut [f64],
+                          last_dl: &mut [f64], last_q0: &mut [f64], last_a: &mut [f64], out: &mut FrailtyEval, h: &mut [f64]| {
             let g = group[i] as usize;
             let run = Run { c_dl, c_q0, c_a: &c_a };
             flush(g, p, g_n, &run, g0, g1, last_dl, last_q0, last_a, out);
             let r = sign * risk[i];
-            for k in 0..p {
-                xi[k] = xc(i, k);
-            }
+            h[i] -= sign * c_dl;
             *s0 += r;
             g0[g] += r;
-            for k in 0..p {
-                s1[k] += r * xi[k];
-                g1[g * p + k] += r * xi[k];
-                let rk = r * xi[k];
-                for l in 0..=k {
-                    s2[k * p + l] += rk * xi[l];
-                }
+            let xi = &xcv[i * p..(i + 1) * p];
+            for ((s, g1k), &x) in s1.iter_mut().zip(&mut g1[g * p..(g + 1) * p]).zip(xi) {
+                *s += r * x;
+                *g1k += r * x;
             }
         };
         while b < n && stratum(by_exit[b]) == st && data.exit[by_exit[b]] == t {
             let i = by_exit[b];
-            change(i, 1.0, &mut s0, &mut s1, &mut s2, &mut g0, &mut g1, &mut last_dl, &mut last_q0, &mut last_a, &mut out, &mut xi);
+            change(i, 1.0, &mut s0, &mut s1, &mut g0, &mut g1, &mut last_dl, &mut last_q0, &mut last_a, &mut out, &mut h);
             if data.event[i] == 1 {
                 let wi = data.w(i);
                 let g = group[i] as usize;
@@ -200,9 +207,6 @@ pub fn frailty_eval(
                     out.u_beta[k] += wi * xk;
                     d1[k] += risk[i] * xk;
                     dg1[g * p + k] += risk[i] * xk;
-                    for l in 0..=k {
-                        d2[k * p + l] += risk[i] * xk * xc(i, l);
-                    }
                 }
             }
             b += 1;
@@ -211,7 +215,8 @@ pub fn frailty_eval(
         // row joined the risk set at a later time, already swept)
         if let Some(en) = data.entry {
             while e_pos < by_entry.len() && stratum(by_entry[e_pos]) == st && en[by_entry[e_pos]] >= t {
-                change(by_entry[e_pos], -1.0, &mut s0, &mut s1, &mut s2, &mut g0, &mut g1, &mut last_dl, &mut last_q0, &mut last_a, &mut out, &mut xi);
+                change(by_entry[e_pos], -1.0, &mut s0, &mut s1, &mut g0, &mut g1, &mut last_dl, &mut last_q0, &mut last_a, &mut out, &mut h);
+                gone[by_entry[e_pos]] = true;
                 e_pos += 1;
             }
         }
@@ -235,11 +240,23 @@ pub fn frailty_eval(
             }
             for k in 0..p {
                 out.u_beta[k] -= dl * s1[k] + dld * d1[k];
-                for l in 0..=k {
-                    out.i_bb[k * p + l] += dl * s2[k * p + l] + dld * d2[k * p + l]
-                        - (q0 * s1[k] * s1[l] + q1 * (s1[k] * d1[l] + d1[k] * s1[l]) + q2 * d1[k] * d1[l]);
-                }
                 mean_w[k] = q0 * s1[k] + q1 * d1[k];
+            }
+            if nsteps == 1 {
+                // one step (f = 0: q1 = q2 = 0): the rank-one q0 S1 S1', gathered in blocks
+                minus.push(q0, &s1);
+            } else {
+                for k in 0..p {
+                    for l in 0..=k {
+                        out.i_bb[k * p + l] -= q0 * s1[k] * s1[l] + q1 * (s1[k] * d1[l] + d1[k] * s1[l]) + q2 * d1[k] * d1[l];
+                    }
+                }
+            }
+            // the deaths' own step: dld on top of the dl of every row at risk
+            for &i in &by_exit[a..b] {
+                if data.event[i] == 1 {
+                    h[i] += dld;
+                }
             }
             // the groups with deaths here: the parts that the running totals do not carry
             for &g in &touched {
@@ -257,6 +274,18 @@ pub fn frailty_eval(
             }
         }
         a = b;
+    }
+    let mut plus = WeightedGram::new(p);
+    for &i in &by_exit {
+        if risk[i] != 0.0 {
+            plus.push(risk[i] * h[i], &xcv[i * p..(i + 1) * p]);
+        }
+    }
+    let (plus, minus) = (plus.finish(), minus.finish());
+    for k in 0..p {
+        for l in 0..=k {
+            out.i_bb[k * p + l] += plus[k * p + l] - minus[k * p + l];
+        }
     }
     for k in 0..p {
         for l in 0..k {
