@@ -270,12 +270,19 @@ def fix_times(exit: np.ndarray, entry: np.ndarray | None, timefix: bool = True,
     tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
     if not tied.any():
         return exit, entry
-    cuts = y[np.r_[True, ~tied]]
+    # each distinct time goes to the first of its run of near-equal times; only the few that
+    # move are looked up (a hash lookup per row, not a binary search through all distinct times)
+    start = np.r_[True, ~tied]
+    first = y[np.maximum.accumulate(np.where(start, np.arange(y.size), 0))]
+    moved = first != y
+    lookup = pd.Index(y[moved])
+    target = first[moved]
 
     def snap(v: np.ndarray) -> np.ndarray:
         out = v.astype(np.float64, copy=True)
-        ok = np.isfinite(v)
-        out[ok] = cuts[np.searchsorted(cuts, v[ok], side="right") - 1]
+        at = lookup.get_indexer(v)
+        hit = at >= 0
+        out[hit] = target[at[hit]]
         return out
 
     new_exit = snap(exit)
