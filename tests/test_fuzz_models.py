@@ -87,3 +87,39 @@ def test_multistate_and_frailty_refuse_bad_data_with_our_errors():
 
     assert _foreign([multistate], 150, 7) == []
     assert _foreign([frailty], 80, 8) == []
+
+
+def test_discrete_frailty_cr2_and_the_panel_bootstrap_refuse_bad_data_with_our_errors():
+    nrng = np.random.default_rng(5)
+
+    def discrete(r):
+        n = r.choice([1, 3, 12, 60])
+        d = pd.DataFrame({"m": nrng.integers(1, r.choice([2, 6, 13]), n) + r.choice([0, 0, 0, -1]),
+                          "e": nrng.integers(0, 2, n) if r.random() < 0.9 else nrng.choice([0, 1, np.nan], n),
+                          "x": nrng.normal(size=n) * r.choice([1, 0, 1e6]),
+                          "g": nrng.integers(0, r.choice([1, 2, 4, 9]), n)})
+        if r.random() < 0.5:
+            f = dz.discrete_hazard(d, "m", "e", ["x"], frailty="g", link=r.choice(["logit", "cloglog"]),
+                                   baseline=r.choice(["period", "poly"]), n_quadrature=r.choice([25, 5, 1, 200]))
+            f.summary, f.frailties, f.predict_survival(d.head(2))
+        else:
+            f = dz.discrete_hazard(d, "m", "e", ["x"], cluster="g", link=r.choice(["logit", "cloglog"]),
+                                   baseline=r.choice(["period", "poly"]))
+            f.small_sample_summary(r.choice(["CR2", "CR1", "CR3"]))
+
+    panel = dz.datasets.four_arm_panel(n_persons=60, seed=2)
+    sp = dz.spells(panel, "person_id", "month", "status")
+    work = sp.time_to("work", origin="programme_start")
+
+    def pipeline(r):
+        outs = r.choice([{"w": work}, {"w": work.head(r.choice([0, 1, 5]))}, {"w": work.assign(duration=np.nan)},
+                         {"w": work.assign(event=2)}, {}, {"w": panel}, {"w": work.iloc[::-1]}])
+        dz.bootstrap_panel(sp, outs, group=r.choice(["arm", "municipality", "nope"]),
+                           times=r.choice([[6], [-1], [np.nan], [], [1e9]]),
+                           ratios=r.choice([None, {"r": ("w", "w")}, {"r": ("w", "x")}]),
+                           origin=r.choice([None, "programme_start"]), occupancy_times=r.choice([(), [6], [-2], [10**6]]),
+                           cluster=r.choice([None, "municipality"]), n_resamples=r.choice([5, 1, 0]),
+                           seed=r.choice([1, -1]), progress=False)
+
+    assert _foreign([discrete], 120, 9) == []
+    assert _foreign([pipeline], 120, 10) == []

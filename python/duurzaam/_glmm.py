@@ -44,6 +44,10 @@ def _loglik_terms(eta: np.ndarray, y: np.ndarray, link: str) -> tuple[np.ndarray
 #: nodes held where they were placed, which equal the marginal likelihood's to the quadrature's
 #: accuracy; the Laplace approximation (one node) moves with its node and would need its own.
 MIN_NODES = 5
+#: The smallest log sigma evaluated: a variance running to 0 (no clustering) stops there.
+LOG_SIGMA_MIN = -20.0
+#: The largest (a standard deviation of 22,000 on the link scale: every cluster all or nothing).
+LOG_SIGMA_MAX = 10.0
 
 
 class RandomIntercept:
@@ -100,6 +104,7 @@ class RandomIntercept:
                  second: bool = True) -> dict[str, Any]:
         """Log-likelihood, score and information in ``(beta, log sigma)`` with nodes placed at
         the conditional modes for these parameters."""
+        log_sigma = min(max(log_sigma, LOG_SIGMA_MIN), LOG_SIGMA_MAX)
         sigma = math.exp(log_sigma)
         eta0 = self.X @ beta
         u_hat, curv = self.modes(eta0, sigma, modes)
@@ -155,11 +160,15 @@ def fit_random_intercept(model: RandomIntercept, beta0: np.ndarray, sigma0: floa
         t = 1.0
         for _ in range(40):
             cand = theta + t * step
+            if not np.all(np.isfinite(cand)):
+                t /= 2
+                continue
             new = model.evaluate(cand[:p], cand[p], cur["modes"])
             if np.isfinite(new["loglik"]) and new["loglik"] >= cur["loglik"] - 1e-10 * abs(cur["loglik"]):
                 break
             t /= 2
         theta, cur = cand, new
+        theta[p] = min(max(theta[p], LOG_SIGMA_MIN), LOG_SIGMA_MAX)
         if np.max(np.abs(t * step)) < tol:
             # the final evaluation with nodes placed at these parameters
             cur = model.evaluate(theta[:p], theta[p], cur["modes"])

@@ -508,6 +508,7 @@ def bootstrap_panel(spells: Any, outcomes: Mapping[str, pd.DataFrame], *, group:
     conf_level = check_level(conf_level)
     threads = default_threads() if n_jobs is None else max(1, int(n_jobs))
     gcodes, levels = spells._group_codes(group)
+    frame = spells._frame
     n_persons, n_groups = len(spells.persons), len(levels)
     person_index = pd.Index(spells.persons)
     ts = [float(t) for t in times]
@@ -539,8 +540,8 @@ def bootstrap_panel(spells: Any, outcomes: Mapping[str, pd.DataFrame], *, group:
             raise InputError("occupancy_times must be whole periods >= 0")
         horizon = max(occ[-1], 1)
         o = spells._origin(origin)
-        call.update(iv=spells._core.occupancy_intervals(o, np.ascontiguousarray(gcodes, dtype=np.uint32), n_groups,
-                                                        len(spells.states), horizon),
+        call.update(iv=core_call(spells._core.occupancy_intervals, {}, frame, o,
+                                 np.ascontiguousarray(gcodes, dtype=np.uint32), n_groups, len(spells.states), horizon),
                     n_states=len(spells.states), horizon=horizon, occ_times=occ)
     ratios = dict(ratios or {})
     for rname, (num, den) in ratios.items():
@@ -550,7 +551,6 @@ def bootstrap_panel(spells: Any, outcomes: Mapping[str, pd.DataFrame], *, group:
     scheme, codes, n_codes, nested = spells._person_scheme(gcodes, n_groups, group, cluster)
     common = dict(scheme=scheme, scheme_codes=codes, n_scheme_codes=n_codes, cluster_strata=nested,
                   n_resamples=int(n_resamples), seed=int(seed), n_threads=threads)
-    frame = spells._frame
     if backend == "dask":
         r = _run_dask({**call, "_core_fn": "bootstrap_panel"}, {**common, "n_threads": 1 if n_jobs is None else threads},
                       int(n_resamples), client, block_size, progress, {}, frame)

@@ -584,9 +584,17 @@ def _cr2_table(fit: DiscreteHazardFit) -> pd.DataFrame:
         d = np.exp(eta - np.exp(eta))
     v = mu * (1 - mu)
     Xt = d[:, None] * X
-    w = prior / v
-    M = np.linalg.inv(Xt.T @ (w[:, None] * Xt))
-    L = np.linalg.cholesky(M)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = prior / v
+    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(Xt))):
+        raise DegenerateDataError("CR2: fitted hazards of 0 or 1 in some person-periods (complete separation); "
+                                  "the working weights are infinite")
+    try:
+        M = np.linalg.inv(Xt.T @ (w[:, None] * Xt))
+        L = np.linalg.cholesky(M)
+    except np.linalg.LinAlgError:
+        raise DegenerateDataError("CR2: the information of the person-period model is singular (fitted hazards of "
+                                  "0 or 1, or a term without variation)") from None
     q = X.shape[1]
     G = fit.n_clusters
     comps = np.empty((q, G))
@@ -601,7 +609,10 @@ def _cr2_table(fit: DiscreteHazardFit) -> pd.DataFrame:
         dg = np.sqrt(th)
         dx = dg[:, None] * xg
         gm = np.diag(th**2) - dx @ M @ dx.T
-        val, vec = np.linalg.eigh(gm)
+        try:
+            val, vec = np.linalg.eigh(gm)
+        except np.linalg.LinAlgError:
+            raise DegenerateDataError(f"CR2: the adjustment of cluster {g} cannot be computed") from None
         pw = np.where(val > 1e-12, val, np.inf) ** -0.5
         A = dg[:, None] * ((vec * pw) @ vec.T) * dg[None, :]
         E = (xg * w[idx][:, None]).T @ A
