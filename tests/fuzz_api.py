@@ -248,7 +248,7 @@ def check(d, p):
             except BaseException as e:  # noqa: BLE001 - a panic is a BaseException
                 if isinstance(e, KeyboardInterrupt):
                     raise
-                tb = traceback.format_exc(limit=-3)
+                tb = traceback.format_exc(limit=-8)
                 FAILURES.append(f"{name}: {type(e).__name__}: {e}\n{tb}")
                 continue
         why = accepted_bad_input(name, d, p)

@@ -114,3 +114,19 @@ def test_adjusted_curves_bootstrap_in_the_core_equals_the_python_refit(scheme):
     assert_close(core.estimate.to_numpy(), slow.estimate.to_numpy(), rtol=1e-12, what="full-data curves")
     assert_close(core.replicates.to_numpy(), slow.replicates.to_numpy(), rtol=1e-7, what="replicate curves")
     assert core.failed == slow.failed == 0
+
+
+def test_adjusted_survival_refuses_missing_or_repeated_values():
+    # a missing arm used to give two NaN "values" and a length error deep in pandas
+    r = dz.datasets.load_rossi()
+    r["arm"] = r["fin"].astype(float)
+    r.loc[3, "arm"] = np.nan
+    fit = dz.cox(r.dropna(), "week", "arrest", ["age", "prio", "arm"])
+    with pytest.raises(dz.InputError, match="column 'arm' is missing in row 3"):
+        dz.adjusted_survival(r, "week", "arrest", ["age", "prio"], "arm", [26], n_resamples=5, progress=False)
+    with pytest.raises(dz.InputError, match="distinct"):
+        fit.adjusted_survival(r.dropna(), "arm", [26], values=[0.0, 0.0])
+    # times that print alike are told apart in the bootstrap's labels
+    t = dz.adjusted_survival(r.dropna(), "week", "arrest", ["age", "prio", "arm"], "arm", [26.0000001, 26.0000002],
+                             n_resamples=20, seed=1, progress=False)
+    assert len(t) == 4 and t["lower"].notna().all()

@@ -273,9 +273,16 @@ class CoxFit(Result):
         df = frame.to_pandas()
         if variable not in df.columns:
             raise InputError(f"column '{variable}' is not in the data", column=variable)
-        vals = list(pd.unique(df[variable])) if values is None else list(values)
         if values is None:
-            vals = sorted(vals)
+            missing = np.flatnonzero(pd.isna(df[variable]).to_numpy())
+            if missing.size:
+                raise InputError(f"column '{variable}' is missing in row {int(missing[0])}: give values= or drop the "
+                                 "row", column=variable, row=int(missing[0]))
+            vals = sorted(pd.unique(df[variable]))
+        else:
+            vals = list(values)
+            if any(pd.isna(v) for v in vals) or len({repr(v) for v in vals}) < len(vals):
+                raise InputError(f"values= for '{variable}' must be distinct and not missing")
         ts = np.asarray(check_values(times, "times"), dtype=np.float64)
         if not len(ts):
             raise InputError("times is empty: give the times at which to read the curves")
