@@ -135,11 +135,7 @@ pub(crate) fn bootstrap<'py>(
     if bayes && ties == Ties::Exact {
         return Err(PyValueError::new_err("ties='exact' counts rows as whole copies; the Bayesian bootstrap's Dirichlet weights are not whole numbers"));
     }
-    let (units, n_units): (Vec<u32>, usize) = match scheme {
-        Scheme::Cluster { codes, n_clusters, .. } => (codes.to_vec(), n_clusters),
-        Scheme::Bayesian { cluster: Some((codes, k)) } => (codes.to_vec(), k),
-        _ => ((0..n as u32).collect(), n),
-    };
+    let (units, n_units) = jackknife_units(&scheme, n);
     let control = Control::default();
     let mut codes_buf = Vec::new();
     let work = || -> Result<_, Error> {
@@ -254,16 +250,7 @@ pub(crate) fn bootstrap<'py>(
         }
     };
     let (t0, out, jack) = with_progress(py, &control, progress.as_ref(), work)?;
-    let dict = PyDict::new(py);
-    dict.set_item("t0", t0.into_pyarray(py))?;
-    dict.set_item("t", out.t.into_pyarray(py))?;
-    dict.set_item("k", out.k)?;
-    dict.set_item("failed", out.failed.into_pyarray(py))?;
-    if let Some((j, g)) = jack {
-        dict.set_item("jack", j.into_pyarray(py))?;
-        dict.set_item("jack_groups", g)?;
-    }
-    Ok(dict)
+    result_dict(py, t0, out, jack)
 }
 
 /// The bootstrap of a whole panel pipeline (see `stats::PanelSpec`): persons resampled (within
@@ -310,11 +297,7 @@ pub(crate) fn bootstrap_panel<'py>(
     let sc = scheme_codes.as_ref().map(slice).transpose()?;
     let cs = cluster_strata.as_ref().map(slice).transpose()?;
     let scheme = parse_scheme(scheme, sc, n_scheme_codes, cs)?;
-    let (units, n_units): (Vec<u32>, usize) = match scheme {
-        Scheme::Cluster { codes, n_clusters, .. } => (codes.to_vec(), n_clusters),
-        Scheme::Bayesian { cluster: Some((codes, k)) } => (codes.to_vec(), k),
-        _ => ((0..n_persons as u32).collect(), n_persons),
-    };
+    let (units, n_units) = jackknife_units(&scheme, n_persons);
     let intervals = match &iv {
         Some(a) => {
             let v = a.as_slice().map_err(|_| PyValueError::new_err("iv must be C-contiguous"))?;
@@ -368,6 +351,23 @@ pub(crate) fn bootstrap_panel<'py>(
         Ok((t0, out, jack))
     };
     let (t0, out, jack) = with_progress(py, &control, progress.as_ref(), work)?;
+    result_dict(py, t0, out, jack)
+}
+
+/// The units the jackknife leaves out one at a time: clusters under the cluster schemes, rows
+/// (persons) otherwise.
+fn jackknife_units(scheme: &crate::bootstrap::Scheme, n: usize) -> (Vec<u32>, usize) {
+    use crate::bootstrap::Scheme;
+    match *scheme {
+        Scheme::Cluster { codes, n_clusters, .. } => (codes.to_vec(), n_clusters),
+        Scheme::Bayesian { cluster: Some((codes, k)) } => (codes.to_vec(), k),
+        _ => ((0..n as u32).collect(), n),
+    }
+}
+
+/// What a core bootstrap hands back: the estimate, the replicates (row-major), the number of
+/// values, the failed replicates and, when asked, the jackknife values and its number of groups.
+fn result_dict<'py>(py: Python<'py>, t0: Vec<f64>, out: crate::bootstrap::BootOutput, jack: Option<(Vec<f64>, usize)>) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     dict.set_item("t0", t0.into_pyarray(py))?;
     dict.set_item("t", out.t.into_pyarray(py))?;
