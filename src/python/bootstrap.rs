@@ -189,8 +189,9 @@ pub(crate) fn bootstrap<'py>(
             }
             "cumulative_incidence" => {
                 let (cc, k) = crate::competing::cif::cause_codes(causes.ok_or_else(|| Error::InvalidArgument("causes missing".into()))?)?;
-                let t0 = stats::cif_statistic(&d, &cc, k, &times, weight);
-                run_all(t0.len(), t0, &|w, _| Some(stats::cif_statistic(&d, &cc, k, &times, Some(w))))
+                let t0 = stats::cif_statistic(&d, &cc, k, &times, weight, None);
+                let blocks = crate::nonparametric::risk::Blocks::new(&d, d.group, d.n_groups);
+                run_all(t0.len(), t0, &|w, _| Some(stats::cif_statistic(&d, &cc, k, &times, Some(w), Some(&blocks))))
             }
             "logrank" => {
                 let lo = LogrankOptions { rho, gamma };
