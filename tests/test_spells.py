@@ -315,6 +315,21 @@ def test_occupancy_bootstrap_intervals_hold_the_estimate(golden_spells):
     pd.testing.assert_frame_equal(t, again)  # reproducible
 
 
+def test_occupancy_bootstrap_in_the_core_equals_the_replicates_one_by_one():
+    # without weights the replicates run in the core from the intervals collected once; with a
+    # weight of 1 for everyone they run one by one through the occupancy estimator: the same
+    # streams, the same intervals
+    panel = dz.datasets.four_arm_panel(n_persons=300, seed=8)
+    panel["one"] = 1.0
+    panel["worker"] = panel["arm"].astype(str) + "/" + (panel["person_id"] % 6).astype(str)
+    sp = dz.spells(panel, "person_id", "month", "status")
+    for cluster in (None, "worker"):
+        kw = dict(origin="programme_start", group="arm", times=[3, 6, 12], n_resamples=40, seed=2, cluster=cluster)
+        core = sp.occupancy(**kw).at()
+        loop = sp.occupancy(weights="one", **kw).at()
+        pd.testing.assert_frame_equal(core, loop, check_exact=False, rtol=1e-13, atol=1e-15)
+
+
 def test_hours_bands_and_adjacent_target_spells_as_one_run():
     d = panel({1: "BWWWWWWB"})
     d["hours"] = [np.nan, 15, 15, 30, 30, 30, 30, np.nan]

@@ -7,6 +7,7 @@ reports a field and a row; `core_call` maps that back to the user's column name.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -294,6 +295,15 @@ def fix_times(exit: np.ndarray, entry: np.ndarray | None, timefix: bool = True,
                              "shorter than the time tolerance (R's timefix): pass timefix=False or round the times",
                              column=names[0], row=int(zero[0]))
     return new_exit, new_entry
+
+
+def default_threads() -> int:
+    """Threads for the core's parallel work (the bootstraps): ``DUURZAAM_NUM_THREADS`` if set, else
+    all cores."""
+    env = os.environ.get("DUURZAAM_NUM_THREADS")
+    if env:
+        return max(1, int(env))
+    return os.cpu_count() or 1
 
 
 def check_level(conf_level: float) -> float:

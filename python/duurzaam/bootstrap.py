@@ -10,7 +10,6 @@ threads or the machine.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property, partial
@@ -22,20 +21,12 @@ import pandas as pd
 from .errors import InputError
 
 from . import _core
-from ._input import Frame, check_level, check_seed, core_call, nested_strata
+from ._input import Frame, check_level, check_seed, core_call, default_threads, nested_strata
 from ._result import Result, kernel_of, result
 from .errors import BootstrapWarning
 
 SCHEMES = ("ordinary", "stratified", "cluster", "bayesian")
 INTERVALS = ("percentile", "basic", "normal", "bca", "studentized")
-
-
-def default_threads() -> int:
-    """Threads for the bootstrap: ``DUURZAAM_NUM_THREADS`` if set, else all cores."""
-    env = os.environ.get("DUURZAAM_NUM_THREADS")
-    if env:
-        return max(1, int(env))
-    return os.cpu_count() or 1
 
 
 @result

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._input import check_level, core_call, nested_strata
+from ._input import check_level, core_call, default_threads, nested_strata
 from ._result import Result, handout, result
 from ._spellcodes import _NO_ORIGIN
 from .errors import BootstrapWarning, DegenerateDataError, InputError
@@ -185,21 +185,36 @@ class OccupancyRules:
         bounds = None
         if n_resamples > 0:
             scheme, codes, n_codes, nested = self._person_scheme(gcodes, len(levels), group, cluster)
-            reps = []
-            failed = 0
             n = len(self.persons)
-            for r in range(int(n_resamples)):
-                rw = _core.resample_weights(n, scheme, codes, n_codes, int(seed), r, cluster_strata=nested)
-                wr = rw if w is None else rw * w
-                try:
-                    cs = self._core.occupancy(o, np.ascontiguousarray(gcodes), len(levels), len(self.states), horizon,
-                                              np.ascontiguousarray(wr), False)
-                except _core.CoreDegenerateError:
-                    failed += 1  # a group without anyone at time 0 in this replicate
-                    continue
-                reps.append(np.stack([c["pstate"] for c in cs]))
-            if failed:
-                warnings.warn(f"{failed} of {n_resamples} resamples had a group with nobody at time 0 and were "
+            k = len(self.states)
+            if w is None:
+                # in the core, in parallel: the persons' intervals collected once and reweighted per
+                # replicate (the streams of resample_weights: the same replicates as one by one)
+                g32 = np.ascontiguousarray(gcodes, dtype=np.uint32)
+                iv = core_call(self._core.occupancy_intervals, {}, self._frame, o, g32, len(levels), k, horizon)
+                r = core_call(_core.bootstrap_panel, {}, self._frame, n_persons=n, group=g32, n_groups=len(levels),
+                              out_person=[], out_exit=[], out_event=[], out_entry=[], times=[], iv=iv, n_states=k,
+                              horizon=horizon, occ_times=list(range(horizon + 1)), scheme=scheme, scheme_codes=codes,
+                              n_scheme_codes=n_codes, cluster_strata=nested, n_resamples=int(n_resamples),
+                              seed=int(seed), n_threads=default_threads())
+                failed = np.asarray(r["failed"], dtype=bool)
+                t = np.asarray(r["t"]).reshape(int(n_resamples), len(levels), horizon + 1, k)
+                reps = list(t[~failed].reshape(-1, len(levels), (horizon + 1) * k))
+                failed_n = int(failed.sum())
+            else:
+                reps = []
+                failed_n = 0
+                for rep in range(int(n_resamples)):
+                    rw = _core.resample_weights(n, scheme, codes, n_codes, int(seed), rep, cluster_strata=nested)
+                    try:
+                        cs = self._core.occupancy(o, np.ascontiguousarray(gcodes), len(levels), k, horizon,
+                                                  np.ascontiguousarray(rw * w), False)
+                    except _core.CoreDegenerateError:
+                        failed_n += 1  # a group without anyone at time 0 in this replicate
+                        continue
+                    reps.append(np.stack([c["pstate"] for c in cs]))
+            if failed_n:
+                warnings.warn(f"{failed_n} of {n_resamples} resamples had a group with nobody at time 0 and were "
                               "left out", BootstrapWarning, stacklevel=2)
             if not reps:
                 raise DegenerateDataError("no bootstrap resample of the occupancy succeeded")
