@@ -52,7 +52,7 @@ def adjusted_survival(data: Any, duration: str, event: str, covariates: str | Se
                        data, n_resamples=n_resamples, seed=seed, scheme=scheme, strata=strata, cluster=cluster,
                        conf_level=conf_level, progress=progress, jackknife=False)
     ci = bs.ci("percentile").set_index("quantity")
-    keys = [f"{v}|{float(t)!r}" for v, t in zip(est[variable], est["time"])]
+    keys = [_key(v, t) for v, t in zip(est[variable], est["time"])]
     est["lower"] = ci.loc[["s|" + k for k in keys], "lower"].to_numpy()
     est["upper"] = ci.loc[["s|" + k for k in keys], "upper"].to_numpy()
     est["diff_lower"] = ci.loc[["d|" + k for k in keys], "lower"].to_numpy()
@@ -62,12 +62,18 @@ def adjusted_survival(data: Any, duration: str, event: str, covariates: str | Se
     return est
 
 
+def _key(value: Any, time: float) -> str:
+    """The label of one adjusted-curve value in the bootstrap (the exact time: ``:g`` would make
+    nearby times collide)."""
+    return f"{value}|{float(time)!r}"
+
+
 def _adjusted_curves(data: Any, duration: str, event: str, covariates: str | Sequence[str], variable: str,
                      times: Sequence[float], values: Sequence[Any], **cox_kwargs: Any) -> pd.Series:
     """The adjusted curves and their differences as one Series (``s|value|time``,
     ``d|value|time``): the statistic :func:`adjusted_survival` bootstraps in the core."""
     a = cox(data, duration, event, covariates, **cox_kwargs).adjusted_survival(data, variable, times, values)
-    keys = [f"{v}|{float(t)!r}" for v, t in zip(a[variable], a["time"])]
+    keys = [_key(v, t) for v, t in zip(a[variable], a["time"])]
     return pd.concat([pd.Series(a["survival"].to_numpy(), index=["s|" + k for k in keys]),
                       pd.Series(a["difference"].to_numpy(), index=["d|" + k for k in keys])])
 
@@ -89,7 +95,7 @@ def _adjusted_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict,
         col = pd.Series([v] * len(df), dtype=df[variable].dtype) \
             if isinstance(df[variable].dtype, pd.CategoricalDtype) else v
         designs.append(_newdata_design(df.assign(**{variable: col}), spec, terms))
-    keys = [f"{v}|{float(t)!r}" for v in values for t in ts]
+    keys = [_key(v, t) for v in values for t in ts]
     ids = ["s|" + k for k in keys] + ["d|" + k for k in keys]
     names = {"duration": duration, "event": event, "entry": entry, "weights": weights}
     exit_, entry_ = fix_times(frame.numeric(duration), frame.numeric(entry) if entry else None,

@@ -303,9 +303,14 @@ def _core_jackknife(col_names: dict[str, Any], frame: Frame, call: dict[str, Any
     j = core_call(_core.bootstrap, col_names, frame, **call, **{**common, "n_resamples": 0, "jackknife": True})
     g = int(j["jack_groups"])
     jack = np.asarray(j["jack"]).reshape(g, 2 * k)[:, :k]
-    us = codes if (scheme == "stratified" and g == len(frame)) else None
-    return np.array([_core.bca_acceleration(float(t0[q]), np.ascontiguousarray(jack[:, q]), us)
-                     if np.isfinite(jack[:, q]).all() else np.nan for q in range(k)])
+    return _accelerations(t0[:k], jack, codes if (scheme == "stratified" and g == len(frame)) else None)
+
+
+def _accelerations(t0: np.ndarray, jack: np.ndarray, unit_strata: np.ndarray | None) -> np.ndarray:
+    """The BCa acceleration of each quantity from its leave-one-unit-out values (one row per
+    unit; NaN where a value is missing)."""
+    return np.array([_core.bca_acceleration(float(t0[q]), np.ascontiguousarray(jack[:, q]), unit_strata)
+                     if np.isfinite(jack[:, q]).all() else np.nan for q in range(len(t0))])
 
 
 def _core_block(payload: dict[str, Any], first: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -562,9 +567,7 @@ def bootstrap_panel(spells: Any, outcomes: Mapping[str, pd.DataFrame], *, group:
         j = core_call(_core.bootstrap_panel, {}, frame, **call, **{**common, "n_resamples": 0}, jackknife=True)
         g = int(j["jack_groups"])
         jack = derive(np.asarray(j["jack"]).reshape(g, k))
-        us = codes if (scheme == "stratified" and g == n_persons) else None
-        return np.array([_core.bca_acceleration(float(t0[q]), np.ascontiguousarray(jack[:, q]), us)
-                         if np.isfinite(jack[:, q]).all() else np.nan for q in range(len(t0))])
+        return _accelerations(t0, jack, codes if (scheme == "stratified" and g == n_persons) else None)
 
     return BootstrapResult._from_core(qnames, t0, t, None, None, np.asarray(r["failed"]),
                                       accel() if jackknife is True else None, conf_level, scheme, int(seed), "drop",

@@ -311,56 +311,48 @@ fn ij_variance_clustered(data: &SurvData, w: Option<&[f64]>, by_exit: &[u32], by
             }
         }
         let (n, d) = (table.n_risk[j], table.n_event[j]);
-        if target == Target::CumHazFh {
-            let d0 = by_exit[q..].iter().take_while(|&&i| data.exit[i as usize] == t).filter(|&&i| data.event[i as usize] == 1).count() as f64;
-            let (mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0);
-            if d0 > 0.0 && d > 0.0 {
-                (s1, s2, s3) = fh_terms(n, d0, d);
-                a += d * s2;
+        // the at-risk part of the influence grows by the increment of `a`; an event row leaving
+        // at t also carries `jump`
+        let jump = match target {
+            Target::CumHaz => {
+                if d > 0.0 {
+                    a += d / (n * n);
+                }
+                1.0 / n
             }
-            while q < by_exit.len() && data.exit[by_exit[q] as usize] == t {
-                let i = by_exit[q] as usize;
-                let jump = if data.event[i] == 1 { s1 - d * s3 + d * s2 } else { 0.0 };
-                sums.change(codes[i] as usize, -wt(i), wt(i) * (a - jump));
-                q += 1;
+            Target::CumHazFh => {
+                let d0 = by_exit[q..].iter().take_while(|&&i| data.exit[i as usize] == t).filter(|&&i| data.event[i as usize] == 1).count() as f64;
+                if d0 > 0.0 && d > 0.0 {
+                    let (s1, s2, s3) = fh_terms(n, d0, d);
+                    a += d * s2;
+                    s1 - d * s3 + d * s2
+                } else {
+                    0.0
+                }
             }
-            let v = a * a * sums.sw2.get() + 2.0 * a * sums.swv.get() + sums.sv2.get();
-            out.push(v.max(0.0).sqrt());
-            continue;
-        }
-        if target == Target::CumHaz {
-            if d > 0.0 {
-                a += d / (n * n);
+            Target::Survival => {
+                if d > 0.0 {
+                    if n - d <= 0.0 {
+                        dead = true;
+                    } else {
+                        a += d / (n * (n - d));
+                    }
+                }
+                if dead { 0.0 } else { 1.0 / (n - d) }
             }
-            while q < by_exit.len() && data.exit[by_exit[q] as usize] == t {
-                let i = by_exit[q] as usize;
-                let jump = if data.event[i] == 1 { 1.0 / n } else { 0.0 };
-                sums.change(codes[i] as usize, -wt(i), wt(i) * (a - jump));
-                q += 1;
-            }
-            let v = a * a * sums.sw2.get() + 2.0 * a * sums.swv.get() + sums.sv2.get();
-            out.push(v.max(0.0).sqrt());
-            continue;
-        }
-        if d > 0.0 {
-            if n - d <= 0.0 {
-                dead = true;
-            } else {
-                a += d / (n * (n - d));
-            }
-        }
+        };
         while q < by_exit.len() && data.exit[by_exit[q] as usize] == t {
             let i = by_exit[q] as usize;
-            let jump = if data.event[i] == 1 && !dead { 1.0 / (n - d) } else { 0.0 };
-            sums.change(codes[i] as usize, -wt(i), wt(i) * (a - jump));
+            let own = if data.event[i] == 1 { jump } else { 0.0 };
+            sums.change(codes[i] as usize, -wt(i), wt(i) * (a - own));
             q += 1;
         }
-        if dead || surv[j] == 0.0 {
-            out.push(0.0);
-        } else {
-            let v = a * a * sums.sw2.get() + 2.0 * a * sums.swv.get() + sums.sv2.get();
-            out.push(surv[j] * v.max(0.0).sqrt());
-        }
+        let v = (a * a * sums.sw2.get() + 2.0 * a * sums.swv.get() + sums.sv2.get()).max(0.0).sqrt();
+        out.push(match target {
+            Target::Survival if dead || surv[j] == 0.0 => 0.0,
+            Target::Survival => surv[j] * v,
+            _ => v,
+        });
     }
     out
 }
