@@ -107,6 +107,20 @@ def test_discrete_frailty_cr2_and_the_panel_bootstrap_refuse_bad_data_with_our_e
                                    baseline=r.choice(["period", "poly"]))
             f.small_sample_summary(r.choice(["CR2", "CR1", "CR3"]))
 
+    def cr2(r):
+        n = r.choice([1, 3, 12, 60])
+        d = pd.DataFrame({"m": nrng.integers(1, r.choice([2, 6, 13]), n) + r.choice([0, 0, 0, -1]) + r.choice([0, 0.5]),
+                          "e": nrng.integers(0, 2, n) if r.random() < 0.9 else nrng.choice([0, 1, np.nan], n),
+                          "x": nrng.normal(size=n) * r.choice([1, 0, 1e6]),
+                          "w": r.choice([np.ones(n), nrng.uniform(0, 3, n), np.zeros(n)]),
+                          "g": nrng.integers(0, r.choice([1, 2, 4, 9]), n)})
+        if r.random() < 0.5:
+            f = dz.cox(d, "m", "e", ["x"], cluster="g", ties=r.choice(["breslow", "efron"]),
+                       weights=r.choice([None, "w"]), strata=r.choice([None, "g"]))
+        else:
+            f = dz.aft(d, "m", "e", ["x"], cluster="g", dist=r.choice(["weibull", "lognormal", "exponential"]))
+        f.small_sample_summary(r.choice(["CR2", "CR2", "CR1"]))
+
     panel = dz.datasets.four_arm_panel(n_persons=60, seed=2)
     sp = dz.spells(panel, "person_id", "month", "status")
     work = sp.time_to("work", origin="programme_start")
@@ -122,4 +136,5 @@ def test_discrete_frailty_cr2_and_the_panel_bootstrap_refuse_bad_data_with_our_e
                            seed=r.choice([1, -1]), progress=False)
 
     assert _foreign([discrete], 120, 9) == []
+    assert _foreign([cr2], 200, 11) == []
     assert _foreign([pipeline], 120, 10) == []

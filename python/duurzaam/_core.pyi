@@ -223,7 +223,8 @@ def concordance(exit: npt.NDArray[np.float64], event: npt.NDArray[Any], lp: npt.
 def aft_fit(kind: npt.NDArray[np.uint8], t1: npt.NDArray[np.float64], t2: npt.NDArray[np.float64],
             x: npt.NDArray[np.float64], dist: str, weight: npt.NDArray[np.float64] | None = None,
             max_iter: int = 30, eps: float = 1e-9, strata: npt.NDArray[np.uint32] | None = None,
-            n_strata: int = 1, cluster: npt.NDArray[np.uint32] | None = None, n_clusters: int = 0) -> dict[str, Any]: ...
+            n_strata: int = 1, cluster: npt.NDArray[np.uint32] | None = None, n_clusters: int = 0,
+            cluster_info: bool = False) -> dict[str, Any]: ...
 def discrete_hazard(duration: npt.NDArray[np.uint32], event: npt.NDArray[Any], x: npt.NDArray[np.float64],
                     link: str = "logit", degree: int | None = None, entry: npt.NDArray[np.uint32] | None = None,
                     weight: npt.NDArray[np.float64] | None = None, cluster: npt.NDArray[np.uint32] | None = None,

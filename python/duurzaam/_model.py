@@ -107,7 +107,7 @@ def _few_clusters(n_clusters: int, wild: bool = True) -> None:
 
     if 0 < n_clusters < 20:
         warnings.warn(f"only {n_clusters} clusters: cluster-robust standard errors are too small with fewer than 20; "
-                      "use fit.small_sample_summary() (CR1, t on G - 1 df)"
+                      "use fit.small_sample_summary() (CR1, t on G - 1 df, or 'CR2')"
                       + (" or fit.wild_bootstrap()" if wild else ""), FewClustersWarning, stacklevel=3)
 
 
@@ -115,22 +115,70 @@ def _small_sample_table(b: np.ndarray, var_robust: np.ndarray, n_clusters: int, 
                         correction: str) -> pd.DataFrame:
     """CR1 (the cluster sandwich times G / (G - 1)) with t on G - 1 degrees of freedom, per
     term: ``coef, se, df, t, p_value, lower, upper`` (``"CR0"``: no scaling, still t)."""
-    if correction == "CR2":
-        raise InputError("CR2 (with Satterthwaite degrees of freedom) is defined through a GLM's working model and is "
-                         "offered for dz.discrete_hazard; for this model use 'CR1' (or the Cox wild_bootstrap)")
     if correction not in ("CR0", "CR1"):
-        raise InputError(f"correction must be 'CR1' or 'CR0', not {correction!r}")
+        raise InputError(f"correction must be 'CR1', 'CR2' or 'CR0', not {correction!r}")
     G = int(n_clusters)
     if G < 2:
         raise InputError("small-sample corrections need a cluster= column with at least two clusters")
     scale = G / (G - 1) if correction == "CR1" else 1.0
     se = np.sqrt(np.diag(var_robust) * scale)
-    df = float(G - 1)
+    return _t_table(b, se, np.full(len(b), float(G - 1)), names, conf_level)
+
+
+def _t_table(b: np.ndarray, se: np.ndarray, df: np.ndarray, names: list[str], conf_level: float) -> pd.DataFrame:
+    """``coef, se, df, t, p_value, lower, upper`` per term, t on ``df`` degrees of freedom."""
     t = b / se
-    q = _core.t_quantile(1 - (1 - conf_level) / 2, df)
-    p = np.array([2 * _core.t_sf(abs(v), df) if np.isfinite(v) else np.nan for v in t])
+    p = np.array([2 * _core.t_sf(abs(v), d) if np.isfinite(v) and np.isfinite(d) else np.nan for v, d in zip(t, df)])
+    q = np.array([_core.t_quantile(1 - (1 - conf_level) / 2, d) if np.isfinite(d) else np.nan for d in df])
     return pd.DataFrame({"coef": b, "se": se, "df": df, "t": t, "p_value": p, "lower": b - q * se,
                          "upper": b + q * se}, index=pd.Index(names, name="term"))
+
+
+def _cr2_estimating(U: np.ndarray, info: Any, M: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CR2 (Bell and McCaffrey's bias-reduced linearisation) and Satterthwaite degrees of
+    freedom for an estimator defined by estimating equations, from each cluster's score ``U_g``
+    (``U[g]``), its information ``J_g`` (``info(g)``, the negative derivative of ``U_g``) and the
+    inverse of the total information ``M``.
+
+    In a model with a design (a GLM, the Poisson form of a Cox model) the cluster's adjusted
+    score ``Z_g' (I - H_gg)^(-1/2) e_g`` of the symmetric working model (``Z = W^(1/2) X``,
+    ``e`` the standardised residuals, ``H = Z M Z'``) equals ``(I - J_g M)^(-1/2) U_g``, since
+    ``Z_g' f(Z_g M Z_g') = f(Z_g' Z_g M) Z_g'`` for any function on the spectrum; the square root
+    is taken as ``L^-T f(L' J_g L) L'`` with ``M = L L'``, and a direction with leverage 1 (a
+    parameter that one cluster alone determines) gets 0, as the pseudo-inverse of clubSandwich.
+    The degrees of freedom are Satterthwaite's under the working model, where the cluster
+    scores have covariance ``delta_gh J_g - J_g M J_h`` (the n-dimensional formula of
+    Pustejovsky and Tipton (2018) in the reduced form). Returns the variance of the parameters
+    ``keep`` and their degrees of freedom."""
+    G, q = U.shape
+    k = len(keep)
+    try:
+        L = np.linalg.cholesky(M)
+    except np.linalg.LinAlgError:
+        raise DegenerateDataError("CR2: the information matrix is singular") from None
+    comps = np.empty((G, k))
+    s = np.empty((G, k))
+    T = np.empty((k, q, G))
+    Lk = L.T[:, keep]
+    for g in range(G):
+        J = info(g)
+        S = L.T @ J @ L
+        lam, Q = np.linalg.eigh((S + S.T) / 2)
+        gap = 1.0 - lam
+        f = np.where(gap > 1e-10, 1.0 / np.sqrt(np.maximum(gap, 1e-300)), 0.0)
+        LF = L @ ((Q * f) @ Q.T)
+        comps[g] = (LF @ (L.T @ U[g]))[keep]
+        qg = LF @ Lk                      # q x k: (I - M J_g)^(-1/2) M e_j per kept parameter j
+        Jq = J @ qg
+        s[g] = np.einsum("ij,ij->j", qg, Jq)
+        T[:, :, g] = (L.T @ Jq).T
+    V = comps.T @ comps
+    df = np.empty(k)
+    for j in range(k):
+        P = -T[j].T @ T[j]
+        P[np.diag_indices(G)] += s[:, j]
+        df[j] = np.trace(P) ** 2 / np.sum(P**2)
+    return V, df
 
 
 def _newdata_design(newdata: Any, spec: Any, columns: Sequence[str]) -> np.ndarray:

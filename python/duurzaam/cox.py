@@ -17,7 +17,7 @@ from ._input import Frame, check_level, check_seed, check_values, core_call, fix
 from ._result import Result, handout, register_kernel, result
 from .errors import ConvergenceWarning, InputError
 from ._model import (TestResult, _chisq_test, _coef_table, _design, _few_clusters, _newdata_design,  # noqa: F401
-                     _norm_two_sided, _quad, _small_sample_table)
+                     _norm_two_sided, _quad, _small_sample_table, _cr2_estimating, _t_table)
 
 
 @dataclass(frozen=True)
@@ -297,10 +297,24 @@ class CoxFit(Result):
         return pd.DataFrame(rows, columns=[variable, "time", "survival", "difference"])
 
     def small_sample_summary(self, correction: str = "CR1") -> pd.DataFrame:
-        """Cluster-robust inference for few clusters (14 municipalities, 24 case workers): the
-        cluster sandwich times G / (G - 1) (``"CR1"``) with t tests and intervals on G - 1
-        degrees of freedom, per term: ``coef, se, df, t, p_value, lower, upper``. Needs a
-        model fitted with ``cluster=``; see also :meth:`wild_bootstrap`.
+        """Cluster-robust inference for few clusters (14 municipalities, 24 case workers), per
+        term: ``coef, se, df, t, p_value, lower, upper``. Needs a model fitted with
+        ``cluster=``; see also :meth:`wild_bootstrap`.
+
+        ``"CR1"``: the cluster sandwich times G / (G - 1) with t tests and intervals on G - 1
+        degrees of freedom. ``"CR2"``: Bell and McCaffrey's bias-reduced linearisation with
+        Satterthwaite degrees of freedom per coefficient, the recommended choice with few or
+        unequal clusters. The Cox model has no design of its own to take leverages from; CR2 is
+        that of its Poisson form, in which Breslow's partial likelihood is the likelihood of a
+        Poisson model on the rows at risk at each event time with one intercept per event time
+        (the baseline hazard's jumps) and the same coefficients, and whose cluster sandwich is
+        the Cox robust variance: the symmetric working model ``Z = (w mu)^(1/2) X``, adjustment
+        ``(I - H_gg)^(-1/2)`` and Satterthwaite's df under it (Pustejovsky and Tipton 2018),
+        computed in the dimension of the parameters, coefficients plus event times (so at most
+        1,500 distinct event times: monthly data, not continuous times). It needs Breslow's
+        partial likelihood, i.e. ``ties="breslow"`` or no tied event times (then Efron's is the
+        same). Weighted fits (``iptw_cox``) use the weights as case weights, ignoring that they
+        were estimated (as the robust variance does).
 
         Examples
         --------
@@ -314,6 +328,9 @@ class CoxFit(Result):
         """
         if self._cluster is None:
             raise InputError("small_sample_summary needs a model fitted with cluster=")
+        if correction == "CR2":
+            V, df = _cr2_cox(self)
+            return _t_table(self.coef.to_numpy(), np.sqrt(np.diag(V)), df, self.terms, self.conf_level)
         return _small_sample_table(self.coef.to_numpy(), self.var.to_numpy(), self._n_clusters, self.terms,
                                    self.conf_level, correction)
 
@@ -525,6 +542,99 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
     _few_clusters(n_cl)
     return CoxFit._from_core(r, terms, args, strata_levels, strata, ties, bool(robust) or cluster is not None,
                              conf_level, len(frame), covariates, cl, n_cl, spec, spans, offset)
+
+
+#: Distinct event times at most for CR2 (an eigen-decomposition of coefficients + event times per cluster).
+CR2_MAX_TIMES = 1500
+
+
+def _cr2_cox(fit: CoxFit) -> tuple[np.ndarray, np.ndarray]:
+    """CR2 variance and Satterthwaite df of a Cox fit through its Poisson form (see
+    :meth:`CoxFit.small_sample_summary`): parameters ``theta = (beta, alpha_1..alpha_T)``, one
+    alpha per (stratum, event time) with ``exp(alpha_k)`` the Breslow hazard jump; for the rows
+    of cluster g the score ``U_g = (sum w (d - r Lambda) x, d_g(k) - dLambda_k S0_g(k))`` and the
+    information with blocks ``sum w r Lambda x x'``, ``dLambda_k S1_g(k)`` and
+    ``diag(dLambda_k S0_g(k))``, where ``Lambda`` is each row's cumulative hazard over its time
+    at risk."""
+    a = fit._args
+    if fit.ties == "exact":
+        raise InputError("CR2 needs Breslow's partial likelihood; this model has ties='exact'")
+    exit_ = np.asarray(a["exit"], dtype=np.float64)
+    n = len(exit_)
+    x = np.asarray(a["x"], dtype=np.float64).reshape(n, -1)
+    p = x.shape[1]
+    w = np.ones(n) if a["weight"] is None else np.asarray(a["weight"], dtype=np.float64)
+    ev = (np.asarray(a["event"]) > 0) & (w > 0)
+    entry = np.full(n, -np.inf) if a["entry"] is None else np.asarray(a["entry"], dtype=np.float64)
+    strata = np.zeros(n, dtype=np.int64) if a["strata"] is None else np.asarray(a["strata"], dtype=np.int64)
+    cl = np.asarray(fit._cluster, dtype=np.int64)
+    G = fit._n_clusters
+    xc = x - x.mean(axis=0)
+    eta = xc @ fit.coef.to_numpy()
+    if a["offset"] is not None:
+        eta = eta + np.asarray(a["offset"], dtype=np.float64)
+    r = np.exp(eta - eta.max())
+    # event times per stratum, numbered 0..T-1 stratum after stratum
+    lo = np.zeros(n, dtype=np.int64)
+    hi = np.zeros(n, dtype=np.int64)
+    off = 0
+    for h in np.unique(strata):
+        rows = strata == h
+        times = np.unique(exit_[rows & ev])
+        if fit.ties == "efron":
+            k = np.searchsorted(times, exit_[rows & ev])
+            if np.any(np.bincount(k) > 1):
+                raise InputError("CR2 needs Breslow's partial likelihood, whose Poisson form gives it its leverages; "
+                                 "this model has tied event times and ties='efron': refit with ties='breslow'")
+        lo[rows] = off + np.searchsorted(times, entry[rows], side="right")
+        hi[rows] = off + np.searchsorted(times, exit_[rows], side="right")
+        off += len(times)
+    T = off
+    if T > CR2_MAX_TIMES:
+        raise InputError(f"CR2 for the Cox model works with one parameter per event time and this model has {T} "
+                         f"distinct event times (at most {CR2_MAX_TIMES}); use CR1 or the wild bootstrap, or "
+                         "time in whole months")
+    at_risk = lo < hi
+    wr = w * r * at_risk
+    # per cluster and event time: S0_g, S1_g (difference arrays over each row's run of event times)
+    cols = np.column_stack([wr, wr[:, None] * xc])
+    B = T + 1
+    idx_lo, idx_hi = cl * B + lo, cl * B + hi
+    S = np.empty((G * B, p + 1))
+    for j in range(p + 1):
+        S[:, j] = (np.bincount(idx_lo, weights=cols[:, j], minlength=G * B)
+                   - np.bincount(idx_hi, weights=cols[:, j], minlength=G * B))
+    S = np.cumsum(S.reshape(G, B, p + 1), axis=1)[:, :T, :]
+    kev = hi - 1
+    dg = np.bincount(cl[ev] * T + kev[ev], weights=w[ev], minlength=G * T).reshape(G, T)
+    d, S0 = dg.sum(axis=0), S[:, :, 0].sum(axis=0)
+    dlam = d / S0
+    C = np.concatenate([[0.0], np.cumsum(dlam)])
+    Lam = np.where(at_risk, C[hi] - C[lo], 0.0)
+    q = p + T
+    U = np.empty((G, q))
+    m = w * r * Lam
+    U[:, :p] = np.stack([np.bincount(cl, weights=(w * ev - m) * xc[:, j], minlength=G) for j in range(p)], axis=1)
+    U[:, p:] = dg - dlam[None, :] * S[:, :, 0]
+    order = np.argsort(cl, kind="stable")
+    starts = np.searchsorted(cl[order], np.arange(G + 1))
+
+    def info(g: int) -> np.ndarray:
+        J = np.zeros((q, q))
+        rows = order[starts[g]:starts[g + 1]]
+        xg = xc[rows]
+        J[:p, :p] = xg.T @ (m[rows, None] * xg)
+        J[:p, p:] = (S[g, :, 1:] * dlam[:, None]).T
+        J[p:, :p] = J[:p, p:].T
+        J[np.arange(p, q), np.arange(p, q)] = dlam * S[g, :, 0]
+        return J
+
+    Jt = sum(info(g) for g in range(G))
+    try:
+        M = np.linalg.inv(Jt)
+    except np.linalg.LinAlgError:
+        raise DegenerateDataError("CR2: the information of the Poisson form is singular") from None
+    return _cr2_estimating(U, info, M, np.arange(p))
 
 
 def _frailty_cox(frame: Frame, args: dict[str, Any], names: dict[str, str | None], terms: list[str], spec: Any,

@@ -71,7 +71,8 @@ class DegenerateDataWarning(UserWarning):
 class FewClustersWarning(UserWarning):
     """Cluster-robust standard errors from fewer than 20 clusters (14 municipalities, 24 case
     workers) are too small: use the fit's ``small_sample_summary()`` (CR1 with t on G - 1
-    degrees of freedom) or, for a Cox model, ``wild_bootstrap()``."""
+    degrees of freedom, or ``"CR2"`` with Satterthwaite's) or, for a Cox model,
+    ``wild_bootstrap()``."""
 
 
 __all__ = ["FewClustersWarning", "BootstrapWarning", "ConvergenceWarning", "DegenerateDataWarning", "SingularDesignError", "DuurzaamError", "InputError", "ColumnNotFoundError", "EmptyDataError", "DegenerateDataError"]

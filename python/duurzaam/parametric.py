@@ -16,7 +16,8 @@ from . import _core
 from ._input import Frame, check_level, check_rank, core_call
 from ._result import Result, handout, register_kernel, result
 from ._glmm import RandomIntercept, fit_random_intercept
-from ._model import TestResult, _chisq_test, _coef_table, _design, _few_clusters, _newdata_design, _small_sample_table
+from ._model import (TestResult, _chisq_test, _coef_table, _cr2_estimating, _design, _few_clusters, _newdata_design,
+                     _small_sample_table, _t_table)
 from .errors import ConvergenceWarning, DegenerateDataError, InputError
 
 DISTS = ("weibull", "exponential", "lognormal", "loglogistic", "gaussian", "logistic")
@@ -45,6 +46,7 @@ class AftFit(Result):
     scales: pd.Series | None = None
     naive_var: pd.DataFrame | None = None
     n_clusters: int = 0
+    _cluster_derivs: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def _from_core(cls, r: dict[str, Any], terms: list[str], dist: str, conf_level: float, n: int, spec: Any,
@@ -77,7 +79,10 @@ class AftFit(Result):
                   _summary=_coef_table(est, np.sqrt(np.diag(naive_var.to_numpy())),
                                        np.sqrt(np.diag(var.to_numpy())) if rv is not None else None, names, conf_level),
                   lr_test=_chisq_test(2 * (loglik[1] - loglik[0]), p - 1), _spec=spec, strata=strata, scales=scales,
-                  naive_var=naive_var, n_clusters=n_clusters)
+                  naive_var=naive_var, n_clusters=n_clusters,
+                  _cluster_derivs=((np.asarray(r["cluster_score"]).reshape(n_clusters, q),
+                                    np.asarray(r["cluster_info"]).reshape(n_clusters, q, q))
+                                   if "cluster_score" in r else None))
         if not converged:
             warnings.warn(f"the {dist} model did not converge in {n_iter} iterations", ConvergenceWarning,
                           stacklevel=3)
@@ -90,12 +95,40 @@ class AftFit(Result):
         return handout(self._summary)
 
     def small_sample_summary(self, correction: str = "CR1") -> pd.DataFrame:
-        """Cluster-robust inference for few clusters: the sandwich times G / (G - 1) (``"CR1"``)
-        with t tests and intervals on G - 1 degrees of freedom, per coefficient and log scale.
-        Needs a model fitted with ``cluster=``."""
+        """Cluster-robust inference for few clusters, per coefficient and log scale: ``coef, se,
+        df, t, p_value, lower, upper``. Needs a model fitted with ``cluster=``.
+
+        ``"CR1"``: the sandwich times G / (G - 1) with t tests and intervals on G - 1 degrees of
+        freedom. ``"CR2"``: Bell and McCaffrey's bias-reduced linearisation with Satterthwaite
+        degrees of freedom per parameter, through the estimating equations (the model has no
+        rows to take leverages from): each cluster's score ``U_g`` is adjusted to
+        ``(I - J_g M)^(-1/2) U_g`` with ``J_g`` its information and ``M`` the model-based
+        variance, which is CR2 of the symmetric working model wherever there is a design (see
+        :meth:`duurzaam.CoxFit.small_sample_summary`), and the df are Satterthwaite's with
+        cluster scores of covariance ``delta_gh J_g - J_g M J_h``. For at most 2,000 clusters.
+
+        Examples
+        --------
+        >>> import warnings, duurzaam as dz
+        >>> r = dz.datasets.load_rossi()
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", dz.FewClustersWarning)
+        ...     fit = dz.aft(r.assign(town=r.index % 12), "week", "arrest", ["fin", "age"], cluster="town")
+        >>> s = fit.small_sample_summary("CR2")
+        >>> bool((s["df"] < 11).all() and (s["se"] > fit.summary["robust_se"]).all())
+        True
+        """
         if self.n_clusters < 2:
             raise InputError("small_sample_summary needs a model fitted with cluster=")
         est = self._summary["coef"].to_numpy()
+        if correction == "CR2":
+            if self._cluster_derivs is None:
+                raise InputError(f"CR2 is offered for at most {AFT_CR2_MAX_CLUSTERS} clusters (this model has "
+                                 f"{self.n_clusters}); with that many, CR1 is as good")
+            U, J = self._cluster_derivs
+            assert self.naive_var is not None
+            V, df = _cr2_estimating(U, lambda g: J[g], self.naive_var.to_numpy(), np.arange(U.shape[1]))
+            return _t_table(est, np.sqrt(np.diag(V)), df, list(self._summary.index), self.conf_level)
         return _small_sample_table(est, self.var.to_numpy(), self.n_clusters, list(self._summary.index),
                                    self.conf_level, correction)
 
@@ -231,7 +264,7 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
         Clusters (municipalities): the sandwich variance summed within clusters, as R's
         ``survreg(..., cluster = )`` (``var``; ``naive_var`` the model's; the summary adds
         ``robust_se``); below 20 clusters a :class:`~duurzaam.FewClustersWarning` and
-        ``fit.small_sample_summary()`` (CR1, t on G - 1 df). With case weights the scores are
+        ``fit.small_sample_summary()`` (CR1, t on G - 1 df; or CR2 with Satterthwaite df). With case weights the scores are
         weighted, and interval-censored rows use the exact derivative (R does neither; see
         docs/differences_from_r.md).
 
@@ -258,7 +291,8 @@ def aft(data: Any, duration: str | None, event: str | None, covariates: str | Se
         cl, cl_levels = frame.clusters(cluster)
         n_cl = len(cl_levels)
     r = core_call(_core.aft_fit, names, frame, kind, t1, t2, X, dist, weight=w, max_iter=int(max_iter),
-                  strata=s_codes, n_strata=len(s_levels) if s_levels is not None else 1, cluster=cl, n_clusters=n_cl)
+                  strata=s_codes, n_strata=len(s_levels) if s_levels is not None else 1, cluster=cl, n_clusters=n_cl,
+                  cluster_info=0 < n_cl <= AFT_CR2_MAX_CLUSTERS)
     _few_clusters(n_cl, wild=False)
     return AftFit._from_core(r, ["(Intercept)"] + terms, dist, conf_level, n, spec, strata, s_levels, n_cl)
 
@@ -539,6 +573,9 @@ def _random_intercept(fit0: DiscreteHazardFit, rows: dict[str, Any], codes: np.n
         frailties=pd.Series(r["modes"], index=pd.Index(levels, name=frailty), name="effect"))
 
 
+#: Clusters at most for the AFT model's CR2 (each cluster's information is kept with the fit).
+AFT_CR2_MAX_CLUSTERS = 2000
+
 #: Person-periods of one cluster for CR2, at most (an n_g x n_g eigen-decomposition per cluster).
 CR2_MAX_ROWS = 20_000
 
@@ -627,11 +664,7 @@ def _cr2_table(fit: DiscreteHazardFit) -> pd.DataFrame:
         P = -H[i].T @ H[i]
         P[np.diag_indices(G)] += Gsq[i]
         df[i] = 2 * np.trace(P) ** 2 / (2 * np.sum(P**2))
-    tstat = b / se
-    p = np.array([2 * _core.t_sf(abs(tv), dv) if np.isfinite(tv) else np.nan for tv, dv in zip(tstat, df)])
-    qt = np.array([_core.t_quantile(1 - (1 - fit.conf_level) / 2, dv) for dv in df])
-    return pd.DataFrame({"coef": b, "se": se, "df": df, "t": tstat, "p_value": p, "lower": b - qt * se,
-                         "upper": b + qt * se}, index=pd.Index(fit.terms, name="term"))
+    return _t_table(b, se, df, list(fit.terms), fit.conf_level)
 
 
 def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:

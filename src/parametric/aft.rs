@@ -227,34 +227,71 @@ fn evaluate(inp: &AftInput, d: &Std, theta: &[f64]) -> Eval {
     Eval { loglik, score, info, scale: Vec::new() }
 }
 
-/// The cluster-robust (sandwich) variance at `theta` (coefficients, then the log scales):
-/// `V (sum_g U_g U_g') V` with `U_g` the weighted score contributions summed within cluster `g`
-/// and `V` the model-based variance, as R's `survreg(..., cluster = )` on unweighted
-/// right-censored data (see docs/differences_from_r.md for weights and intervals).
-pub fn robust_var(inp: &AftInput, dist: Dist, theta: &[f64], var: &[f64], cluster: &[u32], n_clusters: usize) -> Result<Vec<f64>> {
+/// Each cluster's score and information at `theta` (coefficients, then the log scales): the
+/// weighted score contributions summed within cluster `g` (`n_clusters x q`, row-major) and, with
+/// `with_info`, the negative second derivatives summed within it (`n_clusters x q x q`), for the
+/// cluster sandwich and its small-sample (CR2) adjustment.
+pub fn cluster_derivatives(
+    inp: &AftInput,
+    dist: Dist,
+    theta: &[f64],
+    cluster: &[u32],
+    n_clusters: usize,
+    with_info: bool,
+) -> Result<(Vec<f64>, Vec<f64>)> {
     let d = Std { dist };
     let p = inp.p;
     let free = !dist.fixed_scale();
     let q = p + if free { inp.n_scales() } else { 0 };
-    if theta.len() != q || var.len() != q * q || cluster.len() != inp.obs.len() || cluster.iter().any(|&c| c as usize >= n_clusters) {
-        return Err(Error::InvalidArgument("robust variance: inconsistent lengths or cluster codes".into()));
+    if theta.len() != q || cluster.len() != inp.obs.len() || cluster.iter().any(|&c| c as usize >= n_clusters) {
+        return Err(Error::InvalidArgument("cluster derivatives: inconsistent lengths or cluster codes".into()));
     }
     let mut u = vec![0.0; n_clusters * q];
+    let mut info = vec![0.0; if with_info { n_clusters * q * q } else { 0 }];
     for (i, &o) in inp.obs.iter().enumerate() {
         let w = inp.weight.map_or(1.0, |w| w[i]);
         let x = &inp.x[i * p..(i + 1) * p];
         let eta: f64 = x.iter().zip(&theta[..p]).map(|(a, b)| a * b).sum();
         let js = p + inp.stratum(i);
         let s = if free { theta[js] } else { 0.0 };
-        let (_, le, ls, _, _, _) = contribution(&d, o, eta, s);
-        let row = &mut u[cluster[i] as usize * q..(cluster[i] as usize + 1) * q];
+        let (_, le, ls, lee, les, lss) = contribution(&d, o, eta, s);
+        let g = cluster[i] as usize;
+        let row = &mut u[g * q..(g + 1) * q];
         for a in 0..p {
             row[a] += w * le * x[a];
         }
         if free {
             row[js] += w * ls;
         }
+        if with_info {
+            let jm = &mut info[g * q * q..(g + 1) * q * q];
+            for a in 0..p {
+                for b in 0..p {
+                    jm[a * q + b] -= w * lee * x[a] * x[b];
+                }
+                if free {
+                    jm[js * q + a] -= w * les * x[a];
+                    jm[a * q + js] -= w * les * x[a];
+                }
+            }
+            if free {
+                jm[js * q + js] -= w * lss;
+            }
+        }
     }
+    Ok((u, info))
+}
+
+/// The cluster-robust (sandwich) variance at `theta` (coefficients, then the log scales):
+/// `V (sum_g U_g U_g') V` with `U_g` the weighted score contributions summed within cluster `g`
+/// and `V` the model-based variance, as R's `survreg(..., cluster = )` on unweighted
+/// right-censored data (see docs/differences_from_r.md for weights and intervals).
+pub fn robust_var(inp: &AftInput, dist: Dist, theta: &[f64], var: &[f64], cluster: &[u32], n_clusters: usize) -> Result<Vec<f64>> {
+    let q = theta.len();
+    if var.len() != q * q {
+        return Err(Error::InvalidArgument("robust variance: inconsistent lengths".into()));
+    }
+    let (u, _) = cluster_derivatives(inp, dist, theta, cluster, n_clusters, false)?;
     let mut meat = vec![0.0; q * q];
     for g in 0..n_clusters {
         let r = &u[g * q..(g + 1) * q];
@@ -407,5 +444,55 @@ mod tests {
         let ll = d * (d / total).ln() - d;
         assert!((f.loglik - ll).abs() < 1e-9);
         assert!((f.var[0] - 1.0 / d).abs() < 1e-9);
+    }
+
+    // The clusters' scores sum to the score (0 at the estimate) and their informations to the
+    // information whose inverse is the model-based variance, for every censoring type and two
+    // scales; the score matches a central difference of the log-likelihood.
+    #[test]
+    fn cluster_derivatives_add_up() {
+        let obs = vec![
+            Obs::Exact(2.0), Obs::Right(3.0), Obs::Left(1.5), Obs::Interval(4.0, 6.0), Obs::Exact(7.0),
+            Obs::Right(9.0), Obs::Exact(1.0), Obs::Interval(2.0, 8.0), Obs::Exact(5.0), Obs::Exact(3.5),
+        ];
+        let x: Vec<f64> = (0..10).flat_map(|i| [1.0, (i % 3) as f64 - 0.7]).collect();
+        let w: Vec<f64> = (0..10).map(|i| 0.5 + (i % 4) as f64 * 0.5).collect();
+        let strata: Vec<u32> = (0..10).map(|i| (i % 2) as u32).collect();
+        let cluster: Vec<u32> = (0..10).map(|i| (i % 3) as u32).collect();
+        for dist in [Dist::Weibull, Dist::LogNormal, Dist::LogLogistic] {
+            let inp = AftInput { obs: &obs, x: &x, p: 2, weight: Some(&w), strata: Some((&strata, 2)) };
+            let f = fit(inp, dist, &NewtonOptions { max_iter: 100, eps: 1e-12, step_tol: 1e-12 }).unwrap();
+            let mut theta = f.coef.clone();
+            theta.extend(f.scales.iter().map(|s| s.ln()));
+            let q = theta.len();
+            let (u, j) = cluster_derivatives(&inp, dist, &theta, &cluster, 3, true).unwrap();
+            for a in 0..q {
+                assert!((0..3).map(|g| u[g * q + a]).sum::<f64>().abs() < 1e-7);
+            }
+            let info: Vec<f64> = (0..q * q).map(|ab| (0..3).map(|g| j[g * q * q + ab]).sum()).collect();
+            for a in 0..q {
+                for b in 0..q {
+                    let vi: f64 = (0..q).map(|k| f.var[a * q + k] * info[k * q + b]).sum();
+                    assert!((vi - if a == b { 1.0 } else { 0.0 }).abs() < 1e-8, "{vi}");
+                }
+            }
+            // score of cluster 0 against a central difference of its log-likelihood
+            let rows: Vec<usize> = (0..10).filter(|i| cluster[*i] == 0).collect();
+            let ll = |th: &[f64]| -> f64 {
+                let d = Std { dist };
+                rows.iter().map(|&i| {
+                    let xi = &x[i * 2..i * 2 + 2];
+                    let eta = xi[0] * th[0] + xi[1] * th[1];
+                    w[i] * contribution(&d, obs[i], eta, th[2 + strata[i] as usize]).0
+                }).sum()
+            };
+            for a in 0..q {
+                let (mut hi, mut lo) = (theta.clone(), theta.clone());
+                hi[a] += 1e-6;
+                lo[a] -= 1e-6;
+                let num = (ll(&hi) - ll(&lo)) / 2e-6;
+                assert!((num - u[a]).abs() < 1e-5 * (1.0 + num.abs()), "{num} vs {}", u[a]);
+            }
+        }
     }
 }

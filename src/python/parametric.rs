@@ -12,7 +12,7 @@ use super::convert::*;
 /// An accelerated failure time model. `kind`: 0 exact, 1 right-censored, 2 left-censored,
 /// 3 interval-censored (t1, t2); times on the original scale.
 #[pyfunction]
-#[pyo3(signature = (kind, t1, t2, x, dist, weight=None, max_iter=30, eps=1e-9, strata=None, n_strata=1, cluster=None, n_clusters=0))]
+#[pyo3(signature = (kind, t1, t2, x, dist, weight=None, max_iter=30, eps=1e-9, strata=None, n_strata=1, cluster=None, n_clusters=0, cluster_info=false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn aft_fit<'py>(
     py: Python<'py>,
@@ -28,8 +28,9 @@ pub(crate) fn aft_fit<'py>(
     n_strata: usize,
     cluster: Option<U32<'py>>,
     n_clusters: usize,
+    cluster_info: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    use crate::parametric::{fit, robust_var, AftInput, Dist, Obs};
+    use crate::parametric::{cluster_derivatives, fit, robust_var, AftInput, Dist, Obs};
     let dist = Dist::parse(dist).map_err(to_py)?;
     let (kind, t1, t2) = (slice(&kind)?, slice(&t1)?, slice(&t2)?);
     let xs = x.as_slice().map_err(|_| PyValueError::new_err("x must be C-contiguous"))?;
@@ -63,7 +64,8 @@ pub(crate) fn aft_fit<'py>(
                     if full.var.len() > p * p {
                         theta.extend(full.scales.iter().map(|s| s.ln()));
                     }
-                    Some(robust_var(&inp, dist, &theta, &full.var, c, n_clusters)?)
+                    let derivs = if cluster_info { Some(cluster_derivatives(&inp, dist, &theta, c, n_clusters, true)?) } else { None };
+                    Some((robust_var(&inp, dist, &theta, &full.var, c, n_clusters)?, derivs))
                 }
                 None => None,
             };
@@ -80,8 +82,12 @@ pub(crate) fn aft_fit<'py>(
     out.set_item("loglik", (null, f.loglik))?;
     out.set_item("iter", f.iter)?;
     out.set_item("converged", f.converged)?;
-    if let Some(v) = rvar {
+    if let Some((v, derivs)) = rvar {
         out.set_item("robust_var", v.into_pyarray(py))?;
+        if let Some((u, j)) = derivs {
+            out.set_item("cluster_score", u.into_pyarray(py))?;
+            out.set_item("cluster_info", j.into_pyarray(py))?;
+        }
     }
     Ok(out)
 }

@@ -1,0 +1,115 @@
+"""CR2 with Satterthwaite degrees of freedom for the Cox, IPTW-Cox and AFT models
+(tests/golden/cr2.json from make_golden_cr2.R). Cox: by hand in R on the Poisson glm whose
+likelihood is Breslow's partial likelihood (the rows at risk at each event time, an intercept per
+event time), with n_g x n_g hat matrices; the R script checks that this hand computation is
+clubSandwich's CR2 for least squares and that the glm has coxph's coefficients and robust
+variance. AFT: R's own per-row derivatives of survreg (residuals type "matrix")."""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import duurzaam as dz
+from conftest import GOLDEN, golden
+
+G = golden("cr2.json")
+COLS = ("coef", "se", "df", "t", "p_value")
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = pd.read_csv(GOLDEN / "data" / "few_clusters.csv")
+    return d.assign(w=G["cox_weighted"]["weights"], entry=np.minimum(d["months"] - 1, np.arange(len(d)) % 4))
+
+
+def _fit(f, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dz.FewClustersWarning)
+        return f(*args, **kwargs)
+
+
+def _check(s, want, cols=COLS, rtol=1e-8):
+    for c in cols:
+        np.testing.assert_allclose(s[c].to_numpy(), np.atleast_1d(want[c]), rtol=rtol, err_msg=c)
+
+
+def test_cox_cr2_breslow_is_the_poisson_forms(data):
+    fit = _fit(dz.cox, data, "months", "work", ["arm", "age"], cluster="municipality", ties="breslow")
+    s = fit.small_sample_summary("CR2")
+    _check(s, G["cox_breslow"], COLS + ("lower", "upper"))
+    np.testing.assert_allclose(fit.summary["robust_se"], G["cox_breslow"]["robust_se"], rtol=1e-8)
+    # more than the sandwich, fewer degrees of freedom than G - 1
+    c1 = fit.small_sample_summary("CR1")
+    assert (s["se"] > fit.summary["robust_se"]).all() and (s["df"] < 13).all()
+    assert not np.allclose(s["se"], c1["se"], rtol=1e-3)
+
+
+def test_cox_cr2_with_weights_and_iptw_cox(data):
+    fit = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality", ties="breslow", weights="w")
+    _check(fit.small_sample_summary("CR2"), G["cox_weighted"])
+    # the same weights from dz.iptw (ATE, not stabilised: a logistic model of arm on age)
+    iw = _fit(dz.iptw_cox, data, "months", "work", "arm", ["age"], cluster="municipality", ties="breslow",
+              stabilized=False)
+    _check(iw.small_sample_summary("CR2"), G["cox_weighted"])
+
+
+def test_cox_cr2_with_entry_and_strata(data):
+    fit = _fit(dz.cox, data, "months", "work", ["age"], cluster="municipality", ties="breslow", entry="entry",
+               strata="arm")
+    _check(fit.small_sample_summary("CR2"), G["cox_entry_strata"])
+
+
+def test_cox_cr2_untied_efron_is_breslows(data):
+    g = G["cox_untied"]
+    u = data.iloc[g["rows"]].assign(time=g["time"])
+    fit = _fit(dz.cox, u, "time", "work", ["arm", "age"], cluster="municipality")  # Efron, no ties
+    _check(fit.small_sample_summary("CR2"), g)
+
+
+def test_cox_cr2_refuses_efron_with_ties_and_too_many_times(data, monkeypatch):
+    fit = _fit(dz.cox, data, "months", "work", ["arm", "age"], cluster="municipality")
+    with pytest.raises(dz.InputError, match="ties='breslow'"):
+        fit.small_sample_summary("CR2")
+    cox_module = importlib.import_module("duurzaam.cox")  # the module, not the function dz.cox
+    monkeypatch.setattr(cox_module, "CR2_MAX_TIMES", 10)
+    b = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality", ties="breslow")
+    with pytest.raises(dz.InputError, match="24 distinct event times"):
+        b.small_sample_summary("CR2")
+    with pytest.raises(dz.InputError, match="'CR1', 'CR2' or 'CR0'"):
+        b.small_sample_summary("CR3")
+
+
+@pytest.mark.parametrize("dist", ["weibull", "lognormal"])
+def test_aft_cr2_is_the_hand_computation(data, dist):
+    fit = _fit(dz.aft, data, "months", "work", ["arm", "age"], cluster="municipality", dist=dist)
+    want = G[f"aft_{dist}"]
+    s = fit.small_sample_summary("CR2")
+    assert s.index.tolist() == want["terms"]
+    _check(s, want)
+    np.testing.assert_allclose(fit.summary["robust_se"], want["robust_se"], rtol=1e-7)
+
+
+def test_aft_cr2_exponential_and_many_clusters(data, monkeypatch):
+    fit = _fit(dz.aft, data, "months", "work", ["arm", "age"], cluster="municipality", dist="exponential")
+    s = fit.small_sample_summary("CR2")
+    assert s.index.tolist() == ["(Intercept)", "arm", "age"] and (s["df"] < 13).all()
+    parametric_module = importlib.import_module("duurzaam.parametric")
+    monkeypatch.setattr(parametric_module, "AFT_CR2_MAX_CLUSTERS", 10)
+    many = _fit(dz.aft, data, "months", "work", ["arm"], cluster="municipality")
+    with pytest.raises(dz.InputError, match="at most 10 clusters"):
+        many.small_sample_summary("CR2")
+
+
+def test_cr2_with_a_cluster_per_event_time_is_finite():
+    """A baseline jump that one cluster alone determines (the only rows at risk at the last time)
+    has leverage 1; its direction is dropped (pseudo-inverse), not divided by zero."""
+    d = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8, 9, 12], "e": [1, 1, 0, 1, 1, 1, 0, 1, 1, 1],
+                      "x": [0.1, 0.5, 0.2, 0.9, 0.3, 0.7, 0.4, 0.8, 0.6, 0.0], "g": [0, 1, 2, 0, 1, 2, 0, 1, 2, 0]})
+    fit = _fit(dz.cox, d, "t", "e", ["x"], cluster="g", ties="breslow")
+    s = fit.small_sample_summary("CR2")
+    assert np.isfinite(s[["se", "df"]].to_numpy()).all()
