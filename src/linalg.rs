@@ -77,23 +77,24 @@ const GRAM_BLOCK: usize = 128;
 /// depends only on the order of the rows, never on threads.
 pub struct WeightedGram {
     p: usize,
-    cols: Vec<f64>,
-    scaled: Vec<f64>,
+    cols: Vec<[f64; GRAM_BLOCK]>,
+    scaled: Vec<[f64; GRAM_BLOCK]>,
     len: usize,
     sum: Vec<f64>,
 }
 
 impl WeightedGram {
     pub fn new(p: usize) -> Self {
-        WeightedGram { p, cols: vec![0.0; p * GRAM_BLOCK], scaled: vec![0.0; p * GRAM_BLOCK], len: 0, sum: vec![0.0; p * p] }
+        WeightedGram { p, cols: vec![[0.0; GRAM_BLOCK]; p], scaled: vec![[0.0; GRAM_BLOCK]; p], len: 0, sum: vec![0.0; p * p] }
     }
 
     #[inline]
     pub fn push(&mut self, c: f64, x: &[f64]) {
         let n = self.len;
-        for (a, &xa) in x.iter().enumerate().take(self.p) {
-            self.cols[a * GRAM_BLOCK + n] = xa;
-            self.scaled[a * GRAM_BLOCK + n] = c * xa;
+        assert!(n < GRAM_BLOCK); // always (flushed when full); lets the stores go unchecked
+        for ((col, sc), &xa) in self.cols.iter_mut().zip(self.scaled.iter_mut()).zip(x) {
+            col[n] = xa;
+            sc[n] = c * xa;
         }
         self.len += 1;
         if self.len == GRAM_BLOCK {
@@ -124,9 +125,9 @@ impl WeightedGram {
     fn flush_body(&mut self) {
         let (p, n) = (self.p, self.len);
         for a in 0..p {
-            let sa = &self.scaled[a * GRAM_BLOCK..a * GRAM_BLOCK + n];
+            let sa = &self.scaled[a][..n];
             for b in 0..=a {
-                self.sum[a * p + b] += dot(sa, &self.cols[b * GRAM_BLOCK..b * GRAM_BLOCK + n]);
+                self.sum[a * p + b] += dot(sa, &self.cols[b][..n]);
             }
         }
         self.len = 0;

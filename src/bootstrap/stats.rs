@@ -131,7 +131,10 @@ fn cox_refit(prep: &Prepared, full: &CoxFit, w: &[f64], counts: Option<&[f64]>, 
     if !ws.iter().zip(&prep.es).any(|(&x, &e)| x > 0.0 && e == 1) {
         return None;
     }
-    let r = newton(|b| prep.evaluate_with(b, &ws, mult.as_deref()), &full.coef, opts).ok()?;
+    let r = match prep.restrict(&ws, mult.as_deref()) {
+        Some((sub, sw, sm)) => newton(|b| sub.evaluate_with(b, &sw, sm.as_deref()), &full.coef, opts).ok()?,
+        None => newton(|b| prep.evaluate_with(b, &ws, mult.as_deref()), &full.coef, opts).ok()?,
+    };
     if !r.converged {
         return None;
     }
