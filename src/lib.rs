@@ -19,6 +19,7 @@ pub mod parametric;
 pub mod cox;
 pub mod sort;
 pub mod spells;
+pub mod timefix;
 pub mod weighting;
 
 #[cfg(feature = "python")]

@@ -31,7 +31,7 @@ __all__ = [
     "cox_zph",
     "cumulative_incidence",
     "discrete_hazard",
-    "factorize_i64",
+    "factorize_i64", "timefix_pairs", "timefix_snap",
     "fine_gray",
     "gray_test",
     "iptw",
@@ -79,6 +79,9 @@ def km_rmst(
     tau: float,
 ) -> tuple[float, float]: ...
 def factorize_i64(values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def timefix_pairs(y: npt.NDArray[np.float64], scale: float, tol: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def timefix_snap(values: npt.NDArray[np.float64], moving: npt.NDArray[np.float64],
+                 target: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None: ...
 def logrank(
     exit: npt.NDArray[np.float64],
     event: npt.NDArray[Any],

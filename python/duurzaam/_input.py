@@ -266,25 +266,16 @@ def fix_times(exit: np.ndarray, entry: np.ndarray | None, timefix: bool = True,
     y = np.unique(vals[np.isfinite(vals)])
     if y.size < 2:
         return exit, entry
-    tol = math.sqrt(np.finfo(float).eps)
-    dy = np.diff(y)
-    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
-    if not tied.any():
+    # each distinct time goes to the first of its run of near-equal times (the runs found in the
+    # core on the sorted distinct times); only the few that move are looked up, through a small
+    # hash table in the core
+    frm, target = _core.timefix_pairs(y, float(np.mean(np.abs(y))), math.sqrt(np.finfo(float).eps))
+    if not len(frm):
         return exit, entry
-    # each distinct time goes to the first of its run of near-equal times; only the few that
-    # move are looked up (a hash lookup per row, not a binary search through all distinct times)
-    start = np.r_[True, ~tied]
-    first = y[np.maximum.accumulate(np.where(start, np.arange(y.size), 0))]
-    moved = first != y
-    lookup = pd.Index(y[moved])
-    target = first[moved]
 
     def snap(v: np.ndarray) -> np.ndarray:
-        out = v.astype(np.float64, copy=True)
-        at = lookup.get_indexer(v)
-        hit = at >= 0
-        out[hit] = target[at[hit]]
-        return out
+        out = _core.timefix_snap(np.ascontiguousarray(v, dtype=np.float64), frm, target)
+        return np.asarray(v, dtype=np.float64) if out is None else out
 
     new_exit = snap(exit)
     new_entry = snap(entry) if entry is not None else None

@@ -161,17 +161,14 @@ class KaplanMeier(Result):
     method: str = "kaplan-meier"
     conf_lower: str = "usual"
 
-    @cached_property
-    def _table(self) -> pd.DataFrame:
-        # assembled on first use from the curves the core returned
-        return _stack(self._curves, ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
-                      self.group, self.levels)
-
     @property
     def table(self) -> pd.DataFrame:
         """One row per group and distinct time: ``[group], time, n_risk, n_event, n_censor,
         survival, std_err, lower, upper``; ``std_err`` is the standard error of S(t)."""
-        return handout(self._table)
+        # stacked afresh from the curves on every access: a new block that nothing else holds,
+        # cheaper than keeping one and copying it for each caller (under pandas 2)
+        return _stack(self._curves, ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
+                      self.group, self.levels)
 
     def _frame(self, rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
         out = pd.DataFrame(rows, columns=["_group"] + columns)

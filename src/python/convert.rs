@@ -96,6 +96,24 @@ pub(crate) fn factorize_i64<'py>(py: Python<'py>, values: PyReadonlyArray1<'py, 
     Ok((codes.into_pyarray(py), levels.into_pyarray(py)))
 }
 
+/// R's timefix: the distinct times that move and where to (see [`crate::timefix::moving_times`]).
+#[pyfunction]
+pub(crate) fn timefix_pairs<'py>(py: Python<'py>, y: PyReadonlyArray1<'py, f64>, scale: f64, tol: f64) -> PyResult<(Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>)> {
+    let y = slice(&y)?;
+    let (from, to) = py.detach(|| crate::timefix::moving_times(y, scale, tol));
+    Ok((from.into_pyarray(py), to.into_pyarray(py)))
+}
+
+/// `values` with the moving times replaced, or None when none of them occurs.
+#[pyfunction]
+pub(crate) fn timefix_snap<'py>(py: Python<'py>, values: PyReadonlyArray1<'py, f64>, moving: PyReadonlyArray1<'py, f64>, target: PyReadonlyArray1<'py, f64>) -> PyResult<Option<Bound<'py, numpy::PyArray1<f64>>>> {
+    let (v, f, t) = (slice(&values)?, slice(&moving)?, slice(&target)?);
+    if f.len() != t.len() {
+        return Err(PyValueError::new_err("timefix_snap: moving and target differ in length"));
+    }
+    Ok(py.detach(|| crate::timefix::snap(v, f, t)).map(|o| o.into_pyarray(py)))
+}
+
 /// Runs one core call on a scoped thread, without the GIL, while this thread checks for Ctrl-C
 /// every 20 ms: an interrupt sets the call's flag (iterative fits stop at their next iteration,
 /// see [`crate::interrupt`]) and raises KeyboardInterrupt once the worker has stopped.

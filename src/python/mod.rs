@@ -25,6 +25,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nonparametric::kaplan_meier, m)?)?;
     m.add_function(wrap_pyfunction!(nonparametric::km_quantile, m)?)?;
     m.add_function(wrap_pyfunction!(convert::factorize_i64, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::timefix_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::timefix_snap, m)?)?;
     m.add_function(wrap_pyfunction!(nonparametric::km_rmst, m)?)?;
     m.add_function(wrap_pyfunction!(nonparametric::logrank, m)?)?;
     m.add_function(wrap_pyfunction!(cox::cox_fit, m)?)?;
