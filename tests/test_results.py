@@ -79,8 +79,10 @@ def test_what_is_derived_on_first_use_is_computed_once():
     fit = dz.cox(r, "week", "arrest", ["fin", "age"])
     assert fit.concordance_detail is fit.concordance_detail
     km = dz.kaplan_meier(r, "week", "arrest")
-    assert km._table is km._table
-    t = km.table  # a copy: changing it leaves the result alone
+    # the Kaplan-Meier table is stacked afresh from the curves on each access (cheaper than a
+    # cached table copied for each caller): equal each time, never the same object
+    assert km.table is not km.table and km.table.equals(km.table)
+    t = km.table  # its own data: changing it leaves the result alone
     t.loc[0, "survival"] = -1.0
     assert km.table.loc[0, "survival"] != -1.0
     b = dz.bootstrap(dz.kaplan_meier, r, "week", "arrest", times=[26], n_resamples=20, seed=1, progress=False,
