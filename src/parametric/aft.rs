@@ -367,6 +367,39 @@ fn start(inp: &AftInput, dist: Dist) -> Vec<f64> {
     theta
 }
 
+/// As [`fit`], Newton's iterations started at `init` (coefficients, then the log scales: a
+/// bootstrap replicate starts at the full-data estimate); where they fail or do not converge,
+/// the usual start of [`fit`].
+pub fn fit_from(inp: AftInput, dist: Dist, opts: &NewtonOptions, init: &[f64]) -> Result<AftFit> {
+    let d = Std { dist };
+    let p = inp.p;
+    let q = p + if dist.fixed_scale() { 0 } else { inp.n_scales() };
+    if init.len() == q && inp.x.len() == inp.obs.len() * p && p > 0 && !inp.obs.is_empty() {
+        if let Ok(r) = newton(|th| evaluate(&inp, &d, th), init, opts) {
+            if r.converged {
+                return Ok(finish(&inp, dist, r));
+            }
+        }
+    }
+    fit(inp, dist, opts)
+}
+
+/// The fit from Newton's result on (coefficients, log scales).
+fn finish(inp: &AftInput, dist: Dist, r: crate::optim::NewtonResult) -> AftFit {
+    let p = inp.p;
+    let k_s = inp.n_scales();
+    let scales: Vec<f64> = if dist.fixed_scale() { vec![1.0; k_s] } else { r.beta[p..].iter().map(|v| v.exp()).collect() };
+    AftFit {
+        coef: r.beta[..p].to_vec(),
+        scale: scales[0],
+        scales,
+        var: r.var,
+        loglik: r.loglik - log_jacobian(inp, dist),
+        iter: r.iter,
+        converged: r.converged,
+    }
+}
+
 pub fn fit(inp: AftInput, dist: Dist, opts: &NewtonOptions) -> Result<AftFit> {
     let n = inp.obs.len();
     if n == 0 {
@@ -414,16 +447,7 @@ pub fn fit(inp: AftInput, dist: Dist, opts: &NewtonOptions) -> Result<AftFit> {
             newton(|th| evaluate(&inp, &d, th), &alt, opts)?
         }
     };
-    let scales: Vec<f64> = if dist.fixed_scale() { vec![1.0; k_s] } else { r.beta[p..].iter().map(|v| v.exp()).collect() };
-    Ok(AftFit {
-        coef: r.beta[..p].to_vec(),
-        scale: scales[0],
-        scales,
-        var: r.var,
-        loglik: r.loglik - log_jacobian(&inp, dist),
-        iter: r.iter,
-        converged: r.converged,
-    })
+    Ok(finish(&inp, dist, r))
 }
 
 #[cfg(test)]

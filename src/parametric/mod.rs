@@ -3,4 +3,4 @@
 pub mod aft;
 pub mod discrete;
 
-pub use aft::{cluster_derivatives, fit, robust_var, AftFit, AftInput, Dist, Obs};
+pub use aft::{cluster_derivatives, fit, fit_from, robust_var, AftFit, AftInput, Dist, Obs};

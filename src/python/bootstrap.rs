@@ -156,10 +156,12 @@ pub(crate) fn bootstrap<'py>(
             let resampler = Resampler::new(n, scheme)?;
             let nopt = NewtonOptions { max_iter: 30, eps: 1e-9, step_tol: 1e-9 };
             let ones = vec![1.0; n];
-            let t0 = stats::aft_statistic(&obs, x, p, aft_dist, weight.unwrap_or(&ones), &nopt)
+            let t0 = stats::aft_statistic(&obs, x, p, aft_dist, weight.unwrap_or(&ones), &nopt, None)
                 .ok_or_else(|| Error::Degenerate("the model does not converge on the full data".into()))?;
             let k = t0.len();
-            let stat = |w: &[f64], _: &[f64]| stats::aft_statistic(&obs, x, p, aft_dist, w, &nopt);
+            // each replicate starts at the full-data estimate (coefficients, log scale)
+            let theta0 = t0[..k / 2].to_vec();
+            let stat = |w: &[f64], _: &[f64]| stats::aft_statistic(&obs, x, p, aft_dist, w, &nopt, Some(&theta0));
             let out = bs::run(&resampler, weight, first_replicate, n_resamples, seed, k, n_threads, &control, &stat)?;
             let jack = if jackknife { Some(bs::jackknife(&units, n_units, weight, k, n_threads, &control, &stat)?) } else { None };
             return Ok((t0, out, jack));
