@@ -113,3 +113,14 @@ def test_cr2_with_a_cluster_per_event_time_is_finite():
     fit = _fit(dz.cox, d, "t", "e", ["x"], cluster="g", ties="breslow")
     s = fit.small_sample_summary("CR2")
     assert np.isfinite(s[["se", "df"]].to_numpy()).all()
+
+
+def test_cr2_singular_information_is_our_error(data, monkeypatch):
+    fit = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality", ties="breslow")
+
+    def singular(a):
+        raise np.linalg.LinAlgError("singular")
+
+    monkeypatch.setattr(np.linalg, "inv", singular)
+    with pytest.raises(dz.DegenerateDataError, match="singular"):
+        fit.small_sample_summary("CR2")

@@ -15,7 +15,7 @@ import pandas as pd
 from . import _core
 from ._input import Frame, check_level, check_seed, check_values, core_call, fix_times, optional_codes
 from ._result import Result, handout, register_kernel, result
-from .errors import ConvergenceWarning, InputError
+from .errors import ConvergenceWarning, DegenerateDataError, InputError
 from ._model import (TestResult, _chisq_test, _coef_table, _design, _few_clusters, _newdata_design,  # noqa: F401
                      _norm_two_sided, _quad, _small_sample_table, _cr2_estimating, _t_table)
 
@@ -325,6 +325,11 @@ class CoxFit(Result):
         ...     fit = dz.cox(r.assign(town=r.index % 14), "week", "arrest", ["fin", "age"], cluster="town")
         >>> fit.small_sample_summary()["df"].tolist()
         [13.0, 13.0]
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", dz.FewClustersWarning)
+        ...     b = dz.cox(r.assign(town=r.index % 14), "week", "arrest", ["fin", "age"], cluster="town", ties="breslow")
+        >>> bool((b.small_sample_summary("CR2")["df"] < 13).all())
+        True
         """
         if self._cluster is None:
             raise InputError("small_sample_summary needs a model fitted with cluster=")
