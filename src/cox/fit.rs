@@ -213,7 +213,7 @@ impl<'a> Prepared<'a> {
     /// The same model restricted to the sorted positions whose weight in `ws` is not zero (a
     /// bootstrap replicate leaves about a third of the rows out), with those weights and
     /// multiplicities, for right-censored data under Breslow's or Efron's partial likelihood
-    /// (None otherwise). The sums of an evaluation skip rows of weight zero, so an evaluation of
+    /// (None otherwise, or when no row is left out). The sums of an evaluation skip rows of weight zero, so an evaluation of
     /// the restricted model is bit for bit the full one's; it only stops visiting the rows left
     /// out, three or four times per replicate.
     pub fn restrict(&self, ws: &[f64], mult: Option<&[f64]>) -> Option<(Prepared<'a>, Vec<f64>, Option<Vec<f64>>)> {
@@ -222,6 +222,9 @@ impl<'a> Prepared<'a> {
         }
         let p = self.inp.p;
         let keep: Vec<usize> = (0..ws.len()).filter(|&k| ws[k] != 0.0).collect();
+        if keep.len() == ws.len() {
+            return None; // nothing left out (Bayesian weights): the full model as it is
+        }
         let mut block_off = Vec::with_capacity(self.block_off.len());
         let mut next = 0;
         for &lo in &self.block_off {
