@@ -112,3 +112,50 @@ def test_discrete_hazard_cr2_with_satterthwaite_is_clubsandwichs(data, link):
     # CR2 is not CR1: larger standard errors and fewer degrees of freedom than G - 1 here
     c1 = fit.small_sample_summary("CR1")
     assert (s["df"] < G["n_clusters"] - 1).all() and not np.allclose(s["se"], c1["se"], rtol=1e-3)
+
+
+@pytest.mark.parametrize("link", ["logit", "cloglog"])
+def test_discrete_hazard_cr2_of_large_clusters_by_quadrature(data, link, monkeypatch):
+    """Clusters above CR2_EXACT_ROWS person-periods take the integral of the inverse square root
+    instead of the n_g x n_g eigen-decomposition: forced on every cluster here, the same numbers
+    as the eigen-decomposition (to 1e-9) and as clubSandwich."""
+    import importlib
+
+    parametric = importlib.import_module("duurzaam.parametric")
+    with pytest.warns(dz.FewClustersWarning):
+        fit = dz.discrete_hazard(data, "months", "work", ["arm", "age"], cluster="municipality", link=link)
+    exact = fit.small_sample_summary("CR2")
+    monkeypatch.setattr(parametric, "CR2_EXACT_ROWS", 10)
+    quad = fit.small_sample_summary("CR2")
+    for col in ("se", "df", "t", "p_value", "lower", "upper"):
+        np.testing.assert_allclose(quad[col].to_numpy(), exact[col].to_numpy(), rtol=1e-9, err_msg=col)
+    want = G["discrete_cr2" if link == "logit" else "discrete_cr2_cloglog"]
+    np.testing.assert_allclose(quad["se"].to_numpy(), want["se"], rtol=1e-6)
+    np.testing.assert_allclose(quad["df"].to_numpy(), want["df"], rtol=1e-6)
+
+
+def test_discrete_hazard_cr2_leverage_one_in_a_large_cluster(monkeypatch):
+    """A period in which only one cluster is still at risk is determined by that cluster alone
+    (a leverage of 1): the quadrature cannot take it, the eigen-decomposition can (a
+    pseudo-inverse, as clubSandwich), and above its size limit that is said in an InputError."""
+    import importlib
+
+    parametric = importlib.import_module("duurzaam.parametric")
+    rng = np.random.default_rng(4)
+    n = 600
+    town = rng.integers(0, 6, n)
+    months = rng.integers(1, 9, n)
+    months[town == 0] = rng.integers(1, 11, (town == 0).sum())  # months 9 and 10 in town 0 only
+    months[np.flatnonzero(town == 0)[:3]] = 10
+    d = pd.DataFrame({"months": months, "work": rng.integers(0, 2, n), "x": rng.normal(size=n), "town": town})
+    with pytest.warns(dz.FewClustersWarning):
+        fit = dz.discrete_hazard(d, "months", "work", ["x"], cluster="town")
+    exact = fit.small_sample_summary("CR2")
+    monkeypatch.setattr(parametric, "CR2_EXACT_ROWS", 10)
+    mixed = fit.small_sample_summary("CR2")  # town 0 falls back to the eigen-decomposition
+    np.testing.assert_allclose(mixed["se"].to_numpy(), exact["se"].to_numpy(), rtol=1e-9)
+    assert np.isfinite(exact.loc["x", ["se", "df"]].to_numpy(dtype=float)).all()
+    monkeypatch.setattr(parametric, "CR2_MAX_ROWS", 50)
+    with pytest.raises(dz.InputError, match="leverage of 1"):
+        fit.small_sample_summary("CR2")
+

@@ -361,8 +361,12 @@ class DiscreteHazardFit(Result):
         freedom per coefficient (Pustejovsky and Tipton 2018; clubSandwich's ``vcovCR(type =
         "CR2")`` and ``coef_test(test = "Satterthwaite")`` for the same glm on the person-periods,
         with its working model and inverse-variance target), the recommended choice with few or
-        unequal clusters. CR2 takes an eigen-decomposition of an n_g x n_g matrix per cluster
-        (n_g its person-periods), so clusters of at most 20,000 person-periods.
+        unequal clusters. A cluster of up to 1,500 person-periods takes an eigen-decomposition of
+        its n_g x n_g matrix; a larger one the inverse square root as an integral evaluated by
+        the trapezoidal rule, one q x q system per node (equal to the eigen-decomposition to
+        about 1e-11; some 2 s per 40,000 person-periods with 26 terms). A large cluster that alone
+        determines a parameter (a leverage of 1) needs the eigen-decomposition, so at most
+        20,000 person-periods.
 
         Examples
         --------
@@ -576,7 +580,11 @@ def _random_intercept(fit0: DiscreteHazardFit, rows: dict[str, Any], codes: np.n
 #: Clusters at most for the AFT model's CR2 (each cluster's information is kept with the fit).
 AFT_CR2_MAX_CLUSTERS = 2000
 
-#: Person-periods of one cluster for CR2, at most (an n_g x n_g eigen-decomposition per cluster).
+#: Person-periods of one cluster up to which CR2 takes the eigen-decomposition of its n_g x n_g
+#: matrix; larger clusters take the integral of the inverse square root (:func:`_cr2_large`).
+CR2_EXACT_ROWS = 1_500
+#: Person-periods of one cluster up to which a leverage of 1 (a parameter that the cluster alone
+#: determines) can be handled, by the eigen-decomposition.
 CR2_MAX_ROWS = 20_000
 
 
@@ -639,20 +647,24 @@ def _cr2_table(fit: DiscreteHazardFit) -> pd.DataFrame:
     Gsq = np.empty((q, G))       # row sums of squares of M E_g Theta_g^(1/2)
     for g in range(G):
         idx = np.flatnonzero(cl == g)
-        if len(idx) > CR2_MAX_ROWS:
-            raise InputError(f"CR2 needs an n x n eigen-decomposition per cluster and cluster {g} has {len(idx)} "
-                             f"person-periods (at most {CR2_MAX_ROWS}); use CR1 or coarser clusters")
         xg, th = Xt[idx], 1.0 / w[idx]
         dg = np.sqrt(th)
-        dx = dg[:, None] * xg
-        gm = np.diag(th**2) - dx @ M @ dx.T
-        try:
-            val, vec = np.linalg.eigh(gm)
-        except np.linalg.LinAlgError:
-            raise DegenerateDataError(f"CR2: the adjustment of cluster {g} cannot be computed") from None
-        pw = np.where(val > 1e-12, val, np.inf) ** -0.5
-        A = dg[:, None] * ((vec * pw) @ vec.T) * dg[None, :]
-        E = (xg * w[idx][:, None]).T @ A
+        E = _cr2_large(th, xg, L) if len(idx) > CR2_EXACT_ROWS else None
+        if E is None:
+            if len(idx) > CR2_MAX_ROWS:
+                raise InputError(f"CR2: cluster {g} alone determines a parameter (a period or level found only in it: "
+                                 f"a leverage of 1) and has {len(idx)} person-periods, too many for the "
+                                 f"eigen-decomposition that handles that (at most {CR2_MAX_ROWS}); use CR1, "
+                                 "coarser clusters or fewer periods (baseline='poly')")
+            dx = dg[:, None] * xg
+            gm = np.diag(th**2) - dx @ M @ dx.T
+            try:
+                val, vec = np.linalg.eigh(gm)
+            except np.linalg.LinAlgError:
+                raise DegenerateDataError(f"CR2: the adjustment of cluster {g} cannot be computed") from None
+            pw = np.where(val > 1e-12, val, np.inf) ** -0.5
+            A = dg[:, None] * ((vec * pw) @ vec.T) * dg[None, :]
+            E = (xg * w[idx][:, None]).T @ A
         comps[:, g] = E @ (y[idx] - mu[idx])
         ME = M @ E
         H[:, :, g] = ME @ xg @ L
@@ -665,6 +677,39 @@ def _cr2_table(fit: DiscreteHazardFit) -> pd.DataFrame:
         P[np.diag_indices(G)] += Gsq[i]
         df[i] = 2 * np.trace(P) ** 2 / (2 * np.sum(P**2))
     return _t_table(b, se, df, list(fit.terms), fit.conf_level)
+
+
+def _cr2_large(th: np.ndarray, xg: np.ndarray, L: np.ndarray) -> np.ndarray | None:
+    """``E_g = X~_g' W_g A_g`` of :func:`_cr2_table` without an n_g x n_g matrix, for a large
+    cluster: ``A = Theta^(1/2) B^(-1/2) Theta^(1/2)`` with ``B = Theta^2 - V V'`` (diagonal minus
+    rank q, ``V = Theta^(1/2) X~ L``), so ``E' = A W X~ = Theta^(1/2) B^(-1/2) W^(1/2) X~`` needs
+    ``B^(-1/2)`` applied to q columns only. That is the integral ``B^(-1/2) = (2 / pi)
+    int_R e^s (e^(2s) + B)^(-1) ds``, whose integrand is analytic in the strip |Im s| < pi / 2 and
+    decays like e^-|s|: the trapezoidal rule with step 0.3 is accurate to about e^(-pi^2 / 0.3),
+    and the range runs 25 units past half the log of the extreme eigenvalues. Each node is one
+    solve with a diagonal-minus-rank-q matrix (Woodbury: a q x q system). None where a leverage
+    is 1 (``B`` singular; the eigen-decomposition handles that with a pseudo-inverse)."""
+    lam0 = th**2
+    V = (np.sqrt(th)[:, None] * xg) @ L
+    R = xg / np.sqrt(th)[:, None]           # W^(1/2) X~ with W = 1 / Theta
+    K0 = V.T @ (V / lam0[:, None])
+    kmax = float(np.linalg.eigvalsh((K0 + K0.T) / 2).max())
+    if not kmax < 1 - 1e-8:
+        return None
+    q = V.shape[1]
+    lo = 0.5 * math.log(lam0.min() * (1 - kmax)) - 25
+    hi = 0.5 * math.log(lam0.max()) + 25
+    n = int(math.ceil((hi - lo) / 0.3))
+    h = (hi - lo) / n
+    acc = np.zeros_like(R)
+    eye = np.eye(q)
+    for k in range(n + 1):
+        s = lo + k * h
+        lam = lam0 + math.exp(2 * s)
+        Vl, Rl = V / lam[:, None], R / lam[:, None]
+        Z = Rl + Vl @ np.linalg.solve(eye - V.T @ Vl, V.T @ Rl)
+        acc += (0.5 if k in (0, n) else 1.0) * math.exp(s) * Z
+    return ((2 / math.pi) * h * np.sqrt(th)[:, None] * acc).T
 
 
 def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:
