@@ -52,12 +52,17 @@ class Result:
         return f"<div><strong>{html.escape(self._title())}</strong><ul>{facts}</ul>{table}</div>"
 
 
+def copy_on_write() -> bool:
+    """Whether pandas copies on write (always from pandas 3): a shallow copy of a table is then
+    independent of it."""
+    return int(pd.__version__.split(".")[0]) >= 3 or getattr(pd.options.mode, "copy_on_write", False) is True
+
+
 def handout(table: pd.DataFrame) -> pd.DataFrame:
     """A table handed to the user: a copy, so that changing it never changes the result. Under
     pandas' copy-on-write (always on from pandas 3) a shallow copy is that already and costs
     nothing (a 1e6-row Kaplan-Meier table is 72 MB); otherwise the data are copied."""
-    cow = int(pd.__version__.split(".")[0]) >= 3 or getattr(pd.options.mode, "copy_on_write", False) is True
-    return table.copy(deep=not cow)
+    return table.copy(deep=not copy_on_write())
 
 
 _KERNEL = "_duurzaam_bootstrap_kernel"

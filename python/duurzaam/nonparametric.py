@@ -19,7 +19,7 @@ MAX_GROUPS = 1000
 from . import _core
 from ._input import Frame, _positional, check_level, check_values, core_call, fix_times, optional_codes
 from ._model import _z
-from ._result import Result, handout, register_kernel, result
+from ._result import Result, copy_on_write, handout, register_kernel, result
 
 _CONF_TYPES = ("log", "log-log", "plain")
 
@@ -161,14 +161,23 @@ class KaplanMeier(Result):
     method: str = "kaplan-meier"
     conf_lower: str = "usual"
 
+    def _stacked(self) -> pd.DataFrame:
+        return _stack(self._curves, ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
+                      self.group, self.levels)
+
+    @cached_property
+    def _table(self) -> pd.DataFrame:
+        return self._stacked()
+
     @property
     def table(self) -> pd.DataFrame:
         """One row per group and distinct time: ``[group], time, n_risk, n_event, n_censor,
         survival, std_err, lower, upper``; ``std_err`` is the standard error of S(t)."""
-        # stacked afresh from the curves on every access: a new block that nothing else holds,
-        # cheaper than keeping one and copying it for each caller (under pandas 2)
-        return _stack(self._curves, ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
-                      self.group, self.levels)
+        if copy_on_write():  # kept, and handed out as a shallow copy (free)
+            return handout(self._table)
+        # without copy-on-write: stacked afresh on every access, a new block that nothing else
+        # holds, cheaper than a kept one deep-copied for each caller
+        return self._stacked()
 
     def _frame(self, rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
         out = pd.DataFrame(rows, columns=["_group"] + columns)
