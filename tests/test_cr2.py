@@ -1,7 +1,8 @@
 """CR2 with Satterthwaite degrees of freedom for the Cox, IPTW-Cox and AFT models
 (tests/golden/cr2.json from make_golden_cr2.R). Cox: by hand in R on the Poisson glm whose
 likelihood is Breslow's partial likelihood (the rows at risk at each event time, an intercept per
-event time), with n_g x n_g hat matrices; the R script checks that this hand computation is
+event time), or the quasi-Poisson glm whose profile is Efron's (d sub-times per time with d tied
+deaths), with n_g x n_g hat matrices; the R script checks that this hand computation is
 clubSandwich's CR2 for least squares and that the glm has coxph's coefficients and robust
 variance. AFT: R's own per-row derivatives of survreg (residuals type "matrix")."""
 
@@ -71,14 +72,30 @@ def test_cox_cr2_untied_efron_is_breslows(data):
     _check(fit.small_sample_summary("CR2"), g)
 
 
-def test_cox_cr2_refuses_efron_with_ties_and_too_many_times(data, monkeypatch):
-    fit = _fit(dz.cox, data, "months", "work", ["arm", "age"], cluster="municipality")
-    with pytest.raises(dz.InputError, match="ties='breslow'"):
-        fit.small_sample_summary("CR2")
+def test_cox_cr2_efron_with_ties_is_its_quasi_poisson_forms(data):
+    """Efron's partial likelihood with tied deaths: d sub-times per tied time (R by hand on the
+    expanded rows, which reproduce coxph's Efron estimate and robust variance)."""
+    s4 = data.iloc[G["cox_efron"]["rows"]]
+    fit = _fit(dz.cox, s4, "months", "work", ["arm", "age"], cluster="municipality")  # ties="efron"
+    _check(fit.small_sample_summary("CR2"), G["cox_efron"], COLS + ("lower", "upper"))
+    np.testing.assert_allclose(fit.summary["robust_se"], G["cox_efron"]["robust_se"], rtol=1e-8)
+    w = _fit(dz.cox, s4, "months", "work", ["age"], cluster="municipality", weights="w", entry="entry", strata="arm")
+    _check(w.small_sample_summary("CR2"), G["cox_efron_weighted_entry_strata"])
+    # Efron's and Breslow's CR2 differ on tied data
+    b = _fit(dz.cox, s4, "months", "work", ["arm", "age"], cluster="municipality", ties="breslow")
+    assert not np.allclose(b.small_sample_summary("CR2")["se"], fit.small_sample_summary("CR2")["se"], rtol=1e-4)
+
+
+def test_cox_cr2_refuses_too_many_event_times(data, monkeypatch):
     cox_module = importlib.import_module("duurzaam.cox")  # the module, not the function dz.cox
-    monkeypatch.setattr(cox_module, "CR2_MAX_TIMES", 10)
+    monkeypatch.setattr(cox_module, "CR2_MAX_TIMES", 30)
     b = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality", ties="breslow")
-    with pytest.raises(dz.InputError, match="24 distinct event times"):
+    assert b.small_sample_summary("CR2")["df"].iloc[0] < 13  # 24 event times
+    e = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality")
+    with pytest.raises(dz.InputError, match=f"this model has {int(data['work'].sum())} "):  # one per tied death
+        e.small_sample_summary("CR2")
+    monkeypatch.setattr(cox_module, "CR2_MAX_TIMES", 10)
+    with pytest.raises(dz.InputError, match="this model has 24 "):
         b.small_sample_summary("CR2")
     with pytest.raises(dz.InputError, match="'CR1', 'CR2' or 'CR0'"):
         b.small_sample_summary("CR3")

@@ -310,11 +310,14 @@ class CoxFit(Result):
         (the baseline hazard's jumps) and the same coefficients, and whose cluster sandwich is
         the Cox robust variance: the symmetric working model ``Z = (w mu)^(1/2) X``, adjustment
         ``(I - H_gg)^(-1/2)`` and Satterthwaite's df under it (Pustejovsky and Tipton 2018),
-        computed in the dimension of the parameters, coefficients plus event times (so at most
-        1,500 distinct event times: monthly data, not continuous times). It needs Breslow's
-        partial likelihood, i.e. ``ties="breslow"`` or no tied event times (then Efron's is the
-        same). Weighted fits (``iptw_cox``) use the weights as case weights, ignoring that they
-        were estimated (as the robust variance does).
+        computed in the dimension of the parameters, coefficients plus event times. Efron's
+        partial likelihood (the default) is in the same way the profile of a quasi-Poisson
+        likelihood in which a time with d tied deaths is d sub-times, at which the dying rows have
+        an event of 1/d and their risk scaled by 1 - j/d (its cluster sandwich is again the
+        robust variance), so with Efron's ties there is one parameter per tied death. At most
+        1,500 such parameters (monthly data of a few thousand events with ``ties="breslow"``, or
+        up to 1,500 events with Efron's). Weighted fits (``iptw_cox``) use the weights as case
+        weights, ignoring that they were estimated (as the robust variance does).
 
         Examples
         --------
@@ -325,10 +328,7 @@ class CoxFit(Result):
         ...     fit = dz.cox(r.assign(town=r.index % 14), "week", "arrest", ["fin", "age"], cluster="town")
         >>> fit.small_sample_summary()["df"].tolist()
         [13.0, 13.0]
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", dz.FewClustersWarning)
-        ...     b = dz.cox(r.assign(town=r.index % 14), "week", "arrest", ["fin", "age"], cluster="town", ties="breslow")
-        >>> bool((b.small_sample_summary("CR2")["df"] < 13).all())
+        >>> bool((fit.small_sample_summary("CR2")["df"] < 13).all())
         True
         """
         if self._cluster is None:
@@ -549,21 +549,26 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
                              conf_level, len(frame), covariates, cl, n_cl, spec, spans, offset)
 
 
-#: Distinct event times at most for CR2 (an eigen-decomposition of coefficients + event times per cluster).
+#: Event-time parameters at most for CR2 (an eigen-decomposition of coefficients + event-time
+#: parameters per cluster): one per event time, with Efron's ties one per tied death.
 CR2_MAX_TIMES = 1500
 
 
 def _cr2_cox(fit: CoxFit) -> tuple[np.ndarray, np.ndarray]:
     """CR2 variance and Satterthwaite df of a Cox fit through its Poisson form (see
-    :meth:`CoxFit.small_sample_summary`): parameters ``theta = (beta, alpha_1..alpha_T)``, one
-    alpha per (stratum, event time) with ``exp(alpha_k)`` the Breslow hazard jump; for the rows
-    of cluster g the score ``U_g = (sum w (d - r Lambda) x, d_g(k) - dLambda_k S0_g(k))`` and the
-    information with blocks ``sum w r Lambda x x'``, ``dLambda_k S1_g(k)`` and
-    ``diag(dLambda_k S0_g(k))``, where ``Lambda`` is each row's cumulative hazard over its time
-    at risk."""
+    :meth:`CoxFit.small_sample_summary`). Breslow: one parameter ``alpha_m`` per (stratum, event
+    time), ``exp(alpha_m)`` the hazard jump. Efron: a time with d tied deaths is d sub-times
+    j = 0..d-1 at which the dying rows count with their risk times ``c = 1 - j / d`` and an event of
+    ``1 / d`` each (the profile of this quasi-Poisson likelihood is Efron's partial likelihood, and
+    its cluster sandwich coxph's robust variance). Per cluster g and sub-time m, with ``S0_g(m),
+    S1_g(m)`` the weighted risk sums (the dying rows' part scaled by c) and ``Y_g(m)`` the weighted
+    events: the score ``U_g = (sum w d x - sum_m dLambda_m S1_g(m), Y_g(m) - dLambda_m S0_g(m))``
+    and the information with blocks ``sum w r Lambda x x'``, ``dLambda_m S1_g(m)`` and
+    ``diag(dLambda_m S0_g(m))``, where ``Lambda`` is each row's hazard summed over its sub-times
+    at risk (times its c)."""
     a = fit._args
     if fit.ties == "exact":
-        raise InputError("CR2 needs Breslow's partial likelihood; this model has ties='exact'")
+        raise InputError("CR2 needs Breslow's or Efron's partial likelihood; this model has ties='exact'")
     exit_ = np.asarray(a["exit"], dtype=np.float64)
     n = len(exit_)
     x = np.asarray(a["x"], dtype=np.float64).reshape(n, -1)
@@ -579,29 +584,30 @@ def _cr2_cox(fit: CoxFit) -> tuple[np.ndarray, np.ndarray]:
     if a["offset"] is not None:
         eta = eta + np.asarray(a["offset"], dtype=np.float64)
     r = np.exp(eta - eta.max())
-    # event times per stratum, numbered 0..T-1 stratum after stratum
+    # event times per stratum, numbered 0..T-1 stratum after stratum; each row at risk at the
+    # event times lo..hi-1
     lo = np.zeros(n, dtype=np.int64)
     hi = np.zeros(n, dtype=np.int64)
     off = 0
     for h in np.unique(strata):
         rows = strata == h
         times = np.unique(exit_[rows & ev])
-        if fit.ties == "efron":
-            k = np.searchsorted(times, exit_[rows & ev])
-            if np.any(np.bincount(k) > 1):
-                raise InputError("CR2 needs Breslow's partial likelihood, whose Poisson form gives it its leverages; "
-                                 "this model has tied event times and ties='efron': refit with ties='breslow'")
         lo[rows] = off + np.searchsorted(times, entry[rows], side="right")
         hi[rows] = off + np.searchsorted(times, exit_[rows], side="right")
         off += len(times)
     T = off
-    if T > CR2_MAX_TIMES:
-        raise InputError(f"CR2 for the Cox model works with one parameter per event time and this model has {T} "
-                         f"distinct event times (at most {CR2_MAX_TIMES}); use CR1 or the wild bootstrap, or "
-                         "time in whole months")
+    kev = hi - 1
+    deaths = np.bincount(kev[ev], minlength=T)                 # dying rows per event time
+    nsub = deaths if fit.ties == "efron" else np.ones(T, dtype=np.int64)
+    Q = int(nsub.sum())
+    if Q > CR2_MAX_TIMES:
+        raise InputError(f"CR2 for the Cox model works with one parameter per event time (with Efron's ties one per "
+                         f"tied death) and this model has {Q} (at most {CR2_MAX_TIMES}); use CR1 or the wild "
+                         "bootstrap, or time in whole months")
     at_risk = lo < hi
     wr = w * r * at_risk
-    # per cluster and event time: S0_g, S1_g (difference arrays over each row's run of event times)
+    # per cluster and event time: the risk sums S0, S1 (difference arrays over each row's run of
+    # event times) and the dying rows' D0, D1 and weights
     cols = np.column_stack([wr, wr[:, None] * xc])
     B = T + 1
     idx_lo, idx_hi = cl * B + lo, cl * B + hi
@@ -610,17 +616,29 @@ def _cr2_cox(fit: CoxFit) -> tuple[np.ndarray, np.ndarray]:
         S[:, j] = (np.bincount(idx_lo, weights=cols[:, j], minlength=G * B)
                    - np.bincount(idx_hi, weights=cols[:, j], minlength=G * B))
     S = np.cumsum(S.reshape(G, B, p + 1), axis=1)[:, :T, :]
-    kev = hi - 1
-    dg = np.bincount(cl[ev] * T + kev[ev], weights=w[ev], minlength=G * T).reshape(G, T)
-    d, S0 = dg.sum(axis=0), S[:, :, 0].sum(axis=0)
-    dlam = d / S0
+    de = cl[ev] * T + kev[ev]
+    D = np.stack([np.bincount(de, weights=cols[ev, j], minlength=G * T) for j in range(p + 1)], axis=1).reshape(G, T, p + 1)
+    dw = np.bincount(de, weights=w[ev], minlength=G * T).reshape(G, T)
+    # sub-times: event time tk[m], step j[m] of nsub[tk[m]], the dying rows' factor c = 1 - j / d
+    tk = np.repeat(np.arange(T), nsub)
+    first = np.cumsum(nsub) - nsub
+    step = np.arange(Q) - first[tk]
+    frac = step / nsub[tk]
+    Ssub = S[:, tk, :] - frac[None, :, None] * D[:, tk, :]     # G x Q x (p + 1)
+    Y = dw[:, tk] / nsub[tk][None, :]
+    dlam = Y.sum(axis=0) / Ssub[:, :, 0].sum(axis=0)
+    # each row's hazard over its sub-times at risk, the dying rows' own time at factor c
     C = np.concatenate([[0.0], np.cumsum(dlam)])
-    Lam = np.where(at_risk, C[hi] - C[lo], 0.0)
-    q = p + T
+    ends = np.append(first, Q)                                 # event time k's sub-times: ends[k]..ends[k + 1] - 1
+    Lam = np.where(at_risk, C[ends[hi]] - C[ends[lo]], 0.0)
+    own = np.bincount(tk, weights=frac * dlam, minlength=T)      # sum_j (j / d) dLambda_j per event time
+    Lam = Lam - np.where(ev, own[np.maximum(kev, 0)], 0.0)
+    q = p + Q
     U = np.empty((G, q))
     m = w * r * Lam
-    U[:, :p] = np.stack([np.bincount(cl, weights=(w * ev - m) * xc[:, j], minlength=G) for j in range(p)], axis=1)
-    U[:, p:] = dg - dlam[None, :] * S[:, :, 0]
+    U[:, :p] = (np.stack([np.bincount(cl, weights=w * ev * xc[:, j], minlength=G) for j in range(p)], axis=1)
+                - np.einsum("m,gmj->gj", dlam, Ssub[:, :, 1:]))
+    U[:, p:] = Y - dlam[None, :] * Ssub[:, :, 0]
     order = np.argsort(cl, kind="stable")
     starts = np.searchsorted(cl[order], np.arange(G + 1))
 
@@ -629,9 +647,9 @@ def _cr2_cox(fit: CoxFit) -> tuple[np.ndarray, np.ndarray]:
         rows = order[starts[g]:starts[g + 1]]
         xg = xc[rows]
         J[:p, :p] = xg.T @ (m[rows, None] * xg)
-        J[:p, p:] = (S[g, :, 1:] * dlam[:, None]).T
+        J[:p, p:] = (Ssub[g, :, 1:] * dlam[:, None]).T
         J[p:, :p] = J[:p, p:].T
-        J[np.arange(p, q), np.arange(p, q)] = dlam * S[g, :, 0]
+        J[np.arange(p, q), np.arange(p, q)] = dlam * Ssub[g, :, 0]
         return J
 
     Jt = sum(info(g) for g in range(G))

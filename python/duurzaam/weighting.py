@@ -243,8 +243,8 @@ def iptw_cox(data: Any, duration: str, event: str, treatment: str, covariates: s
     ``covariates``, then ``dz.cox(data, duration, event, [treatment] + outcome, weights=...,
     robust=True)`` (the robust variance, as R's ``coxph(..., weights = w, robust = TRUE)``), or
     with ``cluster=`` (municipalities) the sandwich summed within clusters, with
-    ``small_sample_summary()`` (CR1, t on G - 1 df; CR2 with Satterthwaite df
-    under ``ties="breslow"``) for few of them.
+    ``small_sample_summary()`` (CR1, t on G - 1 df; or CR2 with Satterthwaite df) for few of
+    them.
     ``dz.bootstrap(dz.iptw_cox, ...)`` refits the propensity model in every replicate.
 
     Examples
