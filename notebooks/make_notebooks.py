@@ -497,7 +497,9 @@ multistate = [
         "Time to sustained work (six months) with a shared gamma frailty per municipality: its variance is "
         "estimated at the maximum of R's marginal likelihood (R's own iteration stops short of it; see "
         "`docs/differences_from_r.md`). With only 12 municipalities, the cluster-robust alternative needs a "
-        "small-sample correction (CR1 with t on 11 df, or the wild cluster bootstrap)."
+        "small-sample correction: CR1 with t on 11 df, CR2 with Satterthwaite degrees of freedom per "
+        "coefficient (through the quasi-Poisson form of Efron's partial likelihood), or the wild cluster "
+        "bootstrap."
     ),
     new_code_cell(
         "sus = sp.time_to('work', origin='programme_start', min_duration=6, covariates=['arm', 'age', 'female', 'municipality'])\n"
@@ -507,7 +509,8 @@ multistate = [
         "with warnings.catch_warnings():\n"
         "    warnings.simplefilter('ignore', dz.FewClustersWarning)\n"
         "    rob = dz.cox(sus, 'duration', 'event', 'C(arm) + age + female', entry='entry', cluster='municipality')\n"
-        "pd.concat({'frailty': fr.summary[['exp_coef', 'se']], 'CR1, t on G-1 df': rob.small_sample_summary()[['se', 'p_value']]}, axis=1).round(3)"
+        "pd.concat({'frailty': fr.summary[['exp_coef', 'se']], 'CR1, t on G-1 df': rob.small_sample_summary()[['se', 'p_value']],\n"
+        "           'CR2, Satterthwaite df': rob.small_sample_summary('CR2')[['se', 'df', 'p_value']]}, axis=1).round(3)"
     ),
     new_markdown_cell("## Every return to work: recurrent events"),
     new_code_cell(
