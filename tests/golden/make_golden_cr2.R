@@ -69,8 +69,13 @@ X <- model.matrix(ols)
 h <- cr2_hat(X, residuals(ols), d$municipality, 1:3)
 stopifnot(max(abs(sqrt(diag(h$V)) / cs$SE - 1)) < 1e-10, max(abs(h$df / cs$df_Satt - 1)) < 1e-8)
 
-# 2. Cox through its Poisson form
-poisson_rows <- function(d, time, event, entry = NULL, strata = NULL, w = NULL) {
+# 2. Cox through its Poisson form: the rows at risk at each event time, an intercept per (stratum,
+# event time). With Efron's ties (efron = TRUE): Efron's partial likelihood is the profile likelihood
+# of a quasi-Poisson model in which a time with d tied deaths is d sub-times j = 0..d-1, at which
+# the dying rows have an event of 1/d and their risk scaled by c = 1 - j/d (an offset log c);
+# everyone else at risk as before. Breslow's is the case of one sub-time with c = 1. Either
+# model's cluster sandwich is coxph's robust variance (checked below), so its CR2 is cr2_hat on it.
+poisson_rows <- function(d, time, event, entry = NULL, strata = NULL, w = NULL, efron = FALSE) {
   n <- nrow(d)
   entry <- if (is.null(entry)) rep(-Inf, n) else entry
   strata <- if (is.null(strata)) rep(1, n) else strata
@@ -80,18 +85,22 @@ poisson_rows <- function(d, time, event, entry = NULL, strata = NULL, w = NULL) 
     ts <- sort(unique(time[strata == s & event == 1]))
     for (k in seq_along(ts)) {
       i <- which(strata == s & entry < ts[k] & time >= ts[k])
-      out <- rbind(out, data.frame(row = i, k = paste(s, k), y = as.numeric(event[i] == 1 & time[i] == ts[k]),
-                                   w = w[i]))
+      dead <- event[i] == 1 & time[i] == ts[k]
+      dk <- if (efron) sum(dead) else 1
+      for (j in 0:(dk - 1)) {
+        out <- rbind(out, data.frame(row = i, k = paste(s, k, j), y = ifelse(dead, 1 / dk, 0),
+                                     c = ifelse(dead, 1 - j / dk, 1), w = w[i]))
+      }
     }
   }
   out
 }
 
-cox_cr2 <- function(d, time, event, formula_rhs, entry = NULL, strata = NULL, w = NULL, terms) {
-  pr <- poisson_rows(d, time, event, entry, strata, w)
+cox_cr2 <- function(d, time, event, formula_rhs, entry = NULL, strata = NULL, w = NULL, terms, efron = FALSE) {
+  pr <- poisson_rows(d, time, event, entry, strata, w, efron)
   pd <- cbind(pr, d[pr$row, all.vars(formula_rhs), drop = FALSE])
-  fo <- update(formula_rhs, y ~ 0 + factor(k) + .)
-  gl <- glm(fo, family = poisson, data = pd, weights = w, control = glm.control(epsilon = 1e-15, maxit = 100))
+  fo <- update(formula_rhs, y ~ 0 + factor(k) + . + offset(log(c)))
+  gl <- glm(fo, family = quasipoisson, data = pd, weights = w, control = glm.control(epsilon = 1e-15, maxit = 100))
   mu <- fitted(gl)
   X <- model.matrix(gl)
   Z <- sqrt(pd$w * mu) * X
@@ -152,57 +161,15 @@ f4 <- coxph(Surv(time, work) ~ arm + age, data = u, cluster = municipality, ties
 r4 <- cox_cr2(u, u$time, u$work, ~ arm + age, terms = c("arm", "age"))
 check_cox(f4, r4)
 
-# Efron's ties: Efron's partial likelihood is the profile likelihood of a quasi-Poisson model in
-# which a time with d tied deaths is d sub-times j = 0..d-1, at which the dying rows have an event
-# of 1/d and their risk scaled by c = 1 - j/d (an offset log c); everyone else at risk as before.
-# Its cluster sandwich is coxph's robust variance (checked), so Efron's CR2 is cr2_hat on it.
-efron_rows <- function(d, time, event, entry = NULL, strata = NULL, w = NULL) {
-  n <- nrow(d)
-  entry <- if (is.null(entry)) rep(-Inf, n) else entry
-  strata <- if (is.null(strata)) rep(1, n) else strata
-  w <- if (is.null(w)) rep(1, n) else w
-  out <- NULL
-  for (s in sort(unique(strata))) {
-    ts <- sort(unique(time[strata == s & event == 1]))
-    for (k in seq_along(ts)) {
-      i <- which(strata == s & entry < ts[k] & time >= ts[k])
-      dead <- event[i] == 1 & time[i] == ts[k]
-      dk <- sum(dead)
-      for (j in 0:(dk - 1)) {
-        out <- rbind(out, data.frame(row = i, k = paste(s, k, j), y = ifelse(dead, 1 / dk, 0),
-                                     c = ifelse(dead, 1 - j / dk, 1), w = w[i]))
-      }
-    }
-  }
-  out
-}
-
-cox_cr2_efron <- function(d, time, event, formula_rhs, entry = NULL, strata = NULL, w = NULL, terms) {
-  pr <- efron_rows(d, time, event, entry, strata, w)
-  pd <- cbind(pr, d[pr$row, all.vars(formula_rhs), drop = FALSE])
-  fo <- update(formula_rhs, y ~ 0 + factor(k) + . + offset(log(c)))
-  gl <- glm(fo, family = quasipoisson, data = pd, weights = w, control = glm.control(epsilon = 1e-15, maxit = 100))
-  mu <- fitted(gl)
-  X <- model.matrix(gl)
-  Z <- sqrt(pd$w * mu) * X
-  e <- sqrt(pd$w / mu) * (pd$y - mu)
-  keep <- match(terms, colnames(X))
-  M <- solve(crossprod(Z))
-  cl <- d$municipality[pr$row]
-  U <- rowsum(e * Z, cl)
-  cr0 <- (M %*% t(U) %*% U %*% M)[keep, keep, drop = FALSE]
-  h <- cr2_hat(Z, e, cl, keep)
-  list(coef = unname(coef(gl)[keep]), cr0 = cr0, V = h$V, df = h$df)
-}
-
 # every fourth person (the expanded rows of all 535 would make n_g x n_g matrices of 7,000)
 s4 <- d[seq(1, nrow(d), by = 4), ]
 f5 <- coxph(Surv(months, work) ~ arm + age, data = s4, cluster = municipality, ties = "efron")
-r5 <- cox_cr2_efron(s4, s4$months, s4$work, ~ arm + age, terms = c("arm", "age"))
+r5 <- cox_cr2(s4, s4$months, s4$work, ~ arm + age, terms = c("arm", "age"), efron = TRUE)
 check_cox(f5, r5)
 f6 <- coxph(Surv(entry, months, work) ~ age + strata(arm), data = s4, weights = w, cluster = municipality,
             ties = "efron")
-r6 <- cox_cr2_efron(s4, s4$months, s4$work, ~ age, entry = s4$entry, strata = s4$arm, w = s4$w, terms = "age")
+r6 <- cox_cr2(s4, s4$months, s4$work, ~ age, entry = s4$entry, strata = s4$arm, w = s4$w, terms = "age",
+              efron = TRUE)
 check_cox(f6, r6)
 
 # 3. AFT (Weibull and log-normal, right-censored) through its estimating equations
