@@ -317,6 +317,16 @@ pub fn cif_statistic(data: &SurvData, cause: &[u8], k: usize, times: &[f64], w: 
 mod tests {
     use super::*;
 
+    /// A seeded xorshift stream of uniforms in [0, 1) for test data.
+    fn uniform(mut s: u64) -> impl FnMut() -> f64 {
+        move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
     #[test]
     fn km_presorted_replicates_equal_a_fresh_estimate() {
         // Untied times, 3 groups, replicate counts with zeros (rows left out) and repeats.
@@ -350,13 +360,7 @@ mod tests {
         use crate::bootstrap::{Resampler, Scheme};
         use crate::parametric::{Dist, Obs};
         let (n, p) = (300, 3);
-        let mut s = 99u64;
-        let mut u = || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut u = uniform(99);
         let x: Vec<f64> = (0..n).flat_map(|_| [1.0, u() - 0.5, (u() < 0.5) as u8 as f64]).collect();
         let obs: Vec<Obs> = (0..n)
             .map(|i| {
@@ -394,13 +398,7 @@ mod tests {
         use crate::bootstrap::{Resampler, Scheme};
         use crate::cox::{fit_prepared, CoxInput, CoxOptions, Ties};
         let (n, p) = (400, 3);
-        let mut s = 12345u64;
-        let mut u = || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut u = uniform(12345);
         let x: Vec<f64> = (0..n * p).map(|_| u() - 0.5).collect();
         let t: Vec<f64> = (0..n).map(|i| -8.0 * u().ln() * (1.0 + x[i * p])).collect();
         let e: Vec<u8> = (0..n).map(|_| (u() < 0.7) as u8).collect();

@@ -213,9 +213,9 @@ impl<'a> Prepared<'a> {
     /// The same model restricted to the sorted positions whose weight in `ws` is not zero (a
     /// bootstrap replicate leaves about a third of the rows out), with those weights and
     /// multiplicities, for right-censored data under Breslow's or Efron's partial likelihood
-    /// (None otherwise, or when no row is left out). The sums of an evaluation skip rows of weight zero, so an evaluation of
-    /// the restricted model is bit for bit the full one's; it only stops visiting the rows left
-    /// out, three or four times per replicate.
+    /// (None otherwise, or when no row is left out). The sums of an evaluation skip rows of
+    /// weight zero, so an evaluation of the restricted model is bit for bit the full one's; it
+    /// only stops visiting the rows left out, three or four times per replicate.
     pub fn restrict(&self, ws: &[f64], mult: Option<&[f64]>) -> Option<(Prepared<'a>, Vec<f64>, Option<Vec<f64>>)> {
         if self.by_entry.is_some() || self.ties == Ties::Exact || ws.len() != self.order.len() {
             return None;
@@ -438,8 +438,8 @@ impl<'a> Prepared<'a> {
         let mut u = vec![0.0; p];
         let mut info = vec![0.0; p * p];
         let mut a = vec![0.0; p];
-        // Per block, the event times (descending as the sweep meets them) with their hazard
-        // increments for rows at risk (dl) and for the rows that have the event there (dl_dead).
+        // Per distinct time (by its number), the hazard increment for the rows at risk (hz) and for
+        // the rows that have the event there (hz_dead); zero at times without a death.
         let n_times = self.time_no.last().map_or(0, |&t| t as usize + 1);
         let (mut hz, mut hz_dead) = (vec![0.0; n_times], vec![0.0; n_times]);
         let risk = self.risk(&eta, ws);
