@@ -56,6 +56,13 @@ fn check_codes(field: Field, codes: &[u32], n_levels: usize) -> Result<()> {
     Ok(())
 }
 
+/// `Some((lo, hi))` when every time is a whole number (a cast round trip instead of trunc(), a
+/// libm call on baseline x86-64); stops at the first that is not.
+fn whole_range(exit: &[f64]) -> Option<(f64, f64)> {
+    let whole = exit.iter().all(|&t| t < 4.5e15 && (t as i64) as f64 == t);
+    whole.then(|| exit.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &t| (lo.min(t), hi.max(t))))
+}
+
 impl<'a> SurvData<'a> {
     /// Validates the columns and returns the data; the first offending row is named in the error.
     pub fn new(
@@ -69,16 +76,11 @@ impl<'a> SurvData<'a> {
             return Err(Error::Empty);
         }
         check_len(Field::Event, n, event.len())?;
-        // One pass: validity, and whether the times are whole numbers (and their range). The
-        // row-by-row search for the culprit runs only when something is wrong.
-        let (mut lo, mut hi, mut whole, mut clean) = (f64::INFINITY, f64::NEG_INFINITY, true, true);
-        for &t in exit {
-            clean &= t >= 0.0 && t < f64::INFINITY;
-            // A cast round trip instead of trunc(), a libm call on baseline x86-64.
-            whole &= t < 4.5e15 && (t as i64) as f64 == t;
-            lo = if t < lo { t } else { lo };
-            hi = if t > hi { t } else { hi };
-        }
+        // Validity in one branch-free pass (the row-by-row search for the culprit runs only when
+        // something is wrong); then whether the times are whole numbers, which continuous times
+        // answer at their first value, and only then their range.
+        let clean = exit.iter().fold(true, |ok, &t| ok & (0.0..f64::INFINITY).contains(&t));
+        let whole_range = whole_range(exit);
         for (row, &t) in exit.iter().enumerate().filter(|_| !clean) {
             if !t.is_finite() {
                 return Err(Error::InvalidValue { field: Field::Duration, row, reason: "value is NaN or infinite" });
@@ -112,8 +114,17 @@ impl<'a> SurvData<'a> {
                 }
             }
         }
-        let whole_range = if whole { Some((lo, hi)) } else { None };
         Ok(SurvData { exit, event, entry, weight, group: None, n_groups: 1, strata: None, n_strata: 1, whole_range })
+    }
+
+    /// The same data with other exit times of the same validity (R's timefix moved some times
+    /// to an equal-enough earlier one): only the range of whole numbers is found again.
+    pub fn with_exit<'b>(&self, exit: &'b [f64]) -> SurvData<'b>
+    where
+        'a: 'b,
+    {
+        debug_assert_eq!(exit.len(), self.exit.len());
+        SurvData { exit, whole_range: whole_range(exit), ..*self }
     }
 
     /// Adds group codes (0..n_groups); every level must have at least one row.

@@ -13,6 +13,7 @@ pub mod dist;
 pub mod error;
 pub mod interrupt;
 pub mod linalg;
+pub mod mem;
 pub mod nonparametric;
 pub mod optim;
 pub mod parametric;

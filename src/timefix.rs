@@ -4,6 +4,52 @@
 //! found through a small open-addressing table of the (few) moving values instead of a search
 //! through all distinct times.
 
+/// R's tolerance: the square root of the machine epsilon.
+pub fn tolerance() -> f64 {
+    f64::EPSILON.sqrt()
+}
+
+/// The scale of the relative tolerance, R's `mean(abs(y))` over the distinct times: a
+/// compensated sum, so that every caller (the Python layer's `fix_times` and the core's own
+/// timefix) decides borderline runs alike.
+pub fn scale(y: &[f64]) -> f64 {
+    // four interleaved compensated sums (independent chains), then their total
+    let mut acc = [(0.0f64, 0.0f64); 4];
+    let add = |(s, c): &mut (f64, f64), x: f64| {
+        let t = *s + x;
+        *c += if s.abs() >= x.abs() { (*s - t) + x } else { (x - t) + *s };
+        *s = t;
+    };
+    let mut quads = y.chunks_exact(4);
+    for q in &mut quads {
+        for (a, &v) in acc.iter_mut().zip(q) {
+            add(a, v.abs());
+        }
+    }
+    for &v in quads.remainder() {
+        add(&mut acc[0], v.abs());
+    }
+    let mut total = (0.0, 0.0);
+    for (s, c) in acc {
+        add(&mut total, s);
+        add(&mut total, c);
+    }
+    (total.0 + total.1) / y.len() as f64
+}
+
+/// R's timefix of one column of times (no NaN): `None` when nothing moves, otherwise the
+/// column with every time replaced by the first of its run.
+pub fn fix(values: &[f64]) -> Option<Vec<f64>> {
+    let mut y: Vec<f64> = values.iter().map(|&v| v + 0.0).collect();
+    y.sort_unstable_by(f64::total_cmp);
+    y.dedup();
+    if y.len() < 2 {
+        return None;
+    }
+    let (from, to) = moving_times(&y, scale(&y), tolerance());
+    snap(values, &from, &to)
+}
+
 /// The distinct times that move and where to: from `y` (sorted, distinct, finite), with
 /// `scale` the mean of |y| and `tol` the tolerance, the pairs (time, first time of its run) for
 /// every time that is not the first of its run, in ascending order.
@@ -13,9 +59,14 @@ pub fn moving_times(y: &[f64], scale: f64, tol: f64) -> (Vec<f64>, Vec<f64>) {
         Some(&v) => v,
         None => return (from, to),
     };
+    // dy / scale <= tol decided by a product where rounding cannot matter (a margin of 4 ulps
+    // each way), by R's division otherwise
+    let lim = tol * scale;
+    let (sure_no, sure_yes) = (lim * (1.0 + 4.0 * f64::EPSILON), lim * (1.0 - 4.0 * f64::EPSILON));
     for w in y.windows(2) {
         let dy = w[1] - w[0];
-        if dy <= tol || dy / scale <= tol {
+        let relative = if dy > sure_no { false } else if dy < sure_yes { true } else { dy / scale <= tol };
+        if dy <= tol || relative {
             from.push(w[1]);
             to.push(first);
         } else {
@@ -106,6 +157,11 @@ mod tests {
         let out = snap(&[0.0, -0.0, 1.0], &[0.0], &[-1e-12]).unwrap();
         assert_eq!(out, vec![-1e-12, -1e-12, 1.0]);
         assert!(snap(&[1.0, 3.0], &from, &to).is_none());
+        // the whole column at once, with the tolerance relative to the mean time
+        let big = [1e9, 1e9 + 1.0, 3.0, 1e9 + 100.0, 1e9 + 1.0];
+        assert_eq!(fix(&big).unwrap(), vec![1e9, 1e9, 3.0, 1e9 + 100.0, 1e9]);
+        assert!(fix(&[1.0, 2.0, 2.0]).is_none());
+        assert!((scale(&[-1.0, 2.0, 3.0]) - 2.0).abs() == 0.0);
         // a table with many entries and collisions
         let from: Vec<f64> = (0..1000).map(|i| i as f64 + 0.5).collect();
         let to: Vec<f64> = (0..1000).map(|i| i as f64).collect();

@@ -269,7 +269,7 @@ def fix_times(exit: np.ndarray, entry: np.ndarray | None, timefix: bool = True,
     # each distinct time goes to the first of its run of near-equal times (the runs found in the
     # core on the sorted distinct times); only the few that move are looked up, through a small
     # hash table in the core
-    frm, target = _core.timefix_pairs(y, float(np.mean(np.abs(y))), math.sqrt(np.finfo(float).eps))
+    frm, target = _core.timefix_pairs(y)
     if not len(frm):
         return exit, entry
 

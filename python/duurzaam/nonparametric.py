@@ -19,7 +19,7 @@ MAX_GROUPS = 1000
 from . import _core
 from ._input import Frame, _positional, check_level, check_values, core_call, fix_times, optional_codes
 from ._model import _z
-from ._result import Result, copy_on_write, handout, register_kernel, result
+from ._result import Result, handout, register_kernel, result
 
 _CONF_TYPES = ("log", "log-log", "plain")
 
@@ -39,16 +39,26 @@ def _common(data: Any, duration: str, event: str, entry: str | None, weights: st
     return frame, cols, names
 
 
+#: The columns of the core's stacked curves (``_core.kaplan_meier``), in their order; the
+#: last two (the Nelson-Aalen hazard) only when asked for.
+_COLUMNS = ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper", "cumhaz",
+            "std_err_cumhaz")
+_KM_COLUMNS = _COLUMNS[:8]
+
+
 def _curves(data: Any, duration: str, event: str, group: str | None, entry: str | None, weights: str | None,
             robust: bool | None, conf_type: str, conf_level: float,
             cluster: str | None = None, timefix: bool = True,
-            ctype: int = 1) -> tuple[list[dict[str, Any]], list[Any], bool]:
-    """The core's per-group curves (Kaplan-Meier and Nelson-Aalen columns), the group levels and
-    whether the variance is the infinitesimal jackknife (``robust=None``: R's survfit default,
-    on with a cluster or non-integer case weights)."""
+            ctype: int = 1, hazard: bool = False) -> tuple[np.ndarray, list[dict[str, Any]], list[Any], bool]:
+    """The core's curves of all groups stacked in one block (one row per column of ``_COLUMNS``,
+    the Nelson-Aalen columns with ``hazard``), each group's curve as views of it, the group
+    levels and whether the variance is the infinitesimal jackknife (``robust=None``: R's survfit
+    default, on with a cluster or non-integer case weights)."""
     if ctype not in (1, 2):
         raise InputError(f"ctype must be 1 (Nelson-Aalen) or 2 (Fleming-Harrington's correction for ties), not {ctype!r}")
-    frame, cols, names = _common(data, duration, event, entry, weights, timefix)
+    # without entry times the core applies R's timefix on its sorted times (no sort of its own)
+    core_timefix = timefix and entry is None
+    frame, cols, names = _common(data, duration, event, entry, weights, timefix and not core_timefix)
     w = cols["weight"]
     robust = cluster is not None or (bool(robust) if robust is not None else
                                      w is not None and bool(np.any(w != np.floor(w))))
@@ -59,9 +69,17 @@ def _curves(data: Any, duration: str, event: str, group: str | None, entry: str 
     if cluster is not None:
         cl, cl_levels = frame.clusters(cluster)
         n_cl = len(cl_levels)
-    curves = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"], cols["weight"],
-                       codes, n_groups, robust, conf_type, conf_level, cluster=cl, n_clusters=n_cl, ctype=ctype)
-    return curves, levels, robust
+    block, offsets, rows = core_call(_core.kaplan_meier, names, frame, cols["exit"], cols["event"], cols["entry"],
+                                     cols["weight"], codes, n_groups, robust, conf_type, conf_level, cluster=cl,
+                                     n_clusters=n_cl, ctype=ctype, hazard=hazard,
+                                     timefix=core_timefix)
+    return block, _views(block, offsets, rows), levels, robust
+
+
+def _views(block: np.ndarray, offsets: Sequence[int], rows: Sequence[int]) -> list[dict[str, Any]]:
+    """Each group's curve as a dict of views of the stacked block, with its number of data rows."""
+    return [{"n_rows": n, **{name: block[j, a:b] for j, name in enumerate(_COLUMNS[:len(block)])}}
+            for a, b, n in zip(offsets[:-1], offsets[1:], rows)]
 
 
 def _confint(S: np.ndarray, se: np.ndarray, conf_type: str, z: float, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,28 +101,28 @@ def _confint(S: np.ndarray, se: np.ndarray, conf_type: str, z: float, scale: np.
     return lower, upper
 
 
-def _restyle(curves: list[dict[str, Any]], method: str, conf_lower: str, conf_type: str,
-             conf_level: float) -> list[dict[str, Any]]:
+def _restyle(block: np.ndarray, curves: list[dict[str, Any]], method: str, conf_lower: str, conf_type: str,
+             conf_level: float) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """The Fleming-Harrington estimate (R's stype = 2, ctype = 1: exp(-Nelson-Aalen), standard
     error of log S the Tsiatis one, R's std.chaz) and the Peto or Dory-Korn lower limits (R's
-    ``conf.lower``) from the core's curves."""
+    ``conf.lower``) from the core's curves, written into a copy of the block."""
     if method == "kaplan-meier" and conf_lower == "usual":
-        return curves
+        return block, curves
     z = _z(conf_level)
-    out = []
+    block = block.copy()
+    curves = _views(block, [0] + list(np.cumsum([len(c["time"]) for c in curves])), [c["n_rows"] for c in curves])
     for c in curves:
-        c = dict(c)
         if method == "fleming-harrington":
-            S = np.exp(-np.asarray(c["cumhaz"]))
-            se = np.asarray(c["std_err_cumhaz"], dtype=float)
+            S = np.exp(-c["cumhaz"])
+            se = c["std_err_cumhaz"].copy()
         else:
-            S = np.asarray(c["survival"])
+            S = c["survival"].copy()
             with np.errstate(divide="ignore", invalid="ignore"):
-                se = np.where(S > 0, np.asarray(c["std_err"]) / S, np.nan)
-        n_risk = np.asarray(c["n_risk"], dtype=float)
+                se = np.where(S > 0, c["std_err"] / S, np.nan)
+        n_risk = c["n_risk"]
         if conf_lower == "modified":
             # n at risk at the last event time (or the curve's first time): Dorey and Korn (1987)
-            mark = np.asarray(c["n_event"]) > 0
+            mark = c["n_event"] > 0
             if len(mark):
                 mark[0] = True
             last = np.maximum.accumulate(np.where(mark, np.arange(len(mark)), 0))
@@ -120,25 +138,17 @@ def _restyle(curves: list[dict[str, Any]], method: str, conf_lower: str, conf_ty
             zero = S == 0
             lower = np.where(zero, c["lower"], lower)
             upper = np.where(zero, c["upper"], upper)
-        c.update(survival=S, std_err=S * se, lower=lower, upper=upper)
-        out.append(c)
-    return out
+        c["survival"][:], c["std_err"][:], c["lower"][:], c["upper"][:] = S, S * se, lower, upper
+    return block, curves
 
 
-def _stack(curves: list[dict[str, np.ndarray]], columns: tuple[str, ...], group: str | None,
-           levels: list[Any]) -> pd.DataFrame:
-    """One table from per-group curves: the numeric columns written once into one block (which
-    pandas wraps without copying or consolidating), the group label repeated in front."""
-    lengths = [len(c["time"]) for c in curves]
-    block = np.empty((len(columns), sum(lengths)))
-    pos = 0
-    for c, m in zip(curves, lengths):
-        for j, col in enumerate(columns):
-            block[j, pos:pos + m] = c[col]
-        pos += m
+def _wrap(block: np.ndarray, columns: Sequence[str], group: str | None, levels: list[Any],
+          curves: list[dict[str, Any]]) -> pd.DataFrame:
+    """One table from the stacked block's rows (each a column, all groups one after another),
+    wrapped by pandas without copying, the group label repeated in front."""
     out = pd.DataFrame(block.T, columns=list(columns), copy=False)
     if group is not None:
-        out.insert(0, group, np.repeat(pd.Series(levels).to_numpy(), lengths))
+        out.insert(0, group, np.repeat(pd.Series(levels).to_numpy(), [len(c["time"]) for c in curves]))
     return out
 
 
@@ -150,6 +160,7 @@ class KaplanMeier(Result):
     times), as R's ``summary(survfit(...), censored = TRUE)``.
     """
 
+    _block: np.ndarray
     _curves: list[dict[str, np.ndarray]]
     group: str | None
     levels: list[Any]
@@ -161,23 +172,15 @@ class KaplanMeier(Result):
     method: str = "kaplan-meier"
     conf_lower: str = "usual"
 
-    def _stacked(self) -> pd.DataFrame:
-        return _stack(self._curves, ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"),
-                      self.group, self.levels)
-
     @cached_property
     def _table(self) -> pd.DataFrame:
-        return self._stacked()
+        return _wrap(self._block[:len(_KM_COLUMNS)], _KM_COLUMNS, self.group, self.levels, self._curves)
 
     @property
     def table(self) -> pd.DataFrame:
         """One row per group and distinct time: ``[group], time, n_risk, n_event, n_censor,
         survival, std_err, lower, upper``; ``std_err`` is the standard error of S(t)."""
-        if copy_on_write():  # kept, and handed out as a shallow copy (free)
-            return handout(self._table)
-        # without copy-on-write: stacked afresh on every access, a new block that nothing else
-        # holds, cheaper than a kept one deep-copied for each caller
-        return self._stacked()
+        return handout(self._table)
 
     def _frame(self, rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
         out = pd.DataFrame(rows, columns=["_group"] + columns)
@@ -440,11 +443,13 @@ def kaplan_meier(data: Any, duration: str, event: str, group: str | None = None,
     if conf_lower not in ("usual", "modified", "peto"):
         raise InputError(f"conf_lower must be 'usual', 'modified' or 'peto', not {conf_lower!r}")
     conf_level = check_level(conf_level)
-    curves, levels, robust = _curves(data, duration, event, group, entry, weights, robust, conf_type, conf_level,
-                                     cluster, timefix, ctype)
-    curves = _restyle(curves, method, conf_lower, conf_type, conf_level)
+    block, curves, levels, robust = _curves(data, duration, event, group, entry, weights, robust, conf_type,
+                                            conf_level, cluster, timefix, ctype,
+                                            hazard=method == "fleming-harrington")
+    block, curves = _restyle(block, curves, method, conf_lower, conf_type, conf_level)
     n = np.array([c["n_rows"] for c in curves])
-    return KaplanMeier(curves, group, levels, n, conf_type, conf_level, robust, weights is not None, method, conf_lower)
+    return KaplanMeier(block, curves, group, levels, n, conf_type, conf_level, robust, weights is not None, method,
+                       conf_lower)
 
 
 @result
@@ -494,10 +499,11 @@ def nelson_aalen(data: Any, duration: str, event: str, group: str | None = None,
     >>> dz.nelson_aalen(d, "months", "employed").table["cumhaz"].round(4).tolist()
     [0.25, 0.5833, 1.5833]
     """
-    curves, levels, _ = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster, timefix,
-                                ctype)
-    table = _stack(curves, ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err_cumhaz"), group, levels)
-    return NelsonAalen(group, levels, table.rename(columns={"std_err_cumhaz": "std_err"}))
+    block, curves, levels, _ = _curves(data, duration, event, group, entry, weights, robust, "log", 0.95, cluster,
+                                       timefix, ctype, hazard=True)
+    table = _wrap(block[[0, 1, 2, 3, 8, 9]], ("time", "n_risk", "n_event", "n_censor", "cumhaz", "std_err"), group,
+                  levels, curves)
+    return NelsonAalen(group, levels, table)
 
 
 @result

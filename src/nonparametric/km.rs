@@ -185,42 +185,68 @@ fn fh_hazard(data: &SurvData, by_exit: &[u32], table: &RiskTable) -> (Vec<f64>, 
 /// Kaplan-Meier, Greenwood and Nelson-Aalen from a risk table.
 pub fn from_table(table: RiskTable, opts: &KmOptions) -> KmCurve {
     let m = table.len();
-    let mut surv = Vec::with_capacity(m);
-    let mut se_log = Vec::with_capacity(m);
-    let mut cumhaz = Vec::with_capacity(m);
-    let mut se_cumhaz = Vec::with_capacity(m);
+    let (mut surv, mut se_surv, mut se_log, mut lower, mut upper) = (vec![0.0; m], vec![0.0; m], vec![0.0; m], vec![0.0; m], vec![0.0; m]);
+    let (mut cumhaz, mut se_cumhaz) = (vec![0.0; m], vec![0.0; m]);
+    let out = Estimates {
+        surv: &mut surv,
+        se_surv: &mut se_surv,
+        lower: &mut lower,
+        upper: &mut upper,
+        se_log: Some(&mut se_log),
+        hazard: Some((&mut cumhaz, &mut se_cumhaz)),
+    };
+    estimates(&table.n_risk, &table.n_event, opts, out);
+    KmCurve { table, surv, se_surv, se_log, lower, upper, cumhaz, se_cumhaz }
+}
+
+/// The columns [`estimates`] writes, each as long as the risk table; `se_log` and the hazard
+/// (Nelson-Aalen and its standard error) only where wanted.
+pub struct Estimates<'a> {
+    pub surv: &'a mut [f64],
+    pub se_surv: &'a mut [f64],
+    pub lower: &'a mut [f64],
+    pub upper: &'a mut [f64],
+    pub se_log: Option<&'a mut [f64]>,
+    pub hazard: Option<(&'a mut [f64], &'a mut [f64])>,
+}
+
+/// Kaplan-Meier with Greenwood's variance, its limits, and Nelson-Aalen with its variance, from
+/// the numbers at risk and the events at each time: one pass, written into `out`.
+pub fn estimates(n_risk: &[f64], n_event: &[f64], opts: &KmOptions, mut out: Estimates<'_>) {
+    let z = crate::dist::z_for_level(opts.conf_level);
     let (mut s, mut gw, mut h, mut vh) = (1.0, 0.0, 0.0, 0.0);
     let (mut sg, mut sv) = (0.0, 0.0);
-    for (&n, &d) in table.n_risk.iter().zip(&table.n_event) {
+    // The limits change only where S(t) or its standard error does (event times): censoring-only
+    // rows repeat the row before.
+    let mut prev: Option<(f64, f64, (f64, f64))> = None;
+    let with_hazard = out.hazard.is_some();
+    for (j, (&n, &d)) in n_risk.iter().zip(n_event).enumerate() {
         if d > 0.0 {
             s *= (n - d) / n;
             gw += d / (n * (n - d));
-            h += d / n;
-            vh += d / (n * n);
-            (sg, sv) = (gw.sqrt(), vh.sqrt());
+            sg = gw.sqrt();
+            if with_hazard {
+                h += d / n;
+                vh += d / (n * n);
+                sv = vh.sqrt();
+            }
         }
-        surv.push(s);
-        se_log.push(sg);
-        cumhaz.push(h);
-        se_cumhaz.push(sv);
-    }
-    let se_surv: Vec<f64> = surv.iter().zip(&se_log).map(|(s, e)| s * e).collect();
-    let z = crate::dist::z_for_level(opts.conf_level);
-    // The limits change only where S(t) or its standard error does (event times): censoring-only
-    // rows repeat the row before.
-    let mut lower = Vec::with_capacity(m);
-    let mut upper = Vec::with_capacity(m);
-    let mut prev: Option<(f64, f64, (f64, f64))> = None;
-    for (&s, &e) in surv.iter().zip(&se_log) {
         let lim = match prev {
-            Some((ps, pe, l)) if ps == s && pe == e => l,
-            _ => limits(s, e, opts.conf_type, z),
+            Some((ps, pe, l)) if ps == s && pe == sg => l,
+            _ => limits(s, sg, opts.conf_type, z),
         };
-        prev = Some((s, e, lim));
-        lower.push(lim.0);
-        upper.push(lim.1);
+        prev = Some((s, sg, lim));
+        out.surv[j] = s;
+        out.se_surv[j] = s * sg;
+        (out.lower[j], out.upper[j]) = lim;
+        if let Some(se_log) = out.se_log.as_deref_mut() {
+            se_log[j] = sg;
+        }
+        if let Some((cumhaz, se_cumhaz)) = out.hazard.as_mut() {
+            cumhaz[j] = h;
+            se_cumhaz[j] = sv;
+        }
     }
-    KmCurve { table, surv, se_surv, se_log, lower, upper, cumhaz, se_cumhaz }
 }
 
 /// Neumaier-compensated running sum: the at-risk sums below are updated by many additions and

@@ -96,11 +96,12 @@ pub(crate) fn factorize_i64<'py>(py: Python<'py>, values: PyReadonlyArray1<'py, 
     Ok((codes.into_pyarray(py), levels.into_pyarray(py)))
 }
 
-/// R's timefix: the distinct times that move and where to (see [`crate::timefix::moving_times`]).
+/// R's timefix: the distinct times `y` (sorted) that move and where to (see
+/// [`crate::timefix::moving_times`]), with R's tolerance relative to the mean |y|.
 #[pyfunction]
-pub(crate) fn timefix_pairs<'py>(py: Python<'py>, y: PyReadonlyArray1<'py, f64>, scale: f64, tol: f64) -> PyResult<(Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>)> {
+pub(crate) fn timefix_pairs<'py>(py: Python<'py>, y: PyReadonlyArray1<'py, f64>) -> PyResult<(Bound<'py, numpy::PyArray1<f64>>, Bound<'py, numpy::PyArray1<f64>>)> {
     let y = slice(&y)?;
-    let (from, to) = py.detach(|| crate::timefix::moving_times(y, scale, tol));
+    let (from, to) = py.detach(|| crate::timefix::moving_times(y, crate::timefix::scale(y), crate::timefix::tolerance()));
     Ok((from.into_pyarray(py), to.into_pyarray(py)))
 }
 

@@ -1,6 +1,6 @@
 //! Bindings of the nonparametric core: Kaplan-Meier, its quantiles and RMST, the log-rank test.
 
-use numpy::IntoPyArray;
+use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -10,9 +10,15 @@ use crate::SurvData;
 
 use super::convert::*;
 
-/// Kaplan-Meier (and Nelson-Aalen) curves, one dict of arrays per group.
+/// The stacked columns (one row each), the offsets of the groups' rows, the data rows per group.
+type Stacked<'py> = (Bound<'py, PyArray2<f64>>, Vec<usize>, Vec<usize>);
+
+/// Kaplan-Meier (and with `hazard` Nelson-Aalen) curves of all groups stacked in one table:
+/// (a 2-D array of the columns `nonparametric::stack::COLUMNS`, one row per column, the offsets
+/// of the groups' rows, the number of data rows per group). `timefix`: R's timefix of the exit
+/// times in the core (only without entry times).
 #[pyfunction]
-#[pyo3(signature = (exit, event, entry=None, weight=None, group=None, n_groups=1, robust=false, conf_type="log", conf_level=0.95, cluster=None, n_clusters=0, ctype=1))]
+#[pyo3(signature = (exit, event, entry=None, weight=None, group=None, n_groups=1, robust=false, conf_type="log", conf_level=0.95, cluster=None, n_clusters=0, ctype=1, hazard=false, timefix=false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn kaplan_meier<'py>(
     py: Python<'py>,
@@ -28,9 +34,14 @@ pub(crate) fn kaplan_meier<'py>(
     cluster: Option<U32<'py>>,
     n_clusters: usize,
     ctype: u8,
-) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    hazard: bool,
+    timefix: bool,
+) -> PyResult<Stacked<'py>> {
     if ctype != 1 && ctype != 2 {
         return Err(PyValueError::new_err("ctype must be 1 or 2"));
+    }
+    if timefix && entry.is_some() {
+        return Err(PyValueError::new_err("timefix in the core is for exit times alone: fix entry and exit times together first"));
     }
     let cluster = cluster.as_ref().map(slice).transpose()?;
     let conf_type = ConfType::parse(conf_type).map_err(to_py)?;
@@ -42,41 +53,22 @@ pub(crate) fn kaplan_meier<'py>(
     let weight = weight.as_ref().map(slice).transpose()?;
     let group = group.as_ref().map(slice).transpose()?;
     let opts = KmOptions { robust, conf_type, conf_level, ctype2: ctype == 2 };
-    let curves = interruptible(py, || -> Result<_, Error> {
-            let event = event_s.codes()?;
-            let mut d = SurvData::new(exit, &event, entry, weight)?;
-            if let Some(g) = group {
-                d = d.with_groups(g, n_groups)?;
+    let (st, rows) = interruptible(py, || -> Result<_, Error> {
+        let event = event_s.codes()?;
+        let mut d = SurvData::new(exit, &event, entry, weight)?;
+        if let Some(g) = group {
+            d = d.with_groups(g, n_groups)?;
+        }
+        if let Some(c) = cluster {
+            if c.len() != d.len() || c.iter().any(|&g| g as usize >= n_clusters) {
+                return Err(Error::InvalidArgument("bad cluster codes".into()));
             }
-            if let Some(c) = cluster {
-                if c.len() != d.len() || c.iter().any(|&g| g as usize >= n_clusters) {
-                    return Err(Error::InvalidArgument("bad cluster codes".into()));
-                }
-            }
-            let cl = cluster.map(|c| (c, n_clusters));
-            Ok((np_::km::kaplan_meier_clustered(&d, d.weight, &opts, cl), rows_per_code(group, n_groups, d.len())))
-        })?;
-    let (curves, rows) = curves;
-    curves
-        .into_iter()
-        .zip(rows)
-        .map(|(c, n_rows)| {
-            let out = PyDict::new(py);
-            out.set_item("n_rows", n_rows)?;
-            out.set_item("time", c.table.time.into_pyarray(py))?;
-            out.set_item("n_risk", c.table.n_risk.into_pyarray(py))?;
-            out.set_item("n_event", c.table.n_event.into_pyarray(py))?;
-            out.set_item("n_censor", c.table.n_censor.into_pyarray(py))?;
-            out.set_item("survival", c.surv.into_pyarray(py))?;
-            out.set_item("std_err", c.se_surv.into_pyarray(py))?;
-            out.set_item("se_log", c.se_log.into_pyarray(py))?;
-            out.set_item("lower", c.lower.into_pyarray(py))?;
-            out.set_item("upper", c.upper.into_pyarray(py))?;
-            out.set_item("cumhaz", c.cumhaz.into_pyarray(py))?;
-            out.set_item("std_err_cumhaz", c.se_cumhaz.into_pyarray(py))?;
-            Ok(out)
-        })
-        .collect()
+        }
+        let cl = cluster.map(|c| (c, n_clusters));
+        Ok((np_::kaplan_meier_stacked(&d, d.weight, &opts, cl, hazard, timefix), rows_per_code(group, n_groups, d.len())))
+    })?;
+    let shape = [st.n_cols, st.len];
+    Ok((st.data.into_pyarray(py).reshape(shape)?, st.offsets, rows))
 }
 
 /// Upper tail of the chi-square distribution (R's pchisq(x, df, lower.tail = FALSE)).
