@@ -86,17 +86,97 @@ def test_cox_cr2_efron_with_ties_is_its_quasi_poisson_forms(data):
     assert not np.allclose(b.small_sample_summary("CR2")["se"], fit.small_sample_summary("CR2")["se"], rtol=1e-4)
 
 
-def test_cox_cr2_refuses_too_many_event_times(data, monkeypatch):
+@pytest.fixture
+def quadrature(monkeypatch):
+    """The quadrature on the arrowhead information for every model (beyond CR2_MAX_TIMES
+    event-time parameters otherwise)."""
     cox_module = importlib.import_module("duurzaam.cox")  # the module, not the function dz.cox
-    monkeypatch.setattr(cox_module, "CR2_MAX_TIMES", 30)
+    monkeypatch.setattr(cox_module, "CR2_MAX_TIMES", 0)
+    return cox_module
+
+
+def test_cox_cr2_by_quadrature_is_rs(data, quadrature):
+    """The same golden values through the quadrature: Breslow, weights, entry with strata,
+    Efron's sub-times with weights, entry and strata."""
+    fit = _fit(dz.cox, data, "months", "work", ["arm", "age"], cluster="municipality", ties="breslow")
+    _check(fit.small_sample_summary("CR2"), G["cox_breslow"], COLS + ("lower", "upper"))
+    fit = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality", ties="breslow", weights="w")
+    _check(fit.small_sample_summary("CR2"), G["cox_weighted"])
+    fit = _fit(dz.cox, data, "months", "work", ["age"], cluster="municipality", ties="breslow", entry="entry",
+               strata="arm")
+    _check(fit.small_sample_summary("CR2"), G["cox_entry_strata"])
+    s4 = data.iloc[G["cox_efron"]["rows"]]
+    fit = _fit(dz.cox, s4, "months", "work", ["arm", "age"], cluster="municipality")
+    _check(fit.small_sample_summary("CR2"), G["cox_efron"], COLS + ("lower", "upper"))
+    w = _fit(dz.cox, s4, "months", "work", ["age"], cluster="municipality", weights="w", entry="entry", strata="arm")
+    _check(w.small_sample_summary("CR2"), G["cox_efron_weighted_entry_strata"])
+
+
+def test_cox_cr2_quadrature_equals_the_eigen_decomposition(quadrature):
+    """Untied and tied times, Efron's sub-times, delayed entry, weights and many small clusters
+    (some own the last event times alone: leverage 1, eliminated exactly): the quadrature equals
+    the eigen-decomposition per cluster to 1e-9."""
+    rng = np.random.default_rng(11)
+    n = 400
+    d = pd.DataFrame({"x": rng.normal(size=n), "z": rng.integers(0, 2, n), "c": rng.integers(0, 9, n),
+                      "w": rng.uniform(0.5, 2, n), "s": rng.uniform(0, 0.3, n)})
+    t = rng.exponential(np.exp(-0.5 * d["x"] + 0.3 * d["z"]))
+    cens = rng.uniform(0, 4, n)
+    d = d.assign(t=np.minimum(t, cens), e=(t < cens).astype(int))
+    # the six longest times are events in one cluster: the last event times have only its rows
+    # at risk
+    last = np.argsort(d["t"].to_numpy())[-6:]
+    d.loc[last, "c"] = 9
+    d.loc[last, "e"] = 1
+    d = d.assign(tm=np.ceil(d["t"] * 8), s=np.minimum(d["s"], d["t"] / 2))
+    for kw in (dict(duration="t"), dict(duration="tm"), dict(duration="tm", ties="breslow"),
+               dict(duration="t", entry="s", weights="w"), dict(duration="tm", weights="w", strata="z")):
+        kw = dict(kw)
+        cov = ["x"] if "strata" in kw else ["x", "z"]
+        fit = _fit(dz.cox, d, kw.pop("duration"), "e", cov, cluster="c", **kw)
+        by_quadrature = fit.small_sample_summary("CR2")
+        quadrature.CR2_MAX_TIMES = 1500
+        exact = fit.small_sample_summary("CR2")
+        quadrature.CR2_MAX_TIMES = 0
+        for c in ("se", "df", "p_value"):
+            np.testing.assert_allclose(by_quadrature[c], exact[c], rtol=1e-9, err_msg=f"{kw} {c}")
+
+
+def test_cox_cr2_quadrature_with_coefficients_one_cluster_informs(quadrature):
+    """A covariate that varies within one cluster alone, and two that are equal everywhere but
+    in one cluster: coefficient directions with leverage 1 (no other cluster informs them),
+    dropped as by the eigen-decomposition's pseudo-inverse; with that cluster also alone at risk
+    at the last event times."""
+    rng = np.random.default_rng(2)
+    n = 300
+    d = pd.DataFrame({"x": rng.normal(size=n), "c": rng.integers(0, 6, n)})
+    d["z"] = np.where(d["c"] == 0, rng.normal(size=n), 0.0)
+    d["u"] = d["x"] + np.where(d["c"] == 3, rng.normal(size=n), 0.0)
+    t = rng.exponential(np.exp(-0.5 * d["x"]))
+    cens = rng.uniform(0, 3, n)
+    d = d.assign(t=np.minimum(t, cens), e=(t < cens).astype(int))
+    last = np.argsort(d["t"].to_numpy())[-4:]
+    d.loc[last, "c"] = 0
+    d.loc[last, "e"] = 1
+    for cov in (["x", "z"], ["x", "u"], ["x", "z", "u"]):
+        fit = _fit(dz.cox, d, "t", "e", cov, cluster="c")
+        by_quadrature = fit.small_sample_summary("CR2")
+        quadrature.CR2_MAX_TIMES = 1500
+        exact = fit.small_sample_summary("CR2")
+        quadrature.CR2_MAX_TIMES = 0
+        for c in ("se", "df"):
+            np.testing.assert_allclose(by_quadrature[c], exact[c], rtol=1e-9, err_msg=f"{cov} {c}")
+
+
+def test_cox_cr2_refuses_what_does_not_fit_in_memory(data, monkeypatch):
+    cox_module = importlib.import_module("duurzaam.cox")
     b = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality", ties="breslow")
-    assert b.small_sample_summary("CR2")["df"].iloc[0] < 13  # 24 event times
-    e = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality")
-    with pytest.raises(dz.InputError, match=f"this model has {int(data['work'].sum())} "):  # one per tied death
-        e.small_sample_summary("CR2")
-    monkeypatch.setattr(cox_module, "CR2_MAX_TIMES", 10)
-    with pytest.raises(dz.InputError, match="this model has 24 "):
+    monkeypatch.setattr(cox_module, "CR2_MAX_CELLS", 14 * 24 * 2 - 1)
+    with pytest.raises(dz.InputError, match="this model has 24 of them and 14 clusters"):  # 24 event times
         b.small_sample_summary("CR2")
+    e = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality")
+    with pytest.raises(dz.InputError, match=f"this model has {int(data['work'].sum())} of them"):  # one per tied death
+        e.small_sample_summary("CR2")
     with pytest.raises(dz.InputError, match="'CR1', 'CR2' or 'CR0'"):
         b.small_sample_summary("CR3")
 
@@ -135,9 +215,14 @@ def test_cr2_with_a_cluster_per_event_time_is_finite():
 def test_cr2_singular_information_is_our_error(data, monkeypatch):
     fit = _fit(dz.cox, data, "months", "work", ["arm"], cluster="municipality", ties="breslow")
 
-    def singular(a):
+    def singular(*a):
         raise np.linalg.LinAlgError("singular")
 
     monkeypatch.setattr(np.linalg, "inv", singular)
+    with pytest.raises(dz.DegenerateDataError, match="singular"):
+        fit.small_sample_summary("CR2")
+    # the quadrature beyond CR2_MAX_TIMES event times
+    monkeypatch.setattr(importlib.import_module("duurzaam.cox"), "CR2_MAX_TIMES", 0)
+    monkeypatch.setattr(np.linalg, "solve", singular)
     with pytest.raises(dz.DegenerateDataError, match="singular"):
         fit.small_sample_summary("CR2")
