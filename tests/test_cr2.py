@@ -88,10 +88,10 @@ def test_cox_cr2_efron_with_ties_is_its_quasi_poisson_forms(data):
 
 @pytest.fixture
 def quadrature(monkeypatch):
-    """The quadrature on the arrowhead information for every model (beyond CR2_MAX_TIMES
+    """The quadrature on the arrowhead information for every model (beyond CR2_EXACT_TIMES
     event-time parameters otherwise)."""
     cox_module = importlib.import_module("duurzaam.cox")  # the module, not the function dz.cox
-    monkeypatch.setattr(cox_module, "CR2_MAX_TIMES", 0)
+    monkeypatch.setattr(cox_module, "CR2_EXACT_TIMES", 0)
     return cox_module
 
 
@@ -135,9 +135,9 @@ def test_cox_cr2_quadrature_equals_the_eigen_decomposition(quadrature):
         cov = ["x"] if "strata" in kw else ["x", "z"]
         fit = _fit(dz.cox, d, kw.pop("duration"), "e", cov, cluster="c", **kw)
         by_quadrature = fit.small_sample_summary("CR2")
-        quadrature.CR2_MAX_TIMES = 1500
+        quadrature.CR2_EXACT_TIMES = 10**9
         exact = fit.small_sample_summary("CR2")
-        quadrature.CR2_MAX_TIMES = 0
+        quadrature.CR2_EXACT_TIMES = 0
         for c in ("se", "df", "p_value"):
             np.testing.assert_allclose(by_quadrature[c], exact[c], rtol=1e-9, err_msg=f"{kw} {c}")
 
@@ -161,9 +161,9 @@ def test_cox_cr2_quadrature_with_coefficients_one_cluster_informs(quadrature):
     for cov in (["x", "z"], ["x", "u"], ["x", "z", "u"]):
         fit = _fit(dz.cox, d, "t", "e", cov, cluster="c")
         by_quadrature = fit.small_sample_summary("CR2")
-        quadrature.CR2_MAX_TIMES = 1500
+        quadrature.CR2_EXACT_TIMES = 10**9
         exact = fit.small_sample_summary("CR2")
-        quadrature.CR2_MAX_TIMES = 0
+        quadrature.CR2_EXACT_TIMES = 0
         for c in ("se", "df"):
             np.testing.assert_allclose(by_quadrature[c], exact[c], rtol=1e-9, err_msg=f"{cov} {c}")
 
@@ -221,8 +221,8 @@ def test_cr2_singular_information_is_our_error(data, monkeypatch):
     monkeypatch.setattr(np.linalg, "inv", singular)
     with pytest.raises(dz.DegenerateDataError, match="singular"):
         fit.small_sample_summary("CR2")
-    # the quadrature beyond CR2_MAX_TIMES event times
-    monkeypatch.setattr(importlib.import_module("duurzaam.cox"), "CR2_MAX_TIMES", 0)
+    # the quadrature beyond CR2_EXACT_TIMES event times
+    monkeypatch.setattr(importlib.import_module("duurzaam.cox"), "CR2_EXACT_TIMES", 0)
     monkeypatch.setattr(np.linalg, "solve", singular)
     with pytest.raises(dz.DegenerateDataError, match="singular"):
         fit.small_sample_summary("CR2")

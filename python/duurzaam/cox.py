@@ -314,10 +314,10 @@ class CoxFit(Result):
         partial likelihood (the default) is in the same way the profile of a quasi-Poisson
         likelihood in which a time with d tied deaths is d sub-times, at which the dying rows have
         an event of 1/d and their risk scaled by 1 - j/d (its cluster sandwich is again the
-        robust variance), so with Efron's ties there is one parameter per tied death. Up to 1,500
+        robust variance), so with Efron's ties there is one parameter per tied death. Up to 300
         such parameters by an eigen-decomposition per cluster; beyond, without any matrix of that
         size, by quadrature of the inverse square root's integral on the arrowhead information
-        (equal to 1e-10; 11,700 events with Efron's ties in 14 clusters take about a second,
+        (equal to 1e-10; 10,600 events with Efron's ties in 14 clusters take about a second,
         time grows with clusters x events x coefficients^2). Weighted fits (``iptw_cox``) use the
         weights as case weights, ignoring that they were estimated (as the robust variance does).
 
@@ -551,9 +551,11 @@ def cox(data: Any, duration: str, event: str, covariates: str | Sequence[str], *
                              conf_level, len(frame), covariates, cl, n_cl, spec, spans, offset)
 
 
-#: Event-time parameters at most for CR2 (an eigen-decomposition of coefficients + event-time
-#: parameters per cluster): one per event time, with Efron's ties one per tied death.
-CR2_MAX_TIMES = 1500
+#: Event-time parameters (one per event time, with Efron's ties one per tied death) up to which
+#: CR2 takes an eigen-decomposition of coefficients + event-time parameters per cluster; beyond,
+#: the quadrature on the arrowhead information (benches/bench_cr2.py: 30x faster at 1,000 events,
+#: equal to 4e-11).
+CR2_EXACT_TIMES = 300
 
 #: The largest clusters x event-time parameters x (coefficients + 1) of the risk sums that CR2
 #: keeps in memory (8 bytes each).
@@ -648,7 +650,7 @@ def _cr2_cox(fit: CoxFit) -> tuple[np.ndarray, np.ndarray]:
     U[:, p:] = Y - dlam[None, :] * Ssub[:, :, 0]
     order = np.argsort(cl, kind="stable")
     starts = np.searchsorted(cl[order], np.arange(G + 1))
-    if Q > CR2_MAX_TIMES:
+    if Q > CR2_EXACT_TIMES:
         # the information is arrowhead: a coefficient block, a border and a diagonal
         parts = [order[starts[g]:starts[g + 1]] for g in range(G)]
         A = np.stack([xc[rows].T @ (m[rows, None] * xc[rows]) for rows in parts])
