@@ -198,27 +198,15 @@ impl SortedRecords {
         }
         let from: Vec<u64> = from.iter().map(|f| f.to_bits()).collect();
         let to: Vec<u64> = to.iter().map(|t| t.to_bits()).collect();
-        let snap_cell = |keys: &mut dyn Iterator<Item = &mut u64>| {
-            let mut p = 0;
-            for key in keys {
-                let tb = *key >> 1;
-                while p < from.len() && from[p] < tb {
-                    p += 1;
-                }
-                if p < from.len() && from[p] == tb {
-                    *key = (to[p] << 1) | (*key & 1);
-                }
-            }
-        };
         match &mut self.recs {
             Records::Keys(v) => {
                 let cells = split_cells(v, &self.off);
-                let f = |c: &mut [u64]| snap_cell(&mut c.iter_mut());
+                let f = |c: &mut [u64]| snap_keys(c.iter_mut(), &from, &to);
                 if par { cells.into_par_iter().for_each(f) } else { cells.into_iter().for_each(f) }
             }
             Records::Weighted(v) => {
                 let cells = split_cells(v, &self.off);
-                let f = |c: &mut [(u64, f64)]| snap_cell(&mut c.iter_mut().map(|r| &mut r.0));
+                let f = |c: &mut [(u64, f64)]| snap_keys(c.iter_mut().map(|r| &mut r.0), &from, &to);
                 if par { cells.into_par_iter().for_each(f) } else { cells.into_iter().for_each(f) }
             }
         }
@@ -279,6 +267,21 @@ impl SortedRecords {
         let mut t = RiskTable { time: vec![0.0; m], n_risk: vec![0.0; m], n_event: vec![0.0; m], n_censor: vec![0.0; m] };
         self.write_table(c, &mut t.time, &mut t.n_risk, &mut t.n_event, &mut t.n_censor);
         t
+    }
+}
+
+/// Replaces the time bits of keys sorted by time that are in `from` (sorted) by the matching
+/// `to`, keeping the event bit: one merge-like pass.
+fn snap_keys<'a>(keys: impl Iterator<Item = &'a mut u64>, from: &[u64], to: &[u64]) {
+    let mut p = 0;
+    for key in keys {
+        let tb = *key >> 1;
+        while p < from.len() && from[p] < tb {
+            p += 1;
+        }
+        if p < from.len() && from[p] == tb {
+            *key = (to[p] << 1) | (*key & 1);
+        }
     }
 }
 
