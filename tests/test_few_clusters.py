@@ -134,10 +134,12 @@ def test_discrete_hazard_cr2_of_large_clusters_by_quadrature(data, link, monkeyp
     np.testing.assert_allclose(quad["df"].to_numpy(), want["df"], rtol=1e-6)
 
 
-def test_discrete_hazard_cr2_leverage_one_in_a_large_cluster(monkeypatch):
+@pytest.mark.parametrize("link", ["logit", "cloglog"])
+def test_discrete_hazard_cr2_leverage_one_in_a_large_cluster(monkeypatch, link):
     """A period in which only one cluster is still at risk is determined by that cluster alone
-    (a leverage of 1): the quadrature cannot take it, the eigen-decomposition can (a
-    pseudo-inverse, as clubSandwich), and above its size limit that is said in an InputError."""
+    (a leverage of 1): its direction gets 0 (clubSandwich's pseudo-inverse), by the
+    eigen-decomposition and by the quadrature alike (forced on every cluster), also for a
+    covariate that varies within one cluster alone."""
     import importlib
 
     parametric = importlib.import_module("duurzaam.parametric")
@@ -148,14 +150,15 @@ def test_discrete_hazard_cr2_leverage_one_in_a_large_cluster(monkeypatch):
     months[town == 0] = rng.integers(1, 11, (town == 0).sum())  # months 9 and 10 in town 0 only
     months[np.flatnonzero(town == 0)[:3]] = 10
     d = pd.DataFrame({"months": months, "work": rng.integers(0, 2, n), "x": rng.normal(size=n), "town": town})
-    with pytest.warns(dz.FewClustersWarning):
-        fit = dz.discrete_hazard(d, "months", "work", ["x"], cluster="town")
-    exact = fit.small_sample_summary("CR2")
-    monkeypatch.setattr(parametric, "CR2_EXACT_ROWS", 10)
-    mixed = fit.small_sample_summary("CR2")  # town 0 falls back to the eigen-decomposition
-    np.testing.assert_allclose(mixed["se"].to_numpy(), exact["se"].to_numpy(), rtol=1e-9)
-    assert np.isfinite(exact.loc["x", ["se", "df"]].to_numpy(dtype=float)).all()
-    monkeypatch.setattr(parametric, "CR2_MAX_ROWS", 50)
-    with pytest.raises(dz.InputError, match="leverage of 1"):
-        fit.small_sample_summary("CR2")
+    d["z"] = np.where(town == 2, rng.normal(size=n), 0.0)
+    for cov in (["x"], ["x", "z"]):
+        with pytest.warns(dz.FewClustersWarning):
+            fit = dz.discrete_hazard(d, "months", "work", cov, cluster="town", link=link)
+        monkeypatch.setattr(parametric, "CR2_EXACT_ROWS", 1_500)
+        exact = fit.small_sample_summary("CR2")
+        monkeypatch.setattr(parametric, "CR2_EXACT_ROWS", 10)
+        quad = fit.small_sample_summary("CR2")
+        for col in ("se", "df"):
+            np.testing.assert_allclose(quad[col].to_numpy(), exact[col].to_numpy(), rtol=1e-9, err_msg=f"{cov} {col}")
+        assert np.isfinite(exact.loc["x", ["se", "df"]].to_numpy(dtype=float)).all()
 

@@ -364,9 +364,9 @@ class DiscreteHazardFit(Result):
         unequal clusters. A cluster of up to 1,500 person-periods takes an eigen-decomposition of
         its n_g x n_g matrix; a larger one the inverse square root as an integral evaluated by
         the trapezoidal rule, one q x q system per node (equal to the eigen-decomposition to
-        about 1e-10; about 1 s per 37,500 person-periods with 26 terms). A large cluster that alone
-        determines a parameter (a leverage of 1) needs the eigen-decomposition, so at most
-        20,000 person-periods.
+        about 1e-10; about 1 s per 37,500 person-periods with 26 terms). A parameter that one
+        cluster alone determines (a period in which only it is at risk, a covariate varying
+        within it alone: a leverage of 1) gets clubSandwich's pseudo-inverse both ways.
 
         Examples
         --------
@@ -583,9 +583,6 @@ AFT_CR2_MAX_CLUSTERS = 2000
 #: Person-periods of one cluster up to which CR2 takes the eigen-decomposition of its n_g x n_g
 #: matrix; larger clusters take the integral of the inverse square root (:func:`_cr2_large`).
 CR2_EXACT_ROWS = 1_500
-#: Person-periods of one cluster up to which a leverage of 1 (a parameter that the cluster alone
-#: determines) can be handled, by the eigen-decomposition.
-CR2_MAX_ROWS = 20_000
 
 
 def _person_periods(r: dict[str, Any], degree: int | None,
@@ -649,13 +646,9 @@ def _cr2_table(fit: DiscreteHazardFit) -> pd.DataFrame:
         idx = np.flatnonzero(cl == g)
         xg, th = Xt[idx], 1.0 / w[idx]
         dg = np.sqrt(th)
-        E = _cr2_large(th, xg, L) if len(idx) > CR2_EXACT_ROWS else None
-        if E is None:
-            if len(idx) > CR2_MAX_ROWS:
-                raise InputError(f"CR2: cluster {g} alone determines a parameter (a period or level found only in it: "
-                                 f"a leverage of 1) and has {len(idx)} person-periods, too many for the "
-                                 f"eigen-decomposition that handles that (at most {CR2_MAX_ROWS}); use CR1, "
-                                 "coarser clusters or fewer periods (baseline='poly')")
+        if len(idx) > CR2_EXACT_ROWS:
+            E = _cr2_large(th, xg, L)
+        else:
             dx = dg[:, None] * xg
             gm = np.diag(th**2) - dx @ M @ dx.T
             try:
@@ -679,7 +672,7 @@ def _cr2_table(fit: DiscreteHazardFit) -> pd.DataFrame:
     return _t_table(b, se, df, list(fit.terms), fit.conf_level)
 
 
-def _cr2_large(th: np.ndarray, xg: np.ndarray, L: np.ndarray) -> np.ndarray | None:
+def _cr2_large(th: np.ndarray, xg: np.ndarray, L: np.ndarray) -> np.ndarray:
     """``E_g = X~_g' W_g A_g`` of :func:`_cr2_table` without an n_g x n_g matrix, for a large
     cluster: ``A = Theta^(1/2) B^(-1/2) Theta^(1/2)`` with ``B = Theta^2 - V V'`` (diagonal minus
     rank q, ``V = Theta^(1/2) X~ L``), so ``E' = A W X~ = Theta^(1/2) B^(-1/2) W^(1/2) X~`` needs
@@ -689,39 +682,49 @@ def _cr2_large(th: np.ndarray, xg: np.ndarray, L: np.ndarray) -> np.ndarray | No
     below half the log of the least eigenvalue to 12 above that of the largest; the tails beyond
     are ``e^lo B^-1`` and ``e^-hi I`` (next terms e^-36 smaller) and the endpoints get the
     Euler-Maclaurin correction ``-h^2 / 12 (f'(hi) - f'(lo))`` (next term about 1e-10). Each node
-    is one solve with a diagonal-minus-rank-q matrix (Woodbury: a q x q system). None where a
-    leverage is 1 (``B`` singular; the eigen-decomposition handles that with a pseudo-inverse)."""
+    is one solve with a diagonal-minus-rank-q matrix (Woodbury: a q x q system).
+
+    A parameter that the cluster alone determines (a period in which only it is at risk: a
+    leverage of 1) makes ``B`` singular; clubSandwich's pseudo-inverse gives its direction 0.
+    The null space is ``Theta^-2 V c`` for ``V' Theta^-2 V c = c``: it gets the eigenvalue
+    ``c0 = max Theta^2`` (``B + c0 P_N``, still diagonal plus low rank), and ``c0^(-1/2) P_N``
+    is taken off the result."""
     lam0 = th**2
     q = xg.shape[1]
-    VR = np.empty((len(th), 2 * q))
-    VR[:, :q] = (np.sqrt(th)[:, None] * xg) @ L   # V
-    VR[:, q:] = xg / np.sqrt(th)[:, None]         # R = W^(1/2) X~ with W = 1 / Theta
-    V, R = VR[:, :q], VR[:, q:]
-    eye = np.eye(q)
+    V = (np.sqrt(th)[:, None] * xg) @ L
+    R = xg / np.sqrt(th)[:, None]          # W^(1/2) X~ with W = 1 / Theta
+    K0 = V.T @ (V / lam0[:, None])
+    kval, kvec = np.linalg.eigh((K0 + K0.T) / 2)
+    null = kval >= 1 - 1e-10
+    c0 = float(lam0.max())
+    N = np.linalg.qr((V / lam0[:, None]) @ kvec[:, null])[0] if null.any() else np.empty((len(th), 0))
+    k = N.shape[1]
+    UR = np.hstack([V, N, R])
+    inner = np.diag(np.r_[-np.ones(q), np.full(k, 1 / c0)])    # C^-1 of B' = diag - V V' + c0 N N'
 
     def solve(lam: np.ndarray) -> np.ndarray:
-        """(diag(lam) - V V')^-1 R."""
-        S = VR / lam[:, None]
-        C = V.T @ S
-        return S[:, q:] + S[:, :q] @ np.linalg.solve(eye - C[:, :q], C[:, q:])
+        """(diag(lam) - V V' + c0 N N')^-1 R."""
+        S = UR / lam[:, None]
+        C = UR[:, :q + k].T @ S
+        return S[:, q + k:] - S[:, :q + k] @ np.linalg.solve(inner + C[:, :q + k], C[:, q + k:])
 
-    K0 = V.T @ (V / lam0[:, None])
-    kmax = float(np.linalg.eigvalsh((K0 + K0.T) / 2).max())
-    if not kmax < 1 - 1e-8:
-        return None
+    kmax = float(kval[~null].max()) if (~null).any() else 0.0
     lo = 0.5 * math.log(lam0.min() * (1 - kmax)) - 12
     hi = 0.5 * math.log(lam0.max()) + 12
     n = int(math.ceil((hi - lo) / 0.3))
     h = (hi - lo) / n
     acc = np.zeros_like(R)
-    for k in range(n + 1):
-        s = lo + k * h
-        acc += (0.5 if k in (0, n) else 1.0) * math.exp(s) * solve(lam0 + math.exp(2 * s))
+    for j in range(n + 1):
+        s = lo + j * h
+        acc += (0.5 if j in (0, n) else 1.0) * math.exp(s) * solve(lam0 + math.exp(2 * s))
     acc *= h
     binv = solve(lam0)
     acc += math.exp(lo) * binv + math.exp(-hi) * R                        # the tails
     acc -= h * h / 12 * (-math.exp(-hi) * R - math.exp(lo) * binv)      # Euler-Maclaurin
-    return ((2 / math.pi) * np.sqrt(th)[:, None] * acc).T
+    acc *= 2 / math.pi
+    if k:  # the leverage-1 directions: 0, as the pseudo-inverse
+        acc -= c0**-0.5 * (N @ (N.T @ R))
+    return (np.sqrt(th)[:, None] * acc).T
 
 
 def _bootstrap_kernel(frame: Frame, data: Any, args: tuple, kwargs: dict, quantities: dict[str, Any]) -> tuple[dict, pd.DataFrame]:
