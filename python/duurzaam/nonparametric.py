@@ -104,7 +104,7 @@ def _confint(S: np.ndarray, se: np.ndarray, conf_type: str, z: float, scale: np.
 def _restyle(block: np.ndarray, curves: list[dict[str, Any]], method: str, conf_lower: str, conf_type: str,
              conf_level: float) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """The Fleming-Harrington estimate (R's stype = 2, ctype = 1: exp(-Nelson-Aalen), standard
-    error of log S the Tsiatis one, R's std.chaz) and the Peto or Dory-Korn lower limits (R's
+    error of log S the Tsiatis one, R's std.chaz) and the Peto or Dorey-Korn lower limits (R's
     ``conf.lower``) from the core's curves, written into a copy of the block."""
     if method == "kaplan-meier" and conf_lower == "usual":
         return block, curves
