@@ -40,8 +40,13 @@ pub fn scale(y: &[f64]) -> f64 {
 /// R's timefix of one column of times (no NaN): `None` when nothing moves, otherwise the
 /// column with every time replaced by the first of its run.
 pub fn fix(values: &[f64]) -> Option<Vec<f64>> {
+    use rayon::slice::ParallelSliceMut;
     let mut y: Vec<f64> = values.iter().map(|&v| v + 0.0).collect();
-    y.sort_unstable_by(f64::total_cmp);
+    if y.len() >= 200_000 {
+        y.par_sort_unstable_by(f64::total_cmp);
+    } else {
+        y.sort_unstable_by(f64::total_cmp);
+    }
     y.dedup();
     if y.len() < 2 {
         return None;
