@@ -95,6 +95,7 @@ def logrank(
     n_strata: int = 1,
     rho: float = 0.0,
     gamma: float = 0.0,
+    timefix: bool = False,
 ) -> dict[str, Any]: ...
 def chisq_sf(x: float, df: float) -> float: ...
 def cox_fit(

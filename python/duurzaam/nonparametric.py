@@ -671,7 +671,9 @@ def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | N
     for name, v in (("rho", rho), ("gamma", gamma)):
         if not (np.isfinite(v) and v >= 0):
             raise InputError(f"{name} must be finite and >= 0, not {v!r}")
-    frame, cols, names = _common(data, duration, event, entry, weights, timefix)
+    # without entry times the core applies R's timefix (on its sorted times where it sorts them)
+    core_timefix = timefix and entry is None
+    frame, cols, names = _common(data, duration, event, entry, weights, timefix and not core_timefix)
     names["group"] = group
     codes, levels = frame.codes(group)
     if len(levels) < 2:
@@ -683,7 +685,7 @@ def logrank(data: Any, duration: str, event: str, group: str, *, strata: str | N
     if strata is not None:
         names["strata"] = strata
     r = core_call(_core.logrank, names, frame, cols["exit"], cols["event"], codes, len(levels), cols["entry"],
-                  cols["weight"], s_codes, n_strata, float(rho), float(gamma))
+                  cols["weight"], s_codes, n_strata, float(rho), float(gamma), timefix=core_timefix)
     if not np.any(np.asarray(cols["event"]) != 0):
         raise DegenerateDataError(f"column '{event}' has no events: there is nothing for the log-rank test to compare")
     if not np.isfinite(r["statistic"]) or int(r["df"]) == 0 or not np.isfinite(r["p_value"]):

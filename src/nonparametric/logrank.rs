@@ -14,7 +14,7 @@
 //! expanded data.
 
 use super::grid::Grid;
-use super::risk::{Blocks, RiskTable};
+use super::risk::{Blocks, RiskTable, SortedRecords};
 use crate::data::SurvData;
 use crate::error::{Error, Result};
 
@@ -22,6 +22,9 @@ use crate::error::{Error, Result};
 pub struct LogrankOptions {
     pub rho: f64,
     pub gamma: f64,
+    /// R's timefix of the exit times first (there must be no entry times: with them the caller
+    /// fixes both columns together); on the sorted records where the data take that path.
+    pub timefix: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -48,9 +51,22 @@ pub fn logrank(data: &SurvData, w: Option<&[f64]>, opts: &LogrankOptions) -> Res
     if !(opts.rho.is_finite() && opts.gamma.is_finite() && opts.rho >= 0.0 && opts.gamma >= 0.0) {
         return Err(Error::InvalidArgument("rho and gamma must be finite and >= 0".into()));
     }
+    let weighted = opts.rho != 0.0 || opts.gamma != 0.0;
+    let records = data.entry.is_none() && !weighted;
+    if opts.timefix && !(records && data.whole_range.is_none()) {
+        // the column fixed first (whole numbers below 1 / tolerance cannot move)
+        debug_assert!(data.entry.is_none(), "timefix of exit times alone");
+        let moves = !data.whole_range.is_some_and(|(_, hi)| hi * crate::timefix::tolerance() < 1.0);
+        let plain = LogrankOptions { timefix: false, ..*opts };
+        return match moves.then(|| crate::timefix::fix(data.exit)).flatten() {
+            Some(exit) => logrank(&data.with_exit(&exit), w, &plain),
+            None => logrank(data, w, &plain),
+        };
+    }
     let mut acc = Acc::new(k);
     match Grid::build(data, w, |i| data.stratum_of(i) * k + data.group_of(i), data.n_strata * k) {
         Some(grid) => grid_sweeps(data, &grid, opts, &mut acc),
+        None if records => record_sweeps(data, w, opts.timefix, &mut acc),
         None => sorted_sweeps(data, w, group, opts, &mut acc),
     }
     let Acc { obs, exp, var, .. } = acc;
@@ -99,11 +115,14 @@ impl Acc {
         }
         if n - d > 0.0 && n > 1.0 {
             let w2 = fh * fh;
+            let scale = w2 * d * (n - d) / (n * (n - 1.0));
             for a in 0..k {
-                let tmp = w2 * d * risk[a] * (n - d) / (n * (n - 1.0));
+                let tmp = scale * risk[a];
                 self.var[a * k + a] += tmp;
-                for b in 0..k {
-                    self.var[a * k + b] -= tmp * risk[b] / n;
+                // tmp risk_b / n, with one division per row of the k x k matrix
+                let c = tmp / n;
+                for (v, &r) in self.var[a * k..(a + 1) * k].iter_mut().zip(risk) {
+                    *v -= c * r;
                 }
             }
         }
@@ -139,6 +158,56 @@ fn grid_sweeps(data: &SurvData, grid: &Grid, opts: &LogrankOptions, acc: &mut Ac
             acc.add(fh_weight(km, opts), &risk, &deaths);
             let n: f64 = risk.iter().sum();
             km *= (n - d) / n;
+        }
+    }
+}
+
+/// Untied data without entry times and with the plain log-rank weights: each (stratum, group)
+/// cell's records sorted by time (and R's timefix on them with `timefix`) (cells in parallel on large data, see [`SortedRecords`]), then
+/// per stratum the groups' sorted records merged from the last time back, read in memory order
+/// instead of jumping through the input columns row by row.
+fn record_sweeps(data: &SurvData, w: Option<&[f64]>, timefix: bool, acc: &mut Acc) {
+    let k = data.n_groups;
+    let mut recs = SortedRecords::new(data, w, |i| data.stratum_of(i) * k + data.group_of(i), data.n_strata * k);
+    if timefix {
+        recs.timefix();
+    }
+    let mut risk = vec![0.0; k];
+    let mut deaths = vec![0.0; k];
+    let mut left = vec![0usize; k];
+    for s in 0..data.n_strata {
+        for (g, l) in left.iter_mut().enumerate() {
+            *l = recs.cell_len(s * k + g);
+        }
+        risk.iter_mut().for_each(|r| *r = 0.0);
+        loop {
+            // the latest time still to come in any group
+            let mut t = f64::NEG_INFINITY;
+            for g in 0..k {
+                if left[g] > 0 {
+                    t = t.max(recs.record(s * k + g, left[g] - 1).0);
+                }
+            }
+            if t == f64::NEG_INFINITY {
+                break;
+            }
+            deaths.iter_mut().for_each(|d| *d = 0.0);
+            for g in 0..k {
+                while left[g] > 0 {
+                    let (ti, event, wi) = recs.record(s * k + g, left[g] - 1);
+                    if ti != t {
+                        break;
+                    }
+                    risk[g] += wi;
+                    if event {
+                        deaths[g] += wi;
+                    }
+                    left[g] -= 1;
+                }
+            }
+            if deaths.iter().sum::<f64>() > 0.0 {
+                acc.add(1.0, &risk, &deaths);
+            }
         }
     }
 }
@@ -237,7 +306,7 @@ mod tests {
         let g: Vec<u32> = (0..n).map(|i| ((i * 7) % 3) as u32).collect();
         let st: Vec<u32> = (0..n).map(|i| (i % 2) as u32).collect();
         let d = SurvData::new(&t, &e, Some(&s), Some(&w)).unwrap().with_groups(&g, 3).unwrap().with_strata(&st, 2).unwrap();
-        let opts = LogrankOptions { rho: 1.0, gamma: 0.5 };
+        let opts = LogrankOptions { rho: 1.0, gamma: 0.5, ..Default::default() };
         let fast = logrank(&d, d.weight, &opts).unwrap();
         let mut acc = Acc::new(3);
         sorted_sweeps(&d, d.weight, &g, &opts, &mut acc);
@@ -251,12 +320,33 @@ mod tests {
     }
 
     #[test]
+    fn record_and_sorted_sweeps_agree() {
+        let n = 3000;
+        let t: Vec<f64> = (0..n).map(|i| (((i * 7919) % 1013) as f64 + 0.5) * 0.37 + (i % 3) as f64 * 1e-3).collect();
+        let e: Vec<u8> = (0..n).map(|i| ((i * 13) % 5 != 0) as u8).collect();
+        let w: Vec<f64> = (0..n).map(|i| 0.5 + ((i * 17) % 7) as f64 / 3.0).collect();
+        let g: Vec<u32> = (0..n).map(|i| ((i * 7) % 4) as u32).collect();
+        let st: Vec<u32> = (0..n).map(|i| (i % 3) as u32).collect();
+        let d = SurvData::new(&t, &e, None, None).unwrap().with_groups(&g, 4).unwrap().with_strata(&st, 3).unwrap();
+        for wt in [None, Some(&w[..])] {
+            let (mut a, mut b) = (Acc::new(4), Acc::new(4));
+            record_sweeps(&d, wt, false, &mut a);
+            sorted_sweeps(&d, wt, &g, &LogrankOptions::default(), &mut b);
+            let close = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| (p - q).abs() <= 1e-12 * (1.0 + q.abs()));
+            assert!(close(&a.obs, &b.obs) && close(&a.exp, &b.exp) && close(&a.var, &b.var));
+            if wt.is_none() {
+                assert_eq!((a.obs, a.exp, a.var), (b.obs, b.exp, b.var));
+            }
+        }
+    }
+
+    #[test]
     fn identical_groups_give_zero() {
         let t = [1.0, 2.0, 2.0, 3.0, 1.0, 2.0, 2.0, 3.0];
         let e = [1u8, 1, 0, 1, 1, 1, 0, 1];
         let g = [0u32, 0, 0, 0, 1, 1, 1, 1];
         let d = SurvData::new(&t, &e, None, None).unwrap().with_groups(&g, 2).unwrap();
-        let r = logrank(&d, None, &LogrankOptions { rho: 1.0, gamma: 0.5 }).unwrap();
+        let r = logrank(&d, None, &LogrankOptions { rho: 1.0, gamma: 0.5, ..Default::default() }).unwrap();
         assert!(r.statistic.abs() < 1e-28);
     }
 }

@@ -238,6 +238,21 @@ impl SortedRecords {
         }
     }
 
+    /// Records in cell `c`.
+    pub fn cell_len(&self, c: usize) -> usize {
+        self.off[c + 1] - self.off[c]
+    }
+
+    /// The `j`-th record of cell `c` in key order: (time, event, weight).
+    #[inline]
+    pub fn record(&self, c: usize, j: usize) -> (f64, bool, f64) {
+        let (k, w) = match &self.recs {
+            Records::Keys(v) => (v[self.off[c] + j], 1.0),
+            Records::Weighted(v) => v[self.off[c] + j],
+        };
+        (f64::from_bits(k >> 1), k & 1 == 1, w)
+    }
+
     /// Rows of the risk table of cell `c`.
     pub fn table_len(&self, c: usize) -> usize {
         let (lo, hi) = (self.off[c], self.off[c + 1]);

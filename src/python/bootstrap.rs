@@ -196,7 +196,7 @@ pub(crate) fn bootstrap<'py>(
                 run_all(t0.len(), t0, &|w, _| Some(stats::cif_statistic(&d, &cc, k, &times, Some(w), Some(&blocks))))
             }
             "logrank" => {
-                let lo = LogrankOptions { rho, gamma };
+                let lo = LogrankOptions { rho, gamma, timefix: false };
                 let t0 = stats::logrank_statistic(&d, weight, &lo).ok_or_else(|| Error::Degenerate("the log-rank test fails on the full data".into()))?;
                 run_all(2, t0, &|w, _| stats::logrank_statistic(&d, Some(w), &lo))
             }

@@ -113,7 +113,7 @@ pub(crate) fn km_rmst(time: F64<'_>, surv: F64<'_>, n_risk: F64<'_>, n_event: F6
 
 /// The k-sample (Fleming-Harrington weighted) log-rank test.
 #[pyfunction]
-#[pyo3(signature = (exit, event, group, n_groups, entry=None, weight=None, strata=None, n_strata=1, rho=0.0, gamma=0.0))]
+#[pyo3(signature = (exit, event, group, n_groups, entry=None, weight=None, strata=None, n_strata=1, rho=0.0, gamma=0.0, timefix=false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn logrank<'py>(
     py: Python<'py>,
@@ -127,7 +127,11 @@ pub(crate) fn logrank<'py>(
     n_strata: usize,
     rho: f64,
     gamma: f64,
+    timefix: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
+    if timefix && entry.is_some() {
+        return Err(PyValueError::new_err("timefix in the core is for exit times alone: fix entry and exit times together first"));
+    }
     let (exit, event_s, group) = (slice(&exit)?, event.slice()?, slice(&group)?);
     let entry = entry.as_ref().map(slice).transpose()?;
     let weight = weight.as_ref().map(slice).transpose()?;
@@ -138,7 +142,7 @@ pub(crate) fn logrank<'py>(
             if let Some(s) = strata {
                 d = d.with_strata(s, n_strata)?;
             }
-            Ok((np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma })?, rows_per_code(Some(group), n_groups, d.len())))
+            Ok((np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma, timefix })?, rows_per_code(Some(group), n_groups, d.len())))
         })?;
     let (r, rows) = r;
     let out = PyDict::new(py);
