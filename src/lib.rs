@@ -23,6 +23,9 @@ pub mod spells;
 pub mod timefix;
 pub mod weighting;
 
+#[cfg(test)]
+mod testutil;
+
 #[cfg(feature = "python")]
 mod python;
 

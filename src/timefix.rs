@@ -55,6 +55,16 @@ pub fn fix(values: &[f64]) -> Option<Vec<f64>> {
     snap(values, &from, &to)
 }
 
+/// R's timefix of a data set's exit times: [`fix`], except that whole numbers below
+/// 1 / tolerance (months, days) are at least 1 apart, absolutely and relative to their mean, so
+/// nothing moves and they are not sorted. `None` when nothing moves.
+pub fn fix_exit(data: &crate::SurvData) -> Option<Vec<f64>> {
+    if data.whole_range.is_some_and(|(_, hi)| hi * tolerance() < 1.0) {
+        return None;
+    }
+    fix(data.exit)
+}
+
 /// The distinct times that move and where to: from `y` (sorted, distinct, finite), with
 /// `scale` the mean of |y| and `tol` the tolerance, the pairs (time, first time of its run) for
 /// every time that is not the first of its run, in ascending order.

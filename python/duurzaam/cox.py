@@ -17,7 +17,7 @@ from ._input import Frame, check_level, check_seed, check_values, core_call, fix
 from ._result import Result, handout, register_kernel, result
 from .errors import ConvergenceWarning, DegenerateDataError, InputError
 from ._model import (TestResult, _chisq_test, _coef_table, _design, _few_clusters, _newdata_design,  # noqa: F401
-                     _norm_two_sided, _quad, _small_sample_table, _cr2_estimating, _t_table)
+                     _norm_two_sided, _quad, _small_sample_table, _cr2_estimating, _inverse_sqrt_quadrature, _t_table)
 
 
 @dataclass(frozen=True)
@@ -752,11 +752,9 @@ def _cr2_quadrature(U: np.ndarray, A: np.ndarray, B: np.ndarray, D: np.ndarray) 
     G, q = U.shape
     p = A.shape[1]
     At, Bt, Dt = A.sum(axis=0), B.sum(axis=0), D.sum(axis=0)
-    solve, times = _arrow_solve, _arrow_times
     np.linalg.cholesky(At - Bt.T @ (Bt / Dt[:, None]))  # the whole information is positive definite
-    h_lo, h_hi = 0.5 * math.log(1e-12) - 12, 12.0
-    n = int(math.ceil((h_hi - h_lo) / 0.3))
-    h = (h_hi - h_lo) / n
+    # the pencil's eigenvalues lie in (0, 1]; below 1e-12 only as leverage-1 directions, removed
+    lo, hi = 0.5 * math.log(1e-12) - 12, 12.0
     comps = np.empty((G, p))
     Wq = np.empty((G, q, p))                 # J_g q_gj, q_gj = (I - M J_g)^(-1/2) M e_j
     s = np.empty((G, p))
@@ -795,17 +793,8 @@ def _cr2_quadrature(U: np.ndarray, A: np.ndarray, B: np.ndarray, D: np.ndarray) 
             rhs[:p][~nul] -= Ja[np.ix_(~nul, nul)] @ z
             rhs[p:] -= Jb[:, nul] @ z
             rhs[:p][nul] = 0.0
-        acc = np.zeros_like(rhs)
-        for k in range(n + 1):
-            t = h_lo + k * h
-            acc += (0.5 if k in (0, n) else 1.0) * math.exp(t) * _pencil_solve(math.exp(2 * t), Ja, Jb, Jd, Ka, Kb, Kd,
-                                                                                 rhs, nul)
-        acc *= h
-        kinv = _pencil_solve(0.0, Ja, Jb, Jd, Ka, Kb, Kd, rhs, nul)
-        jinv = solve(Ja, Jb, Jd, rhs)
-        acc += math.exp(h_lo) * kinv + math.exp(-h_hi) * jinv                      # the tails
-        acc -= h * h / 12 * (-math.exp(-h_hi) * jinv - math.exp(h_lo) * kinv)     # Euler-Maclaurin
-        y = (2 / math.pi) * acc
+        y = _inverse_sqrt_quadrature(lambda e2: _pencil_solve(e2, Ja, Jb, Jd, Ka, Kb, Kd, rhs, nul),
+                                     _arrow_solve(Ja, Jb, Jd, rhs), lo, hi)
         if T is not None:  # back to the coefficients
             y = np.vstack([T[0] @ y[:p], T[1] @ y[:p] + y[p:]])
         comps[g] = y[:p, 0]
@@ -814,13 +803,13 @@ def _cr2_quadrature(U: np.ndarray, A: np.ndarray, B: np.ndarray, D: np.ndarray) 
         qv[:p] = y[:p, 1:]
         qv[p:][r] = y[p:, 1:]
         qv[p:][private] = -(bP @ y[:p, 1:]) / dP[:, None]
-        Wq[g] = times(A[g], B[g], D[g], qv)
+        Wq[g] = _arrow_times(A[g], B[g], D[g], qv)
         s[g] = np.einsum("ij,ij->j", qv, Wq[g])
     V = comps.T @ comps
     df = np.empty(p)
     for j in range(p):
         W = Wq[:, :, j].T                                # q x G
-        P = -W.T @ solve(At, Bt, Dt, W)
+        P = -W.T @ _arrow_solve(At, Bt, Dt, W)
         P[np.diag_indices(G)] += s[:, j]
         df[j] = np.trace(P) ** 2 / np.sum(P**2)
     return V, df

@@ -16,8 +16,8 @@ from . import _core
 from ._input import Frame, check_level, check_rank, core_call
 from ._result import Result, handout, register_kernel, result
 from ._glmm import RandomIntercept, fit_random_intercept
-from ._model import (TestResult, _chisq_test, _coef_table, _cr2_estimating, _design, _few_clusters, _newdata_design,
-                     _small_sample_table, _t_table)
+from ._model import (TestResult, _chisq_test, _coef_table, _cr2_estimating, _design, _few_clusters,
+                     _inverse_sqrt_quadrature, _newdata_design, _small_sample_table, _t_table)
 from .errors import ConvergenceWarning, DegenerateDataError, InputError
 
 DISTS = ("weibull", "exponential", "lognormal", "loglogistic", "gaussian", "logistic")
@@ -676,13 +676,9 @@ def _cr2_large(th: np.ndarray, xg: np.ndarray, L: np.ndarray) -> np.ndarray:
     """``E_g = X~_g' W_g A_g`` of :func:`_cr2_table` without an n_g x n_g matrix, for a large
     cluster: ``A = Theta^(1/2) B^(-1/2) Theta^(1/2)`` with ``B = Theta^2 - V V'`` (diagonal minus
     rank q, ``V = Theta^(1/2) X~ L``), so ``E' = A W X~ = Theta^(1/2) B^(-1/2) W^(1/2) X~`` needs
-    ``B^(-1/2)`` applied to q columns only. That is the integral ``B^(-1/2) = (2 / pi)
-    int_R f(s) ds`` with ``f(s) = e^s (e^(2s) + B)^(-1)``, analytic in the strip |Im s| < pi / 2,
-    so the trapezoidal rule with step 0.3 is accurate to about e^(-pi^2 / 0.3). It runs from 12
-    below half the log of the least eigenvalue to 12 above that of the largest; the tails beyond
-    are ``e^lo B^-1`` and ``e^-hi I`` (next terms e^-36 smaller) and the endpoints get the
-    Euler-Maclaurin correction ``-h^2 / 12 (f'(hi) - f'(lo))`` (next term about 1e-10). Each node
-    is one solve with a diagonal-minus-rank-q matrix (Woodbury: a q x q system).
+    ``B^(-1/2)`` applied to q columns only: the integral ``(2 / pi) int_R e^s (e^(2s) + B)^(-1)
+    ds`` of :func:`duurzaam._model._inverse_sqrt_quadrature`, each node one solve with a
+    diagonal-minus-rank-q matrix (Woodbury: a q x q system).
 
     A parameter that the cluster alone determines (a period in which only it is at risk: a
     leverage of 1) makes ``B`` singular; clubSandwich's pseudo-inverse gives its direction 0.
@@ -711,17 +707,7 @@ def _cr2_large(th: np.ndarray, xg: np.ndarray, L: np.ndarray) -> np.ndarray:
     kmax = float(kval[~null].max()) if (~null).any() else 0.0
     lo = 0.5 * math.log(lam0.min() * (1 - kmax)) - 12
     hi = 0.5 * math.log(lam0.max()) + 12
-    n = int(math.ceil((hi - lo) / 0.3))
-    h = (hi - lo) / n
-    acc = np.zeros_like(R)
-    for j in range(n + 1):
-        s = lo + j * h
-        acc += (0.5 if j in (0, n) else 1.0) * math.exp(s) * solve(lam0 + math.exp(2 * s))
-    acc *= h
-    binv = solve(lam0)
-    acc += math.exp(lo) * binv + math.exp(-hi) * R                        # the tails
-    acc -= h * h / 12 * (-math.exp(-hi) * R - math.exp(lo) * binv)      # Euler-Maclaurin
-    acc *= 2 / math.pi
+    acc = _inverse_sqrt_quadrature(lambda e2: solve(lam0 + e2), R, lo, hi)
     if k:  # the leverage-1 directions: 0, as the pseudo-inverse
         acc -= c0**-0.5 * (N @ (N.T @ R))
     return (np.sqrt(th)[:, None] * acc).T

@@ -317,15 +317,7 @@ pub fn cif_statistic(data: &SurvData, cause: &[u8], k: usize, times: &[f64], w: 
 mod tests {
     use super::*;
 
-    /// A seeded xorshift stream of uniforms in [0, 1) for test data.
-    fn uniform(mut s: u64) -> impl FnMut() -> f64 {
-        move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::testutil::uniform;
 
     #[test]
     fn km_presorted_replicates_equal_a_fresh_estimate() {

@@ -54,11 +54,10 @@ pub fn logrank(data: &SurvData, w: Option<&[f64]>, opts: &LogrankOptions) -> Res
     let weighted = opts.rho != 0.0 || opts.gamma != 0.0;
     let records = data.entry.is_none() && !weighted;
     if opts.timefix && !(records && data.whole_range.is_none()) {
-        // the column fixed first (whole numbers below 1 / tolerance cannot move)
+        // the column fixed first
         debug_assert!(data.entry.is_none(), "timefix of exit times alone");
-        let moves = !data.whole_range.is_some_and(|(_, hi)| hi * crate::timefix::tolerance() < 1.0);
         let plain = LogrankOptions { timefix: false, ..*opts };
-        return match moves.then(|| crate::timefix::fix(data.exit)).flatten() {
+        return match crate::timefix::fix_exit(data) {
             Some(exit) => logrank(&data.with_exit(&exit), w, &plain),
             None => logrank(data, w, &plain),
         };
@@ -163,9 +162,9 @@ fn grid_sweeps(data: &SurvData, grid: &Grid, opts: &LogrankOptions, acc: &mut Ac
 }
 
 /// Untied data without entry times and with the plain log-rank weights: each (stratum, group)
-/// cell's records sorted by time (and R's timefix on them with `timefix`) (cells in parallel on large data, see [`SortedRecords`]), then
-/// per stratum the groups' sorted records merged from the last time back, read in memory order
-/// instead of jumping through the input columns row by row.
+/// cell's records sorted by time, in parallel on large data (see [`SortedRecords`]), with R's
+/// timefix on them when `timefix`; then per stratum the groups' records merged from the last time
+/// back, read in memory order instead of jumping through the input columns row by row.
 fn record_sweeps(data: &SurvData, w: Option<&[f64]>, timefix: bool, acc: &mut Acc) {
     let k = data.n_groups;
     let mut recs = SortedRecords::new(data, w, |i| data.stratum_of(i) * k + data.group_of(i), data.n_strata * k);

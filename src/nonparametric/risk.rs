@@ -150,29 +150,18 @@ enum Records {
 
 impl SortedRecords {
     pub fn new(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usize) -> usize + Sync, n_cells: usize) -> Self {
-        use rayon::prelude::*;
         let n = data.len();
         let key = |i: usize| (data.exit[i].to_bits() << 1) | data.event[i] as u64;
         let par = n >= PARALLEL_RECORDS;
         let (recs, off) = match w {
             None => {
                 let (mut keys, off) = bucketed(n, n_cells, &cell, &key, par);
-                let slices = split_cells(&mut keys, &off);
-                if par {
-                    slices.into_par_iter().for_each(|p| p.sort_unstable());
-                } else {
-                    slices.into_iter().for_each(|p| p.sort_unstable());
-                }
+                for_each(split_cells(&mut keys, &off), par, |p| p.sort_unstable());
                 (Records::Keys(keys), off)
             }
             Some(w) => {
                 let (mut recs, off) = bucketed(n, n_cells, &cell, &|i: usize| (key(i), w[i]), par);
-                let slices = split_cells(&mut recs, &off);
-                if par {
-                    slices.into_par_iter().for_each(|p| p.sort_unstable_by_key(|r| r.0));
-                } else {
-                    slices.into_iter().for_each(|p| p.sort_unstable_by_key(|r| r.0));
-                }
+                for_each(split_cells(&mut recs, &off), par, |p| p.sort_unstable_by_key(|r| r.0));
                 (Records::Weighted(recs), off)
             }
         };
@@ -185,7 +174,6 @@ impl SortedRecords {
     /// (records of a time that now holds events and censorings may come in any order, which the
     /// sweeps do not mind). Returns whether anything moved.
     pub fn timefix(&mut self) -> bool {
-        use rayon::prelude::*;
         let k = self.off.len() - 1;
         let par = self.off[k] >= PARALLEL_RECORDS;
         let y: Vec<f64> = self.merged_times(0, k, par).into_iter().map(f64::from_bits).collect();
@@ -199,15 +187,9 @@ impl SortedRecords {
         let from: Vec<u64> = from.iter().map(|f| f.to_bits()).collect();
         let to: Vec<u64> = to.iter().map(|t| t.to_bits()).collect();
         match &mut self.recs {
-            Records::Keys(v) => {
-                let cells = split_cells(v, &self.off);
-                let f = |c: &mut [u64]| snap_keys(c.iter_mut(), &from, &to);
-                if par { cells.into_par_iter().for_each(f) } else { cells.into_iter().for_each(f) }
-            }
+            Records::Keys(v) => for_each(split_cells(v, &self.off), par, |c| snap_keys(c.iter_mut(), &from, &to)),
             Records::Weighted(v) => {
-                let cells = split_cells(v, &self.off);
-                let f = |c: &mut [(u64, f64)]| snap_keys(c.iter_mut().map(|r| &mut r.0), &from, &to);
-                if par { cells.into_par_iter().for_each(f) } else { cells.into_iter().for_each(f) }
+                for_each(split_cells(v, &self.off), par, |c| snap_keys(c.iter_mut().map(|r| &mut r.0), &from, &to))
             }
         }
         true
@@ -402,8 +384,18 @@ fn merge_into<R>(a: &[R], b: &[R], key: impl Fn(&R) -> u64, out: &mut [std::mem:
     o
 }
 
+/// `f` on every item: in parallel (rayon) with `par`, else in order on the calling thread.
+pub(crate) fn for_each<T: Send>(items: Vec<T>, par: bool, f: impl Fn(T) + Sync + Send) {
+    use rayon::prelude::*;
+    if par {
+        items.into_par_iter().for_each(f);
+    } else {
+        items.into_iter().for_each(f);
+    }
+}
+
 /// The cells' parts of `v` (cell c holds `off[c]..off[c + 1]`).
-fn split_cells<'v, T>(v: &'v mut [T], off: &[usize]) -> Vec<&'v mut [T]> {
+pub(crate) fn split_cells<'v, T>(v: &'v mut [T], off: &[usize]) -> Vec<&'v mut [T]> {
     let mut slices = Vec::with_capacity(off.len() - 1);
     let mut rest = v;
     for c in 0..off.len() - 1 {
@@ -484,13 +476,7 @@ mod tests {
     #[test]
     fn timefix_on_records_equals_timefix_of_the_column() {
         let n = 250_000;
-        let mut x = 0x9E3779B97F4A7C15u64;
-        let mut u = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut u = crate::testutil::uniform(0x9E3779B97F4A7C15);
         let mut t: Vec<f64> = (0..n).map(|_| 500.0 * u()).collect();
         for i in (0..n).step_by(97) {
             t[i] = t[(i * 31 + 5) % n] * (1.0 + 3e-10); // near-equal, mostly in another cell

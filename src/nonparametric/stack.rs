@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use super::km::{estimates, kaplan_meier_clustered, Estimates, KmCurve, KmOptions};
-use super::risk::{SortedRecords, PARALLEL_RECORDS};
+use super::risk::{for_each, split_cells, SortedRecords, PARALLEL_RECORDS};
 use crate::data::SurvData;
 
 /// Column names in their order; the last two (the Nelson-Aalen hazard and its standard error)
@@ -57,11 +57,8 @@ impl KmStack {
         let k = self.offsets.len() - 1;
         let mut out: Vec<Vec<&mut [f64]>> = (0..k).map(|_| Vec::with_capacity(self.n_cols)).collect();
         for col in self.data.chunks_mut(self.len.max(1)).take(self.n_cols) {
-            let mut rest = col;
-            for (g, parts) in out.iter_mut().enumerate() {
-                let (head, tail) = rest.split_at_mut(self.offsets[g + 1] - self.offsets[g]);
-                parts.push(head);
-                rest = tail;
+            for (parts, part) in out.iter_mut().zip(split_cells(col, &self.offsets)) {
+                parts.push(part);
             }
         }
         out
@@ -78,10 +75,7 @@ pub fn kaplan_meier_stacked(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions
     if plain && data.whole_range.is_none() {
         return from_records(data, w, opts, hazard, timefix);
     }
-    // whole numbers below 1 / tolerance are at least 1 apart, absolutely and relative to their
-    // mean: nothing moves
-    let moves = timefix && !data.whole_range.is_some_and(|(_, hi)| hi * crate::timefix::tolerance() < 1.0);
-    match moves.then(|| crate::timefix::fix(data.exit)).flatten() {
+    match timefix.then(|| crate::timefix::fix_exit(data)).flatten() {
         Some(exit) => stack(&kaplan_meier_clustered(&data.with_exit(&exit), w, opts, cluster), hazard),
         None => stack(&kaplan_meier_clustered(data, w, opts, cluster), hazard),
     }
@@ -113,12 +107,7 @@ fn from_records(data: &SurvData, w: Option<&[f64]>, opts: &KmOptions, hazard: bo
         };
         estimates(n_risk, n_event, opts, Estimates { surv, se_surv, lower, upper, se_log: None, hazard });
     };
-    let groups = st.groups_mut();
-    if par {
-        groups.into_par_iter().enumerate().for_each(fill);
-    } else {
-        groups.into_iter().enumerate().for_each(fill);
-    }
+    for_each(st.groups_mut().into_iter().enumerate().collect(), par, fill);
     st
 }
 
@@ -136,12 +125,7 @@ pub fn stack(curves: &[KmCurve], hazard: bool) -> KmStack {
             dst.copy_from_slice(s);
         }
     };
-    let groups = st.groups_mut();
-    if par {
-        curves.par_iter().zip(groups).for_each(copy);
-    } else {
-        curves.iter().zip(groups).for_each(copy);
-    }
+    for_each(curves.iter().zip(st.groups_mut()).collect(), par, copy);
     st
 }
 
@@ -156,13 +140,7 @@ mod tests {
     #[test]
     fn swept_stack_equals_the_copied_curves() {
         let n = 3000;
-        let mut x = 88172645463325252u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = crate::testutil::uniform(88172645463325252);
         let t: Vec<f64> = (0..n).map(|_| -300.0 * next().ln()).collect();
         let e: Vec<u8> = (0..n).map(|_| (next() < 0.6) as u8).collect();
         let g: Vec<u32> = (0..n).map(|_| (next() * 4.0) as u32).collect();
