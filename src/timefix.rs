@@ -11,30 +11,66 @@ pub fn tolerance() -> f64 {
 
 /// The scale of the relative tolerance, R's `mean(abs(y))` over the distinct times: a
 /// compensated sum, so that every caller (the Python layer's `fix_times` and the core's own
-/// timefix) decides borderline runs alike.
+/// timefix, which sums in parts) decides borderline runs alike.
 pub fn scale(y: &[f64]) -> f64 {
-    // four interleaved compensated sums (independent chains), then their total
-    let mut acc = [(0.0f64, 0.0f64); 4];
-    let add = |(s, c): &mut (f64, f64), x: f64| {
-        let t = *s + x;
-        *c += if s.abs() >= x.abs() { (*s - t) + x } else { (x - t) + *s };
-        *s = t;
-    };
-    let mut quads = y.chunks_exact(4);
-    for q in &mut quads {
-        for (a, &v) in acc.iter_mut().zip(q) {
-            add(a, v.abs());
+    let mut s = AbsSum::default();
+    s.add(y);
+    s.mean()
+}
+
+/// A compensated sum of absolute values and their count: four interleaved chains (independent,
+/// so they pipeline), each a sum and its running rounding error (Neumaier). Sums of parts added
+/// together equal the sum of the whole up to the final rounding of the error terms.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AbsSum {
+    chains: [(f64, f64); 4],
+    n: usize,
+}
+
+fn two_sum((s, c): &mut (f64, f64), x: f64) {
+    let t = *s + x;
+    *c += if s.abs() >= x.abs() { (*s - t) + x } else { (x - t) + *s };
+    *s = t;
+}
+
+impl AbsSum {
+    /// Adds |v| for every value of `y`.
+    pub fn add(&mut self, y: &[f64]) {
+        let mut quads = y.chunks_exact(4);
+        for q in &mut quads {
+            for (a, &v) in self.chains.iter_mut().zip(q) {
+                two_sum(a, v.abs());
+            }
         }
+        for &v in quads.remainder() {
+            two_sum(&mut self.chains[0], v.abs());
+        }
+        self.n += y.len();
     }
-    for &v in quads.remainder() {
-        add(&mut acc[0], v.abs());
+
+    /// Adds another sum (of other values) to this one.
+    pub fn join(&mut self, other: &AbsSum) {
+        for (a, &(s, c)) in self.chains.iter_mut().zip(&other.chains) {
+            two_sum(a, s);
+            two_sum(a, c);
+        }
+        self.n += other.n;
     }
-    let mut total = (0.0, 0.0);
-    for (s, c) in acc {
-        add(&mut total, s);
-        add(&mut total, c);
+
+    /// How many values were added.
+    pub fn count(&self) -> usize {
+        self.n
     }
-    (total.0 + total.1) / y.len() as f64
+
+    /// The mean of the absolute values added.
+    pub fn mean(&self) -> f64 {
+        let mut total = (0.0, 0.0);
+        for (s, c) in self.chains {
+            two_sum(&mut total, s);
+            two_sum(&mut total, c);
+        }
+        (total.0 + total.1) / self.n as f64
+    }
 }
 
 /// R's timefix of one column of times (no NaN): `None` when nothing moves, otherwise the
@@ -69,26 +105,58 @@ pub fn fix_exit(data: &crate::SurvData) -> Option<Vec<f64>> {
 /// `scale` the mean of |y| and `tol` the tolerance, the pairs (time, first time of its run) for
 /// every time that is not the first of its run, in ascending order.
 pub fn moving_times(y: &[f64], scale: f64, tol: f64) -> (Vec<f64>, Vec<f64>) {
-    let (mut from, mut to) = (Vec::new(), Vec::new());
-    let mut first = match y.first() {
-        Some(&v) => v,
-        None => return (from, to),
-    };
-    // dy / scale <= tol decided by a product where rounding cannot matter (a margin of 4 ulps
-    // each way), by R's division otherwise
-    let lim = tol * scale;
-    let (sure_no, sure_yes) = (lim * (1.0 + 4.0 * f64::EPSILON), lim * (1.0 - 4.0 * f64::EPSILON));
+    let mut runs = Runs::new(scale, tol);
     for w in y.windows(2) {
-        let dy = w[1] - w[0];
-        let relative = if dy > sure_no { false } else if dy < sure_yes { true } else { dy / scale <= tol };
-        if dy <= tol || relative {
-            from.push(w[1]);
-            to.push(first);
-        } else {
-            first = w[1];
+        runs.step(w[0], w[1]);
+    }
+    runs.moving()
+}
+
+/// The runs of near-equal times, from the steps between consecutive distinct times in
+/// ascending order. Steps known to be far (a gap above [`Runs::candidate_gap`]) may be left
+/// out, so that a caller can find the few close ones without listing every step.
+#[derive(Debug, Clone)]
+pub struct Runs {
+    scale: f64,
+    tol: f64,
+    sure_no: f64,
+    sure_yes: f64,
+    from: Vec<f64>,
+    to: Vec<f64>,
+}
+
+impl Runs {
+    pub fn new(scale: f64, tol: f64) -> Self {
+        // dy / scale <= tol decided by a product where rounding cannot matter (a margin of 4 ulps
+        // each way), by R's division otherwise
+        let lim = tol * scale;
+        let (sure_no, sure_yes) = (lim * (1.0 + 4.0 * f64::EPSILON), lim * (1.0 - 4.0 * f64::EPSILON));
+        Runs { scale, tol, sure_no, sure_yes, from: Vec::new(), to: Vec::new() }
+    }
+
+    /// A gap above which no step joins a run, for any scale up to `max_scale` (the largest |y|
+    /// bounds the mean).
+    pub fn candidate_gap(max_scale: f64, tol: f64) -> f64 {
+        tol * max_scale.max(1.0) * (1.0 + 16.0 * f64::EPSILON)
+    }
+
+    /// The step from `a` to the next distinct time `b`.
+    #[inline]
+    pub fn step(&mut self, a: f64, b: f64) {
+        let dy = b - a;
+        let relative = if dy > self.sure_no { false } else if dy < self.sure_yes { true } else { dy / self.scale <= self.tol };
+        if dy <= self.tol || relative {
+            // a moved itself (the previous step ended at it): b joins a's run
+            let first = if self.from.last() == Some(&a) { *self.to.last().unwrap() } else { a };
+            self.from.push(b);
+            self.to.push(first);
         }
     }
-    (from, to)
+
+    /// The (time, first time of its run) pairs, ascending.
+    pub fn moving(self) -> (Vec<f64>, Vec<f64>) {
+        (self.from, self.to)
+    }
 }
 
 /// `values` with each value found in `from` replaced by the matching `to` (NaN and others kept);

@@ -168,19 +168,72 @@ impl SortedRecords {
         SortedRecords { recs, off }
     }
 
-    /// R's timefix on the sorted records: the distinct times of all cells (each cell's, merged),
-    /// the runs of near-equal times found on them (see [`crate::timefix`]), and every record's
-    /// time replaced by the first of its run. The replacement keeps each cell sorted by time
-    /// (records of a time that now holds events and censorings may come in any order, which the
-    /// sweeps do not mind). Returns whether anything moved.
+    /// R's timefix on the sorted records: the runs of near-equal times among the distinct
+    /// times of all cells (see [`crate::timefix`]), and every record's time replaced by the first
+    /// of its run. The replacement keeps each cell sorted by time (records of a time that now
+    /// holds events and censorings may come in any order, which the sweeps do not mind). Returns
+    /// whether anything moved.
+    ///
+    /// The distinct times are never listed whole: the time axis is cut into parts (at quantiles
+    /// of the largest cell, all records of a time in one part), and each part's distinct times
+    /// are merged from the cells in a buffer of its own (in parallel with many records), summed
+    /// for the tolerance's scale and searched for the steps that could be close; only those and
+    /// the steps between parts go on to [`crate::timefix::Runs`].
     pub fn timefix(&mut self) -> bool {
+        use crate::timefix::{AbsSum, Runs};
+        use rayon::prelude::*;
         let k = self.off.len() - 1;
         let par = self.off[k] >= PARALLEL_RECORDS;
-        let y: Vec<f64> = self.merged_times(0, k, par).into_iter().map(f64::from_bits).collect();
-        if y.len() < 2 {
+        let tol = crate::timefix::tolerance();
+        let Some(big) = (0..k).max_by_key(|&c| self.cell_len(c)) else { return false };
+        // times >= 0: the largest is the largest cell end, and it bounds the mean
+        let max_time = (0..k).filter(|&c| self.cell_len(c) > 0).map(|c| self.record(c, self.cell_len(c) - 1).0).fold(0.0, f64::max);
+        let gap = Runs::candidate_gap(max_time, tol);
+        let n_parts = if par { 16 } else { 1 };
+        let mut cuts: Vec<u64> = (1..n_parts).map(|p| self.time_bits(big, self.cell_len(big) * p / n_parts)).collect();
+        cuts.dedup();
+        // start of part p in cell c: bounds[c][p]
+        let bounds: Vec<Vec<usize>> = (0..k)
+            .map(|c| {
+                let mut b = vec![0];
+                b.extend(cuts.iter().map(|&cut| self.partition(c, cut)));
+                b.push(self.cell_len(c));
+                b
+            })
+            .collect();
+        let scan = |(y, pool): &mut (Vec<f64>, Vec<Vec<f64>>), p: usize| -> PartScan {
+            match &self.recs {
+                Records::Keys(v) => distinct_into(&self.part(v, &bounds, p), &|&k| k >> 1, y, pool),
+                Records::Weighted(v) => distinct_into(&self.part(v, &bounds, p), &|r| r.0 >> 1, y, pool),
+            }
+            let mut sum = AbsSum::default();
+            sum.add(y);
+            let close = y.windows(2).filter(|w| w[1] - w[0] <= gap).map(|w| (w[0], w[1])).collect();
+            PartScan { sum, ends: y.first().map(|&a| (a, *y.last().unwrap())), close }
+        };
+        let n_parts = cuts.len() + 1;
+        let parts: Vec<PartScan> = if par {
+            (0..n_parts).into_par_iter().with_min_len(n_parts.div_ceil(rayon::current_num_threads())).map_init(Default::default, scan).collect()
+        } else {
+            let mut bufs = Default::default();
+            (0..n_parts).map(|p| scan(&mut bufs, p)).collect()
+        };
+        let mut sum = AbsSum::default();
+        parts.iter().for_each(|p| sum.join(&p.sum));
+        if sum.count() < 2 {
             return false;
         }
-        let (from, to) = crate::timefix::moving_times(&y, crate::timefix::scale(&y), crate::timefix::tolerance());
+        let mut runs = Runs::new(sum.mean(), tol);
+        let mut last: Option<f64> = None;
+        for part in &parts {
+            let Some((lo, hi)) = part.ends else { continue };
+            if let Some(prev) = last {
+                runs.step(prev, lo);
+            }
+            part.close.iter().for_each(|&(a, b)| runs.step(a, b));
+            last = Some(hi);
+        }
+        let (from, to) = runs.moving();
         if from.is_empty() {
             return false;
         }
@@ -195,29 +248,23 @@ impl SortedRecords {
         true
     }
 
-    /// The distinct times (as bits) of the cells `lo..hi`, sorted: merged in pairs, the halves in
-    /// parallel with `par`.
-    fn merged_times(&self, lo: usize, hi: usize, par: bool) -> Vec<u64> {
-        let cell = |c: usize| self.off[c]..self.off[c + 1];
-        match hi - lo {
-            0 => Vec::new(),
-            1 | 2 => {
-                let (a, b) = (cell(lo), if hi - lo == 2 { cell(lo + 1) } else { 0..0 });
-                match &self.recs {
-                    Records::Keys(v) => merge_split(&v[a], &v[b], &|&k| k >> 1, par),
-                    Records::Weighted(v) => merge_split(&v[a], &v[b], &|r| r.0 >> 1, par),
-                }
-            }
-            n => {
-                let mid = lo + n / 2;
-                let (a, b) = if par {
-                    rayon::join(|| self.merged_times(lo, mid, par), || self.merged_times(mid, hi, par))
-                } else {
-                    (self.merged_times(lo, mid, par), self.merged_times(mid, hi, par))
-                };
-                merge_split(&a, &b, &|&t| t, par)
-            }
+    /// The time (as bits) of the `j`-th record of cell `c`.
+    fn time_bits(&self, c: usize, j: usize) -> u64 {
+        self.record(c, j).0.to_bits()
+    }
+
+    /// Records of cell `c` with a time below `bits`.
+    fn partition(&self, c: usize, bits: u64) -> usize {
+        let cell = self.off[c]..self.off[c + 1];
+        match &self.recs {
+            Records::Keys(v) => v[cell].partition_point(|&k| k >> 1 < bits),
+            Records::Weighted(v) => v[cell].partition_point(|r| r.0 >> 1 < bits),
         }
+    }
+
+    /// Part `p` of every cell's records.
+    fn part<'a, R>(&self, v: &'a [R], bounds: &[Vec<usize>], p: usize) -> Vec<&'a [R]> {
+        bounds.iter().enumerate().map(|(c, b)| &v[self.off[c] + b[p]..self.off[c] + b[p + 1]]).collect()
     }
 
     /// Records in cell `c`.
@@ -327,61 +374,64 @@ fn bucketed<T: Copy + Default + Send>(n: usize, n_cells: usize, cell: &(impl Fn(
     (buf, off)
 }
 
-/// As [`merge_distinct`], large lists in two halves in parallel with `par`: split at the median
-/// value of the longer list (everything below it in both lists first), each half written into
-/// its own part of the output, the second moved down to follow the first.
-fn merge_split<R: Sync>(a: &[R], b: &[R], key: &(impl Fn(&R) -> u64 + Sync), par: bool) -> Vec<u64> {
-    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-    if !par || long.len() + short.len() < PARALLEL_RECORDS {
-        return merge_distinct(a, b, key);
+/// The distinct times of lists of records sorted by them, in order, into `out`: `key(r)` the
+/// bits of a time >= 0 (below `u64::MAX`). Up to four lists are merged in one pass; more are
+/// merged in four groups first, in buffers taken from and given back to `pool` (kept by the
+/// caller: fresh pages cost more than the merge).
+fn distinct_into<R>(lists: &[&[R]], key: &impl Fn(&R) -> u64, out: &mut Vec<f64>, pool: &mut Vec<Vec<f64>>) {
+    if lists.len() <= 4 {
+        let mut four: [&[R]; 4] = [&[]; 4];
+        four[..lists.len()].copy_from_slice(lists);
+        return merge4(four, key, out);
     }
-    let pivot = key(&long[long.len() / 2]);
-    let (i, j) = (long.partition_point(|r| key(r) < pivot), short.partition_point(|r| key(r) < pivot));
-    let total = long.len() + short.len();
-    let mut out: Vec<u64> = crate::mem::with_capacity(total);
+    let q = lists.len().div_ceil(4);
+    let mut bufs: Vec<Vec<f64>> = lists
+        .chunks(q)
+        .map(|group| {
+            let mut b = pool.pop().unwrap_or_default();
+            distinct_into(group, key, &mut b, pool);
+            b
+        })
+        .collect();
+    bufs.resize_with(4, Vec::new);
+    merge4([&bufs[0], &bufs[1], &bufs[2], &bufs[3]], &|t: &f64| t.to_bits(), out);
+    pool.extend(bufs);
+}
+
+/// Writes the distinct times of four lists of records sorted by them (`key(r)` the bits of a
+/// time >= 0, below `u64::MAX`) into `out`, in order: each step writes the smallest head and
+/// moves on every list whose head it is, without branching on which.
+fn merge4<R>(lists: [&[R]; 4], key: &impl Fn(&R) -> u64, out: &mut Vec<f64>) {
+    let total: usize = lists.iter().map(|l| l.len()).sum();
+    out.clear();
+    out.reserve(total);
     let buf = &mut out.spare_capacity_mut()[..total];
-    let (low, high) = buf.split_at_mut(i + j);
-    let (n_low, n_high) = rayon::join(|| merge_into(&long[..i], &short[..j], key, low), || merge_into(&long[i..], &short[j..], key, high));
-    buf.copy_within(i + j..i + j + n_high, n_low);
-    // SAFETY: merge_into wrote the first n_low and (moved down behind them) n_high values
-    unsafe { out.set_len(n_low + n_high) };
-    out
-}
-
-/// The distinct values `key(r)` (below `u64::MAX`) of two lists of records sorted by them,
-/// in order.
-fn merge_distinct<R>(a: &[R], b: &[R], key: impl Fn(&R) -> u64) -> Vec<u64> {
-    // written straight into fresh capacity: zeroing it first (calloc from the heap) would touch
-    // every page twice
-    let total = a.len() + b.len();
-    let mut out: Vec<u64> = crate::mem::with_capacity(total);
-    let n = merge_into(a, b, key, &mut out.spare_capacity_mut()[..total]);
-    // SAFETY: merge_into wrote the first n values
-    unsafe { out.set_len(n) };
-    out
-}
-
-/// Writes the distinct values `key(r)` (below `u64::MAX`) of two lists of records sorted by
-/// them into `out` (at least as long as both lists), in order; returns how many. Branch-free:
-/// each step writes the smaller head and moves on when it is new.
-fn merge_into<R>(a: &[R], b: &[R], key: impl Fn(&R) -> u64, out: &mut [std::mem::MaybeUninit<u64>]) -> usize {
-    assert!(out.len() >= a.len() + b.len());
-    let (mut i, mut j, mut o) = (0, 0, 0);
-    let mut last = u64::MAX;
-    let mut put = |m: u64| {
-        // o is at most the number of values read before this one: within bounds
-        out[o].write(m);
-        o += (m != last) as usize;
-        last = m;
-    };
-    while i < a.len() && j < b.len() {
-        let (x, y) = (key(&a[i]), key(&b[j]));
-        put(x.min(y));
-        i += (x <= y) as usize;
-        j += (y <= x) as usize;
+    let mut at = [0usize; 4];
+    let head = |c: usize, at: &[usize; 4]| lists[c].get(at[c]).map_or(u64::MAX, key);
+    let mut o = 0;
+    loop {
+        let h = [head(0, &at), head(1, &at), head(2, &at), head(3, &at)];
+        let m = h[0].min(h[1]).min(h[2].min(h[3]));
+        if m == u64::MAX {
+            break;
+        }
+        // every step moves at least one list on: o < total
+        buf[o].write(f64::from_bits(m));
+        o += 1;
+        for c in 0..4 {
+            at[c] += (h[c] == m) as usize;
+        }
     }
-    a[i..].iter().chain(&b[j..]).for_each(|r| put(key(r)));
-    o
+    // SAFETY: the first o values were written
+    unsafe { out.set_len(o) };
+}
+
+/// One part of the time axis in [`SortedRecords::timefix`]: the sum of its distinct times, its
+/// first and last, and the steps between them that could be close.
+struct PartScan {
+    sum: crate::timefix::AbsSum,
+    ends: Option<(f64, f64)>,
+    close: Vec<(f64, f64)>,
 }
 
 /// `f` on every item: in parallel (rayon) with `par`, else in order on the calling thread.
@@ -501,13 +551,22 @@ mod tests {
     }
 
     #[test]
-    fn split_merge_equals_the_plain_merge() {
-        let a: Vec<u64> = (0..300_000u64).map(|i| i * 3 / 2).collect();
-        let b: Vec<u64> = (0..200_000u64).map(|i| i * 2 + 1).collect();
-        let want = merge_distinct(&a, &b, |&k| k);
-        assert_eq!(merge_split(&a, &b, &|&k| k, true), want);
-        assert_eq!(merge_split(&b, &a, &|&k| k, true), want);
-        assert!(want.windows(2).all(|w| w[0] < w[1]));
+    fn distinct_times_of_many_lists() {
+        let lists: Vec<Vec<u64>> = (0..5u64).map(|j| (0..3000u64).map(|i| i * (j + 2) / 2).collect()).collect();
+        let (mut out, mut pool) = (vec![7.0], Vec::new());
+        for n in 0..=5 {
+            let slices: Vec<&[u64]> = lists[..n].iter().map(|l| &l[..]).collect();
+            distinct_into(&slices, &|&k| (k as f64).to_bits(), &mut out, &mut pool);
+            let slices: Vec<&[u64]> = lists[..n].iter().chain(&lists[..n]).chain(&lists[..n]).map(|l| &l[..]).collect();
+            let mut again = Vec::new();
+            distinct_into(&slices, &|&k| (k as f64).to_bits(), &mut again, &mut pool);
+            assert_eq!(again, out);
+            let mut want: Vec<f64> = lists[..n].concat().into_iter().map(|k| k as f64).collect();
+            want.sort_unstable_by(f64::total_cmp);
+            want.dedup();
+            assert_eq!(out, want);
+        }
+        assert!(pool.len() >= 4);
     }
 
     #[test]
