@@ -550,6 +550,33 @@ mod tests {
         }
     }
 
+    /// Every time in a run of three near-equal times in three cells of nine, so that the cuts
+    /// between parts fall inside runs (the step across a cut joins a run that goes on in the
+    /// next part): equal to timefix of the column first.
+    #[test]
+    fn timefix_on_records_with_runs_across_parts() {
+        let m = 90_000;
+        let mut u = crate::testutil::uniform(0x2545F4914F6CDD1D);
+        let mut t = Vec::with_capacity(3 * m);
+        for _ in 0..m {
+            let base = 1.0 + 1000.0 * u();
+            t.extend([base, base * (1.0 + 1e-10), base * (1.0 + 2e-10)]);
+        }
+        let n = t.len();
+        let e: Vec<u8> = (0..n).map(|i| (i % 5 != 0) as u8).collect();
+        let g: Vec<u32> = (0..n).map(|i| ((i / 3 + i % 3 * 4) % 9) as u32).collect();
+        let fixed = crate::timefix::fix(&t).expect("runs move");
+        assert!(fixed.iter().zip(&t).filter(|(a, b)| a != b).count() >= 2 * m);
+        let d = SurvData::new(&t, &e, None, None).unwrap().with_groups(&g, 9).unwrap();
+        let df = d.with_exit(&fixed);
+        let mut recs = SortedRecords::new(&d, None, |i| d.group_of(i), 9);
+        assert!(recs.timefix());
+        let want = SortedRecords::new(&df, None, |i| df.group_of(i), 9);
+        for c in 0..9 {
+            assert_eq!(recs.table(c), want.table(c));
+        }
+    }
+
     #[test]
     fn distinct_times_of_many_lists() {
         let lists: Vec<Vec<u64>> = (0..5u64).map(|j| (0..3000u64).map(|i| i * (j + 2) / 2).collect()).collect();
