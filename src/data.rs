@@ -35,25 +35,57 @@ fn check_len(field: Field, expected: usize, found: usize) -> Result<()> {
     Ok(())
 }
 
-fn check_codes(field: Field, codes: &[u32], n_levels: usize) -> Result<()> {
+/// The rows per level of valid codes (every level used).
+fn check_codes(field: Field, codes: &[u32], n_levels: usize) -> Result<Vec<usize>> {
     if n_levels == 0 {
         return Err(Error::InvalidArgument(format!("column '{}' has no levels", field.as_str())));
     }
-    let mut seen = vec![false; n_levels];
-    for (row, &c) in codes.iter().enumerate() {
-        if c as usize >= n_levels {
-            return Err(Error::InvalidValue { field, row, reason: "code out of range" });
-        }
-        seen[c as usize] = true;
-    }
-    if let Some(level) = seen.iter().position(|s| !s) {
+    let counts = code_counts(codes, n_levels).map_err(|row| Error::InvalidValue { field, row, reason: "code out of range" })?;
+    if let Some(level) = counts.iter().position(|&k| k == 0) {
         return Err(Error::InvalidArgument(format!(
             "column '{}': level {} has no rows",
             field.as_str(),
             level
         )));
     }
-    Ok(())
+    Ok(counts)
+}
+
+/// How many rows each code `0..k` has; `Err(row)` for the first code that is not below `k`.
+/// The range is checked by a maximum (vectorised); with up to 65,536 codes the counts go to
+/// four interleaved tables (a row that repeats the previous code does not wait for its
+/// increment), in parallel chunks for long columns.
+pub fn code_counts(codes: &[u32], k: usize) -> std::result::Result<Vec<usize>, usize> {
+    use rayon::prelude::*;
+    if !all_chunks(codes, |c| (c.iter().fold(0u32, |m, &x| m.max(x)) as usize) < k) {
+        return Err(codes.iter().position(|&c| c as usize >= k).unwrap());
+    }
+    let ways = if k <= 1 << 16 { 4 } else { 1 };
+    let count = |chunk: &[u32]| {
+        if ways == 1 {
+            let mut t = vec![0usize; k];
+            chunk.iter().for_each(|&c| t[c as usize] += 1);
+            return t;
+        }
+        let mut t = vec![0usize; 4 * k];
+        let mut quads = chunk.chunks_exact(4);
+        for q in &mut quads {
+            for (j, &c) in q.iter().enumerate() {
+                t[j * k + c as usize] += 1;
+            }
+        }
+        quads.remainder().iter().for_each(|&c| t[c as usize] += 1);
+        (0..k).map(|c| t[c] + t[k + c] + t[2 * k + c] + t[3 * k + c]).collect::<Vec<usize>>()
+    };
+    let add = |mut a: Vec<usize>, b: Vec<usize>| {
+        a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        a
+    };
+    Ok(if codes.len() >= 200_000 && k <= 1 << 16 {
+        codes.par_chunks(codes.len().div_ceil(8)).map(count).reduce_with(add).unwrap()
+    } else {
+        count(codes)
+    })
 }
 
 /// `Some((lo, hi))` when every time is a whole number (a cast round trip instead of trunc(), a
@@ -79,7 +111,10 @@ impl<'a> SurvData<'a> {
         // Validity in one branch-free pass (the row-by-row search for the culprit runs only when
         // something is wrong); then whether the times are whole numbers, which continuous times
         // answer at their first value, and only then their range.
-        let clean = exit.iter().fold(true, |ok, &t| ok & (0.0..f64::INFINITY).contains(&t));
+        // `&` of comparisons, not `contains` (which short-circuits): the loop vectorises; NaN
+        // fails both
+        #[allow(clippy::manual_range_contains)]
+        let clean = all_chunks(exit, |c| c.iter().fold(true, |ok, &t| ok & (t >= 0.0) & (t < f64::INFINITY)));
         let whole_range = whole_range(exit);
         for (row, &t) in exit.iter().enumerate().filter(|_| !clean) {
             if !t.is_finite() {
@@ -89,7 +124,8 @@ impl<'a> SurvData<'a> {
                 return Err(Error::InvalidValue { field: Field::Duration, row, reason: "value is negative" });
             }
         }
-        if let Some(row) = event.iter().position(|&e| e > 1) {
+        if event.iter().fold(0u8, |m, &e| m.max(e)) > 1 {
+            let row = event.iter().position(|&e| e > 1).unwrap();
             return Err(Error::InvalidValue { field: Field::Event, row, reason: "value is not 0 or 1" });
         }
         if let Some(entry) = entry {
@@ -128,12 +164,17 @@ impl<'a> SurvData<'a> {
     }
 
     /// Adds group codes (0..n_groups); every level must have at least one row.
-    pub fn with_groups(mut self, codes: &'a [u32], n_groups: usize) -> Result<Self> {
+    pub fn with_groups(self, codes: &'a [u32], n_groups: usize) -> Result<Self> {
+        Ok(self.with_groups_counted(codes, n_groups)?.0)
+    }
+
+    /// [`Self::with_groups`], with the number of rows in each group (counted by the check).
+    pub fn with_groups_counted(mut self, codes: &'a [u32], n_groups: usize) -> Result<(Self, Vec<usize>)> {
         check_len(Field::Group, self.len(), codes.len())?;
-        check_codes(Field::Group, codes, n_groups)?;
+        let rows = check_codes(Field::Group, codes, n_groups)?;
         self.group = Some(codes);
         self.n_groups = n_groups;
-        Ok(self)
+        Ok((self, rows))
     }
 
     /// Adds strata codes (0..n_strata); every level must have at least one row.
@@ -174,17 +215,25 @@ impl<'a> SurvData<'a> {
 
 /// Event indicators given as numbers (0/1; booleans arrive as 0/1) turned into codes, naming the
 /// first row that is neither.
-pub fn event_codes<T: Copy + PartialEq + From<u8>>(values: &[T]) -> Result<Vec<u8>> {
+pub fn event_codes<T: Copy + PartialEq + From<u8> + Sync>(values: &[T]) -> Result<Vec<u8>> {
+    use rayon::prelude::*;
     let (zero, one) = (T::from(0u8), T::from(1u8));
     // Branch-free: events are in random order, and a branch per row mispredicts half the time.
-    let mut ok = true;
-    let out: Vec<u8> = values
-        .iter()
-        .map(|&v| {
+    let code = |chunk: &[T], out: &mut [u8]| {
+        let mut ok = true;
+        for (o, &v) in out.iter_mut().zip(chunk) {
             ok &= (v == zero) | (v == one);
-            (v == one) as u8
-        })
-        .collect();
+            *o = (v == one) as u8;
+        }
+        ok
+    };
+    let mut out = vec![0u8; values.len()];
+    let ok = if values.len() >= PARALLEL_ROWS {
+        let size = values.len().div_ceil(8);
+        values.par_chunks(size).zip(out.par_chunks_mut(size)).map(|(c, o)| code(c, o)).reduce(|| true, |a, b| a & b)
+    } else {
+        code(values, &mut out)
+    };
     if !ok {
         let row = values.iter().position(|&v| v != zero && v != one).unwrap();
         return Err(Error::InvalidValue { field: Field::Event, row, reason: "value is not 0 or 1 (False or True)" });
@@ -192,9 +241,37 @@ pub fn event_codes<T: Copy + PartialEq + From<u8>>(values: &[T]) -> Result<Vec<u
     Ok(out)
 }
 
+/// Rows from which the checks of a column run in parallel chunks (each pass is a read of
+/// memory, which one core does not saturate).
+pub const PARALLEL_ROWS: usize = 200_000;
+
+/// `check` of every chunk of `values` (in parallel for long columns): whether all pass.
+fn all_chunks<T: Sync>(values: &[T], check: impl Fn(&[T]) -> bool + Sync + Send) -> bool {
+    use rayon::prelude::*;
+    if values.len() >= PARALLEL_ROWS {
+        values.par_chunks(values.len().div_ceil(8)).all(check)
+    } else {
+        check(values)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_counts_all_paths() {
+        for (n, k) in [(10usize, 3usize), (300_001, 5), (1000, 100_000), (300_000, 70_000)] {
+            let codes: Vec<u32> = (0..n).map(|i| ((i * 2_654_435_761) % k) as u32).collect();
+            let mut want = vec![0usize; k];
+            codes.iter().for_each(|&c| want[c as usize] += 1);
+            assert_eq!(code_counts(&codes, k), Ok(want));
+            let mut bad = codes.clone();
+            bad[n / 2] = k as u32;
+            bad[n - 1] = u32::MAX;
+            assert_eq!(code_counts(&bad, k), Err(n / 2));
+        }
+    }
 
     #[test]
     fn rejects_bad_values_naming_the_row() {

@@ -88,26 +88,45 @@ pub fn argsort_auto(values: &[f64]) -> Vec<u32> {
 }
 
 /// Integer codes 0..k for integer labels, with the sorted distinct labels (pandas' factorize with
-/// sort=True, for the common case of integer group columns, in two linear passes).
+/// sort=True, for the common case of integer group columns, in two linear passes; in parallel
+/// chunks for long columns of few labels).
 pub fn factorize_i64(values: &[i64]) -> (Vec<u32>, Vec<i64>) {
-    let (lo, hi) = values.iter().fold((i64::MAX, i64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    use rayon::prelude::*;
     if values.is_empty() {
         return (Vec::new(), Vec::new());
     }
+    let par = values.len() >= 200_000;
+    let range = |c: &[i64]| c.iter().fold((i64::MAX, i64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = if par {
+        values.par_chunks(1 << 16).map(range).reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)))
+    } else {
+        range(values)
+    };
     let span = (hi as i128 - lo as i128) as u128;
     if span < (4 * values.len() + 65_536) as u128 {
-        let mut map = vec![u32::MAX; span as usize + 1];
-        for &v in values {
-            map[(v - lo) as usize] = 0;
-        }
+        let seen = |c: &[i64]| {
+            let mut m = vec![false; span as usize + 1];
+            c.iter().for_each(|&v| m[(v - lo) as usize] = true);
+            m
+        };
+        // few labels: each chunk marks its own table, the tables are or-ed
+        let seen = if par && span < 65_536 {
+            let or = |mut a: Vec<bool>, b: Vec<bool>| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
+                a
+            };
+            values.par_chunks(values.len().div_ceil(8)).map(seen).reduce_with(or).unwrap()
+        } else {
+            seen(values)
+        };
+        let mut map = vec![u32::MAX; seen.len()];
         let mut levels = Vec::new();
-        for (k, slot) in map.iter_mut().enumerate() {
-            if *slot == 0 {
-                *slot = levels.len() as u32;
-                levels.push(lo + k as i64);
-            }
+        for (k, _) in seen.iter().enumerate().filter(|(_, &s)| s) {
+            map[k] = levels.len() as u32;
+            levels.push(lo + k as i64);
         }
-        let codes = values.iter().map(|&v| map[(v - lo) as usize]).collect();
+        let code = |&v: &i64| map[(v - lo) as usize];
+        let codes = if par { values.par_iter().map(code).collect() } else { values.iter().map(code).collect() };
         (codes, levels)
     } else {
         let mut levels = values.to_vec();
@@ -145,6 +164,16 @@ mod tests {
     fn factorize_both_paths() {
         assert_eq!(factorize_i64(&[5, -2, 5, 9]), (vec![1, 0, 1, 2], vec![-2, 5, 9]));
         assert_eq!(factorize_i64(&[i64::MAX, 0, i64::MIN]), (vec![2, 1, 0], vec![i64::MIN, 0, i64::MAX]));
+        // long columns: the parallel chunks (few labels) and a wide span
+        for spread in [7i64, 3_000_000] {
+            let v: Vec<i64> = (0..300_000i64).map(|i| (i * 7919 % 1_000_003) % spread - 3).collect();
+            let (codes, levels) = factorize_i64(&v);
+            let mut want = v.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(levels, want);
+            assert!(v.iter().zip(&codes).all(|(x, &c)| levels[c as usize] == *x));
+        }
     }
 
     #[test]

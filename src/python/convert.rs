@@ -77,17 +77,6 @@ pub(crate) fn same_lengths(lens: &[usize]) -> PyResult<()> {
     Ok(())
 }
 
-pub(crate) fn rows_per_code(codes: Option<&[u32]>, k: usize, n: usize) -> Vec<usize> {
-    match codes {
-        None => vec![n],
-        Some(c) => {
-            let mut out = vec![0usize; k];
-            c.iter().for_each(|&g| out[g as usize] += 1);
-            out
-        }
-    }
-}
-
 /// Integer labels to codes 0..k and the sorted distinct labels.
 #[pyfunction]
 pub(crate) fn factorize_i64<'py>(py: Python<'py>, values: PyReadonlyArray1<'py, i64>) -> PyResult<(Bound<'py, numpy::PyArray1<u32>>, Bound<'py, numpy::PyArray1<i64>>)> {
@@ -117,23 +106,25 @@ pub(crate) fn timefix_snap<'py>(py: Python<'py>, values: PyReadonlyArray1<'py, f
 
 /// Runs one core call on a scoped thread, without the GIL, while this thread checks for Ctrl-C
 /// every 20 ms: an interrupt sets the call's flag (iterative fits stop at their next iteration,
-/// see [`crate::interrupt`]) and raises KeyboardInterrupt once the worker has stopped.
+/// see [`crate::interrupt`]) and raises KeyboardInterrupt once the worker has stopped. The worker
+/// says when it is done over a channel, so the result is taken at once, not at the next tick.
 pub(crate) fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    use std::sync::mpsc::RecvTimeoutError;
     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     std::thread::scope(|scope| {
         let inner = flag.clone();
-        let handle = scope.spawn(move || crate::interrupt::with_flag(inner, work));
+        let (done, mut wait) = std::sync::mpsc::sync_channel::<()>(1);
+        let handle = scope.spawn(move || {
+            let out = crate::interrupt::with_flag(inner, work);
+            let _ = done.send(());
+            out
+        });
         loop {
-            let finished = py.detach(|| {
-                for _ in 0..20 {
-                    if handle.is_finished() {
-                        return true;
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(1));
-                }
-                handle.is_finished()
-            });
-            if finished {
+            // the receiver goes into the GIL-free closure and comes back (it is not Sync)
+            let (got, rx) = py.detach(move || (wait.recv_timeout(std::time::Duration::from_millis(20)), wait));
+            wait = rx;
+            // a worker that panicked drops its sender: Disconnected
+            if !matches!(got, Err(RecvTimeoutError::Timeout)) {
                 break;
             }
             if let Err(e) = py.check_signals() {

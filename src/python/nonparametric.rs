@@ -56,8 +56,9 @@ pub(crate) fn kaplan_meier<'py>(
     let (st, rows) = interruptible(py, || -> Result<_, Error> {
         let event = event_s.codes()?;
         let mut d = SurvData::new(exit, &event, entry, weight)?;
+        let mut rows = vec![d.len()];
         if let Some(g) = group {
-            d = d.with_groups(g, n_groups)?;
+            (d, rows) = d.with_groups_counted(g, n_groups)?;
         }
         if let Some(c) = cluster {
             if c.len() != d.len() || c.iter().any(|&g| g as usize >= n_clusters) {
@@ -65,7 +66,7 @@ pub(crate) fn kaplan_meier<'py>(
             }
         }
         let cl = cluster.map(|c| (c, n_clusters));
-        Ok((np_::kaplan_meier_stacked(&d, d.weight, &opts, cl, hazard, timefix), rows_per_code(group, n_groups, d.len())))
+        Ok((np_::kaplan_meier_stacked(&d, d.weight, &opts, cl, hazard, timefix), rows))
     })?;
     let shape = [st.n_cols, st.len];
     Ok((st.data.into_pyarray(py).reshape(shape)?, st.offsets, rows))
@@ -138,11 +139,11 @@ pub(crate) fn logrank<'py>(
     let strata = strata.as_ref().map(slice).transpose()?;
     let r = interruptible(py, || -> Result<_, Error> {
             let event = event_s.codes()?;
-            let mut d = SurvData::new(exit, &event, entry, weight)?.with_groups(group, n_groups)?;
+            let (mut d, rows) = SurvData::new(exit, &event, entry, weight)?.with_groups_counted(group, n_groups)?;
             if let Some(s) = strata {
                 d = d.with_strata(s, n_strata)?;
             }
-            Ok((np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma, timefix })?, rows_per_code(Some(group), n_groups, d.len())))
+            Ok((np_::logrank(&d, d.weight, &LogrankOptions { rho, gamma, timefix })?, rows))
         })?;
     let (r, rows) = r;
     let out = PyDict::new(py);
