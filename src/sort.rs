@@ -104,20 +104,28 @@ pub fn factorize_i64(values: &[i64]) -> (Vec<u32>, Vec<i64>) {
     };
     let span = (hi as i128 - lo as i128) as u128;
     if span < (4 * values.len() + 65_536) as u128 {
-        let seen = |c: &[i64]| {
+        // codes v - lo, with the values seen marked in the same pass (each chunk its own table
+        // when there are few labels, or-ed after); they are the codes unless some value in the
+        // range is missing, which a second pass maps out
+        let offsets = |c: &[i64], out: &mut [u32]| {
             let mut m = vec![false; span as usize + 1];
-            c.iter().for_each(|&v| m[(v - lo) as usize] = true);
+            for (o, &v) in out.iter_mut().zip(c) {
+                let k = (v - lo) as usize;
+                m[k] = true;
+                *o = k as u32;
+            }
             m
         };
-        // few labels: each chunk marks its own table, the tables are or-ed
+        let mut codes = vec![0u32; values.len()];
         let seen = if par && span < 65_536 {
             let or = |mut a: Vec<bool>, b: Vec<bool>| {
                 a.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
                 a
             };
-            values.par_chunks(values.len().div_ceil(8)).map(seen).reduce_with(or).unwrap()
+            let size = values.len().div_ceil(8);
+            values.par_chunks(size).zip(codes.par_chunks_mut(size)).map(|(c, o)| offsets(c, o)).reduce_with(or).unwrap()
         } else {
-            seen(values)
+            offsets(values, &mut codes)
         };
         let mut map = vec![u32::MAX; seen.len()];
         let mut levels = Vec::new();
@@ -125,8 +133,14 @@ pub fn factorize_i64(values: &[i64]) -> (Vec<u32>, Vec<i64>) {
             map[k] = levels.len() as u32;
             levels.push(lo + k as i64);
         }
-        let code = |&v: &i64| map[(v - lo) as usize];
-        let codes = if par { values.par_iter().map(code).collect() } else { values.iter().map(code).collect() };
+        if levels.len() < seen.len() {
+            let remap = |c: &mut u32| *c = map[*c as usize];
+            if par {
+                codes.par_iter_mut().for_each(remap);
+            } else {
+                codes.iter_mut().for_each(remap);
+            }
+        }
         (codes, levels)
     } else {
         let mut levels = values.to_vec();
@@ -165,8 +179,9 @@ mod tests {
         assert_eq!(factorize_i64(&[5, -2, 5, 9]), (vec![1, 0, 1, 2], vec![-2, 5, 9]));
         assert_eq!(factorize_i64(&[i64::MAX, 0, i64::MIN]), (vec![2, 1, 0], vec![i64::MIN, 0, i64::MAX]));
         // long columns: the parallel chunks (few labels) and a wide span
-        for spread in [7i64, 3_000_000] {
-            let v: Vec<i64> = (0..300_000i64).map(|i| (i * 7919 % 1_000_003) % spread - 3).collect();
+        for spread in [7i64, 3_000_000, -2] {
+            // -2: the labels 0 and 2 of the range 0..=2 (one missing)
+            let v: Vec<i64> = (0..300_000i64).map(|i| if spread < 0 { i % 2 * 2 } else { (i * 7919 % 1_000_003) % spread - 3 }).collect();
             let (codes, levels) = factorize_i64(&v);
             let mut want = v.clone();
             want.sort_unstable();

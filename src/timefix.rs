@@ -36,16 +36,14 @@ fn two_sum((s, c): &mut (f64, f64), x: f64) {
 impl AbsSum {
     /// Adds |v| for every value of `y`.
     pub fn add(&mut self, y: &[f64]) {
-        let mut quads = y.chunks_exact(4);
-        for q in &mut quads {
-            for (a, &v) in self.chains.iter_mut().zip(q) {
-                two_sum(a, v.abs());
-            }
-        }
-        for &v in quads.remainder() {
-            two_sum(&mut self.chains[0], v.abs());
-        }
-        self.n += y.len();
+        y.iter().for_each(|&v| self.push(v));
+    }
+
+    /// Adds |v|, to the chains in turn.
+    #[inline]
+    pub fn push(&mut self, v: f64) {
+        two_sum(&mut self.chains[self.n & 3], v.abs());
+        self.n += 1;
     }
 
     /// Adds another sum (of other values) to this one.

@@ -148,7 +148,9 @@ def _wrap(block: np.ndarray, columns: Sequence[str], group: str | None, levels: 
     wrapped by pandas without copying, the group label repeated in front."""
     out = pd.DataFrame(block.T, columns=list(columns), copy=False)
     if group is not None:
-        out.insert(0, group, np.repeat(pd.Series(levels).to_numpy(), [len(c["time"]) for c in curves]))
+        labels = np.repeat(pd.Series(levels).to_numpy(), [len(c["time"]) for c in curves])
+        # a fresh array no one else holds: wrapped, not copied (pandas copies a bare array)
+        out.insert(0, group, pd.Series(labels, copy=False))
     return out
 
 

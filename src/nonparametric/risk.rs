@@ -201,22 +201,33 @@ impl SortedRecords {
                 b
             })
             .collect();
-        let scan = |(y, pool): &mut (Vec<f64>, Vec<Vec<f64>>), p: usize| -> PartScan {
+        let scan = |pool: &mut Vec<Vec<f64>>, p: usize| -> PartScan {
+            let mut part = PartScan { sum: AbsSum::default(), ends: None, close: Vec::new() };
+            let mut last = f64::NAN;
+            let mut emit = |t: f64| {
+                part.sum.push(t);
+                // false for the first time (last is NaN)
+                if t - last <= gap {
+                    part.close.push((last, t));
+                }
+                last = t;
+            };
             match &self.recs {
-                Records::Keys(v) => distinct_into(&self.part(v, &bounds, p), &|&k| k >> 1, y, pool),
-                Records::Weighted(v) => distinct_into(&self.part(v, &bounds, p), &|r| r.0 >> 1, y, pool),
+                Records::Keys(v) => distinct_each(&self.part(v, &bounds, p), &|&k| k >> 1, pool, &mut emit),
+                Records::Weighted(v) => distinct_each(&self.part(v, &bounds, p), &|r| r.0 >> 1, pool, &mut emit),
             }
-            let mut sum = AbsSum::default();
-            sum.add(y);
-            let close = y.windows(2).filter(|w| w[1] - w[0] <= gap).map(|w| (w[0], w[1])).collect();
-            PartScan { sum, ends: y.first().map(|&a| (a, *y.last().unwrap())), close }
+            if part.sum.count() > 0 {
+                let first = (0..k).filter_map(|c| (bounds[c][p] < bounds[c][p + 1]).then(|| self.record(c, bounds[c][p]).0)).fold(f64::INFINITY, f64::min);
+                part.ends = Some((first, last));
+            }
+            part
         };
         let n_parts = cuts.len() + 1;
         let parts: Vec<PartScan> = if par {
             (0..n_parts).into_par_iter().with_min_len(n_parts.div_ceil(rayon::current_num_threads())).map_init(Default::default, scan).collect()
         } else {
-            let mut bufs = Default::default();
-            (0..n_parts).map(|p| scan(&mut bufs, p)).collect()
+            let mut pool = Vec::new();
+            (0..n_parts).map(|p| scan(&mut pool, p)).collect()
         };
         let mut sum = AbsSum::default();
         parts.iter().for_each(|p| sum.join(&p.sum));
@@ -378,56 +389,52 @@ fn bucketed<T: Copy + Default + Send>(n: usize, n_cells: usize, cell: &(impl Fn(
     (buf, off)
 }
 
-/// The distinct times of lists of records sorted by them, in order, into `out`: `key(r)` the
-/// bits of a time >= 0 (below `u64::MAX`). Up to four lists are merged in one pass; more are
-/// merged in four groups first, in buffers taken from and given back to `pool` (kept by the
-/// caller: fresh pages cost more than the merge).
-fn distinct_into<R>(lists: &[&[R]], key: &impl Fn(&R) -> u64, out: &mut Vec<f64>, pool: &mut Vec<Vec<f64>>) {
+/// `emit` of the distinct times of lists of records sorted by them, in order: `key(r)` the bits
+/// of a time >= 0 (below `u64::MAX`). Up to four lists are merged in one pass; more are merged
+/// in four groups first, in buffers taken from and given back to `pool` (kept by the caller:
+/// fresh pages cost more than the merge).
+fn distinct_each<R>(lists: &[&[R]], key: &impl Fn(&R) -> u64, pool: &mut Vec<Vec<f64>>, emit: impl FnMut(f64)) {
     if lists.len() <= 4 {
         let mut four: [&[R]; 4] = [&[]; 4];
         four[..lists.len()].copy_from_slice(lists);
-        return merge4(four, key, out);
+        return merge4(four, key, emit);
     }
     let q = lists.len().div_ceil(4);
     let mut bufs: Vec<Vec<f64>> = lists
         .chunks(q)
         .map(|group| {
             let mut b = pool.pop().unwrap_or_default();
-            distinct_into(group, key, &mut b, pool);
+            b.clear();
+            b.reserve(group.iter().map(|l| l.len()).sum());
+            // a trait object: one instance of this function for the groups, however deep
+            let push: &mut dyn FnMut(f64) = &mut |t| b.push(t);
+            distinct_each(group, key, pool, push);
             b
         })
         .collect();
     bufs.resize_with(4, Vec::new);
-    merge4([&bufs[0], &bufs[1], &bufs[2], &bufs[3]], &|t: &f64| t.to_bits(), out);
+    merge4([&bufs[0], &bufs[1], &bufs[2], &bufs[3]], &|t: &f64| t.to_bits(), emit);
     pool.extend(bufs);
 }
 
-/// Writes the distinct times of four lists of records sorted by them (`key(r)` the bits of a
-/// time >= 0, below `u64::MAX`) into `out`, in order: each step writes the smallest head and
-/// moves on every list whose head it is, without branching on which.
-fn merge4<R>(lists: [&[R]; 4], key: &impl Fn(&R) -> u64, out: &mut Vec<f64>) {
-    let total: usize = lists.iter().map(|l| l.len()).sum();
-    out.clear();
-    out.reserve(total);
-    let buf = &mut out.spare_capacity_mut()[..total];
+/// `emit` of the distinct times of four lists of records sorted by them (`key(r)` the bits of
+/// a time >= 0, below `u64::MAX`), in order: each step takes the smallest head and moves on
+/// every list whose head it is, without branching on which. The step waits on the loads it
+/// moved to; what `emit` does with the time runs beside that wait.
+fn merge4<R>(lists: [&[R]; 4], key: &impl Fn(&R) -> u64, mut emit: impl FnMut(f64)) {
     let mut at = [0usize; 4];
     let head = |c: usize, at: &[usize; 4]| lists[c].get(at[c]).map_or(u64::MAX, key);
-    let mut o = 0;
     loop {
         let h = [head(0, &at), head(1, &at), head(2, &at), head(3, &at)];
         let m = h[0].min(h[1]).min(h[2].min(h[3]));
         if m == u64::MAX {
             break;
         }
-        // every step moves at least one list on: o < total
-        buf[o].write(f64::from_bits(m));
-        o += 1;
+        emit(f64::from_bits(m));
         for c in 0..4 {
             at[c] += (h[c] == m) as usize;
         }
     }
-    // SAFETY: the first o values were written
-    unsafe { out.set_len(o) };
 }
 
 /// One part of the time axis in [`SortedRecords::timefix`]: the sum of its distinct times, its
@@ -584,18 +591,17 @@ mod tests {
     #[test]
     fn distinct_times_of_many_lists() {
         let lists: Vec<Vec<u64>> = (0..5u64).map(|j| (0..3000u64).map(|i| i * (j + 2) / 2).collect()).collect();
-        let (mut out, mut pool) = (vec![7.0], Vec::new());
+        let mut pool = Vec::new();
         for n in 0..=5 {
-            let slices: Vec<&[u64]> = lists[..n].iter().map(|l| &l[..]).collect();
-            distinct_into(&slices, &|&k| (k as f64).to_bits(), &mut out, &mut pool);
-            let slices: Vec<&[u64]> = lists[..n].iter().chain(&lists[..n]).chain(&lists[..n]).map(|l| &l[..]).collect();
-            let mut again = Vec::new();
-            distinct_into(&slices, &|&k| (k as f64).to_bits(), &mut again, &mut pool);
-            assert_eq!(again, out);
             let mut want: Vec<f64> = lists[..n].concat().into_iter().map(|k| k as f64).collect();
             want.sort_unstable_by(f64::total_cmp);
             want.dedup();
-            assert_eq!(out, want);
+            for copies in [1, 3] {
+                let slices: Vec<&[u64]> = (0..copies).flat_map(|_| lists[..n].iter().map(|l| &l[..])).collect();
+                let mut out = Vec::new();
+                distinct_each(&slices, &|&k| (k as f64).to_bits(), &mut pool, |t| out.push(t));
+                assert_eq!(out, want);
+            }
         }
         assert!(pool.len() >= 4);
     }
