@@ -81,7 +81,7 @@ pub fn code_counts(codes: &[u32], k: usize) -> std::result::Result<Vec<usize>, u
         a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         a
     };
-    Ok(if codes.len() >= 200_000 && k <= 1 << 16 {
+    Ok(if codes.len() >= PARALLEL_ROWS && k <= 1 << 16 {
         codes.par_chunks(codes.len().div_ceil(8)).map(count).reduce_with(add).unwrap()
     } else {
         count(codes)

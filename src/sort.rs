@@ -88,14 +88,15 @@ pub fn argsort_auto(values: &[f64]) -> Vec<u32> {
 }
 
 /// Integer codes 0..k for integer labels, with the sorted distinct labels (pandas' factorize with
-/// sort=True, for the common case of integer group columns, in two linear passes; in parallel
-/// chunks for long columns of few labels).
+/// sort=True, for the common case of integer group columns): the range, then the offsets from
+/// its start, which are the codes unless a label inside the range is missing (then a third pass
+/// maps them); in parallel chunks for long columns.
 pub fn factorize_i64(values: &[i64]) -> (Vec<u32>, Vec<i64>) {
     use rayon::prelude::*;
     if values.is_empty() {
         return (Vec::new(), Vec::new());
     }
-    let par = values.len() >= 200_000;
+    let par = values.len() >= crate::data::PARALLEL_ROWS;
     let range = |c: &[i64]| c.iter().fold((i64::MAX, i64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     let (lo, hi) = if par {
         values.par_chunks(1 << 16).map(range).reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)))

@@ -76,7 +76,7 @@ impl AbsSum {
 pub fn fix(values: &[f64]) -> Option<Vec<f64>> {
     use rayon::slice::ParallelSliceMut;
     let mut y: Vec<f64> = values.iter().map(|&v| v + 0.0).collect();
-    if y.len() >= 200_000 {
+    if y.len() >= crate::data::PARALLEL_ROWS {
         y.par_sort_unstable_by(f64::total_cmp);
     } else {
         y.sort_unstable_by(f64::total_cmp);

@@ -175,10 +175,10 @@ impl SortedRecords {
     /// whether anything moved.
     ///
     /// The distinct times are never listed whole: the time axis is cut into parts (at quantiles
-    /// of the largest cell, all records of a time in one part), and each part's distinct times
-    /// are merged from the cells in a buffer of its own (in parallel with many records), summed
-    /// for the tolerance's scale and searched for the steps that could be close; only those and
-    /// the steps between parts go on to [`crate::timefix::Runs`].
+    /// of the largest cell, all records of a time in one part; the parts in parallel with many
+    /// records), each part's distinct times are merged from the cells in one pass and, as they
+    /// come, summed for the tolerance's scale and searched for the steps that could be close;
+    /// only those and the steps between parts go on to [`crate::timefix::Runs`].
     pub fn timefix(&mut self) -> bool {
         use crate::timefix::{AbsSum, Runs};
         use rayon::prelude::*;
