@@ -361,8 +361,8 @@ fn bucketed<T: Copy + Default + Send>(n: usize, n_cells: usize, cell: &(impl Fn(
     for c in 0..n_cells {
         off[c + 1] = off[c] + counts.iter().map(|k| k[c]).sum::<usize>();
     }
-    let mut buf: Vec<T> = crate::mem::with_capacity(n);
-    buf.resize(n, T::default());
+    // zeroed by the kernel as the fill first touches it (not by a memset here first)
+    let mut buf: Vec<T> = crate::mem::fresh_zeroed(n);
     // each chunk's part of each cell, cells in order and within a cell the chunks in order
     let mut parts: Vec<Vec<&mut [T]>> = ranges.iter().map(|_| Vec::with_capacity(n_cells)).collect();
     let mut rest: &mut [T] = &mut buf;
