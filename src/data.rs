@@ -305,4 +305,35 @@ mod tests {
         let d = SurvData::new(&t, &[1, 1], None, None).unwrap();
         assert!(d.with_groups(&[0, 2], 3).is_err());
     }
+
+    /// Long columns are checked in parallel chunks: the first offending row is still the one
+    /// named, in the last chunk as in the first.
+    #[test]
+    fn long_columns_name_the_first_bad_row() {
+        let n = 3 * PARALLEL_ROWS;
+        for row in [5, n / 2 + 3, n - 1] {
+            let mut t = vec![1.5; n];
+            t[row] = -0.5;
+            t[n - 1 - (row == n - 1) as usize] = f64::INFINITY;
+            let e = vec![1u8; n];
+            let want_row = row.min(n - 1 - (row == n - 1) as usize);
+            let err = SurvData::new(&t, &e, None, None).unwrap_err();
+            assert!(matches!(err, Error::InvalidValue { field: Field::Duration, row: r, .. } if r == want_row), "{err:?}");
+            let mut ev = vec![1i64; n];
+            ev[row] = 7;
+            ev[n - 1] = -1;
+            assert!(matches!(event_codes(&ev), Err(Error::InvalidValue { field: Field::Event, row: r, .. }) if r == row));
+            let mut e8 = vec![0u8; n];
+            e8[row] = 2;
+            let ones = vec![1.0; n];
+            assert!(matches!(SurvData::new(&ones, &e8, None, None), Err(Error::InvalidValue { field: Field::Event, row: r, .. }) if r == row));
+            let mut g = vec![1u32; n];
+            g[0] = 0;
+            g[row.max(1)] = 9;
+            let d = SurvData::new(&ones, &e, None, None).unwrap();
+            assert!(matches!(d.with_groups(&g, 2), Err(Error::InvalidValue { field: Field::Group, row: r, .. }) if r == row.max(1)));
+        }
+        let ok: Vec<i64> = (0..n as i64).map(|i| i % 2).collect();
+        assert_eq!(event_codes(&ok).unwrap().iter().map(|&x| x as usize).sum::<usize>(), n / 2);
+    }
 }
