@@ -217,7 +217,7 @@ impl SortedRecords {
                 Records::Weighted(v) => distinct_each(&self.part(v, &bounds, p), &|r| r.0 >> 1, pool, &mut emit),
             }
             if part.sum.count() > 0 {
-                let first = (0..k).filter_map(|c| (bounds[c][p] < bounds[c][p + 1]).then(|| self.record(c, bounds[c][p]).0)).fold(f64::INFINITY, f64::min);
+                let first = (0..k).filter(|&c| bounds[c][p] < bounds[c][p + 1]).map(|c| self.record(c, bounds[c][p]).0).fold(f64::INFINITY, f64::min);
                 part.ends = Some((first, last));
             }
             part
