@@ -12,7 +12,7 @@
 
 use rayon::prelude::*;
 
-use super::ci::{limits, ConfType};
+use super::ci::{limits, log_limits, ConfType, ExpTrack};
 use super::grid::Grid;
 use super::risk::{tables_from_records, Blocks, RiskTable};
 use crate::data::SurvData;
@@ -219,6 +219,7 @@ pub fn estimates(n_risk: &[f64], n_event: &[f64], opts: &KmOptions, mut out: Est
     // The limits change only where S(t) or its standard error does (event times): censoring-only
     // rows repeat the row before.
     let mut prev: Option<(f64, f64, (f64, f64))> = None;
+    let mut track = ExpTrack::default();
     let with_hazard = out.hazard.is_some();
     for (j, (&n, &d)) in n_risk.iter().zip(n_event).enumerate() {
         if d > 0.0 {
@@ -233,6 +234,7 @@ pub fn estimates(n_risk: &[f64], n_event: &[f64], opts: &KmOptions, mut out: Est
         }
         let lim = match prev {
             Some((ps, pe, l)) if ps == s && pe == sg => l,
+            _ if opts.conf_type == ConfType::Log => log_limits(s, track.exp(z * sg)),
             _ => limits(s, sg, opts.conf_type, z),
         };
         prev = Some((s, sg, lim));
