@@ -72,6 +72,29 @@ def test_the_cores_timefix_in_kaplan_meier_is_fix_times(robust, weights):
     pd.testing.assert_frame_equal(a, b, check_exact=weights is None, rtol=1e-12)
 
 
+def test_the_cores_timefix_scales_by_the_distinct_times():
+    """Tied fractional times (many rows at one time) go through the core's sorted records: R's
+    tolerance is relative to the mean of the distinct times, so a pair 1.5 tolerances apart on
+    that scale stays apart in kaplan_meier and logrank, as with fix_times (counting each row
+    would double the scale and merge the pair)."""
+    import pandas as pd
+
+    import duurzaam as dz
+
+    tol = math.sqrt(np.finfo(float).eps)
+    t = 0.25 + np.arange(1000.0)
+    a = 10.125
+    t = np.concatenate([t, [a, a + 1.5 * tol * t.mean()], np.full(60_000, 999.25)])
+    rng = np.random.default_rng(2)
+    d = pd.DataFrame({"t": t, "e": rng.random(t.size) < 0.6, "g": rng.integers(0, 2, t.size)})
+    fixed, _ = fix_times(t, None)
+    np.testing.assert_array_equal(fixed, t)
+    for group in (None, "g"):
+        km = dz.kaplan_meier(d, "t", "e", group=group).table
+        pd.testing.assert_frame_equal(km, dz.kaplan_meier(d, "t", "e", group=group, timefix=False).table)
+    assert dz.logrank(d, "t", "e", "g").statistic == dz.logrank(d, "t", "e", "g", timefix=False).statistic
+
+
 def test_whole_times_far_from_zero_move_too():
     """Whole numbers near 1.7e9 (seconds since 1970) one apart are within R's relative tolerance:
     the core's timefix of a tied column (the counting path) merges them as fix_times does."""

@@ -419,18 +419,23 @@ fn distinct_each<R>(lists: &[&[R]], key: &impl Fn(&R) -> u64, pool: &mut Vec<Vec
 
 /// `emit` of the distinct times of four lists of records sorted by them (`key(r)` the bits of
 /// a time >= 0, below `u64::MAX`), in order: each step takes the smallest head and moves on
-/// every list whose head it is, without branching on which. The step waits on the loads it
-/// moved to; what `emit` does with the time runs beside that wait.
+/// every list whose head it is, without branching on which, and emits it unless it was the
+/// last emitted (a list holds a time more than once when rows are tied). The step waits on the
+/// loads it moved to; what `emit` does with the time runs beside that wait.
 fn merge4<R>(lists: [&[R]; 4], key: &impl Fn(&R) -> u64, mut emit: impl FnMut(f64)) {
     let mut at = [0usize; 4];
     let head = |c: usize, at: &[usize; 4]| lists[c].get(at[c]).map_or(u64::MAX, key);
+    let mut last = u64::MAX;
     loop {
         let h = [head(0, &at), head(1, &at), head(2, &at), head(3, &at)];
         let m = h[0].min(h[1]).min(h[2].min(h[3]));
         if m == u64::MAX {
             break;
         }
-        emit(f64::from_bits(m));
+        if m != last {
+            emit(f64::from_bits(m));
+            last = m;
+        }
         for c in 0..4 {
             at[c] += (h[c] == m) as usize;
         }
@@ -588,9 +593,35 @@ mod tests {
         }
     }
 
+    /// Tied times in the records (many copies of one time): R's tolerance is relative to the
+    /// mean of the *distinct* times, so a pair of times 1.5 tolerances apart on that scale stays
+    /// apart, as in timefix of the column; counting each copy would double the scale and merge
+    /// them.
+    #[test]
+    fn timefix_on_tied_records_uses_the_distinct_times() {
+        let tol = crate::timefix::tolerance();
+        let mut t: Vec<f64> = (0..1000).map(|i| 0.25 + i as f64).collect();
+        let scale = t.iter().sum::<f64>() / 1000.0;
+        let a = 10.125;
+        t.extend([a, a + 1.5 * tol * scale]);
+        t.extend(std::iter::repeat(999.25).take(60_000));
+        let n = t.len();
+        let e: Vec<u8> = (0..n).map(|i| (i % 3 == 0) as u8).collect();
+        let g: Vec<u32> = (0..n).map(|i| (i % 2) as u32).collect();
+        assert!(crate::timefix::fix(&t).is_none(), "the pair stays apart on R's scale");
+        let d = SurvData::new(&t, &e, None, None).unwrap().with_groups(&g, 2).unwrap();
+        for n_cells in [1usize, 2] {
+            let cell = |i: usize| if n_cells == 1 { 0 } else { d.group_of(i) };
+            let mut recs = SortedRecords::new(&d, None, cell, n_cells);
+            assert!(!recs.timefix(), "{n_cells} cells");
+        }
+    }
+
     #[test]
     fn distinct_times_of_many_lists() {
-        let lists: Vec<Vec<u64>> = (0..5u64).map(|j| (0..3000u64).map(|i| i * (j + 2) / 2).collect()).collect();
+        // i (j + 2) / 3: lists 0 and 1 repeat values (tied rows within a list)
+        let lists: Vec<Vec<u64>> = (0..5u64).map(|j| (0..3000u64).map(|i| i * (j + 2) / 3).collect()).collect();
+        assert!(lists[0].windows(2).any(|w| w[0] == w[1]));
         let mut pool = Vec::new();
         for n in 0..=5 {
             let mut want: Vec<f64> = lists[..n].concat().into_iter().map(|k| k as f64).collect();
