@@ -99,7 +99,7 @@ pub fn factorize_i64(values: &[i64]) -> (Vec<u32>, Vec<i64>) {
     let par = values.len() >= crate::data::PARALLEL_ROWS;
     let range = |c: &[i64]| c.iter().fold((i64::MAX, i64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     let (lo, hi) = if par {
-        values.par_chunks(1 << 16).map(range).reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)))
+        values.par_chunks(values.len().div_ceil(8)).map(range).reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)))
     } else {
         range(values)
     };

@@ -50,8 +50,8 @@ pub struct KmCurve {
     pub se_cumhaz: Vec<f64>,
 }
 
-/// Rows from which the curves of the groups are computed in parallel.
-const PARALLEL_ROWS: usize = 200_000;
+// rows from which the curves of the groups are computed in parallel
+use crate::data::PARALLEL_ROWS;
 
 /// One curve per group (a single curve without groups), computed from one pass over the data:
 /// tied times go through the dense grid of [`super::grid`], the rest through one sort per group.

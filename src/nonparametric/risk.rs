@@ -128,8 +128,9 @@ pub fn tables_from_records(data: &SurvData, w: Option<&[f64]>, cell: impl Fn(usi
     }
 }
 
-/// Rows from which the cells of [`SortedRecords`] are sorted and swept in parallel.
-pub const PARALLEL_RECORDS: usize = 200_000;
+/// Rows from which the cells of [`SortedRecords`] are sorted and swept in parallel (the
+/// package's one threshold, [`crate::data::PARALLEL_ROWS`]).
+pub const PARALLEL_RECORDS: usize = crate::data::PARALLEL_ROWS;
 
 /// Untied data without delayed entry read in memory order: each row becomes a (time-and-event
 /// key, weight) record, records are bucketed by cell and sorted per cell (cells in parallel), and
@@ -189,8 +190,8 @@ impl SortedRecords {
         // times >= 0: the largest is the largest cell end, and it bounds the mean
         let max_time = (0..k).filter(|&c| self.cell_len(c) > 0).map(|c| self.record(c, self.cell_len(c) - 1).0).fold(0.0, f64::max);
         let gap = Runs::candidate_gap(max_time, tol);
-        let n_parts = if par { 16 } else { 1 };
-        let mut cuts: Vec<u64> = (1..n_parts).map(|p| self.time_bits(big, self.cell_len(big) * p / n_parts)).collect();
+        let wanted = if par { 16 } else { 1 };
+        let mut cuts: Vec<u64> = (1..wanted).map(|p| self.time_bits(big, self.cell_len(big) * p / wanted)).collect();
         cuts.dedup();
         // start of part p in cell c: bounds[c][p]
         let bounds: Vec<Vec<usize>> = (0..k)
@@ -553,14 +554,20 @@ mod tests {
         let e: Vec<u8> = (0..n).map(|i| (i % 3 != 0) as u8).collect();
         let g: Vec<u32> = (0..n).map(|i| ((i * 2654435761) % 4) as u32).collect();
         let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 5) as f64).collect();
-        let fixed = crate::timefix::fix(&t).expect("some times move");
-        let d = SurvData::new(&t, &e, None, None).unwrap().with_groups(&g, 4).unwrap();
+        assert_records_fix_as_the_column(&t, &e, &g, 4, &[None, Some(&w[..])]);
+    }
+
+    /// R's timefix on the records of `t` (cells `g`, weights each of `ws`) moves something and
+    /// gives every cell the risk table of the column fixed first.
+    fn assert_records_fix_as_the_column(t: &[f64], e: &[u8], g: &[u32], k: usize, ws: &[Option<&[f64]>]) {
+        let fixed = crate::timefix::fix(t).expect("some times move");
+        let d = SurvData::new(t, e, None, None).unwrap().with_groups(g, k).unwrap();
         let df = d.with_exit(&fixed);
-        for wt in [None, Some(&w[..])] {
-            let mut recs = SortedRecords::new(&d, wt, |i| d.group_of(i), 4);
+        for &wt in ws {
+            let mut recs = SortedRecords::new(&d, wt, |i| d.group_of(i), k);
             assert!(recs.timefix());
-            let want = SortedRecords::new(&df, wt, |i| df.group_of(i), 4);
-            for c in 0..4 {
+            let want = SortedRecords::new(&df, wt, |i| df.group_of(i), k);
+            for c in 0..k {
                 assert_eq!(recs.table(c), want.table(c));
             }
         }
@@ -581,16 +588,9 @@ mod tests {
         let n = t.len();
         let e: Vec<u8> = (0..n).map(|i| (i % 5 != 0) as u8).collect();
         let g: Vec<u32> = (0..n).map(|i| ((i / 3 + i % 3 * 4) % 9) as u32).collect();
-        let fixed = crate::timefix::fix(&t).expect("runs move");
-        assert!(fixed.iter().zip(&t).filter(|(a, b)| a != b).count() >= 2 * m);
-        let d = SurvData::new(&t, &e, None, None).unwrap().with_groups(&g, 9).unwrap();
-        let df = d.with_exit(&fixed);
-        let mut recs = SortedRecords::new(&d, None, |i| d.group_of(i), 9);
-        assert!(recs.timefix());
-        let want = SortedRecords::new(&df, None, |i| df.group_of(i), 9);
-        for c in 0..9 {
-            assert_eq!(recs.table(c), want.table(c));
-        }
+        let moved = crate::timefix::fix(&t).expect("runs move").iter().zip(&t).filter(|(a, b)| a != b).count();
+        assert!(moved >= 2 * m);
+        assert_records_fix_as_the_column(&t, &e, &g, 9, &[None]);
     }
 
     /// Tied times in the records (many copies of one time): R's tolerance is relative to the
@@ -604,7 +604,7 @@ mod tests {
         let scale = t.iter().sum::<f64>() / 1000.0;
         let a = 10.125;
         t.extend([a, a + 1.5 * tol * scale]);
-        t.extend(std::iter::repeat(999.25).take(60_000));
+        t.extend(std::iter::repeat_n(999.25, 60_000));
         let n = t.len();
         let e: Vec<u8> = (0..n).map(|i| (i % 3 == 0) as u8).collect();
         let g: Vec<u32> = (0..n).map(|i| (i % 2) as u32).collect();
